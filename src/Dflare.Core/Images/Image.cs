@@ -1,0 +1,304 @@
+using StbImageSharp;
+using StbImageWriteSharp;
+
+namespace Dflare.Images;
+
+/// <summary>
+/// An 8-bit image: <see cref="Height"/> × <see cref="Width"/> × <see cref="Channels"/> bytes, interleaved
+/// (row-major, channels last). <see cref="Channels"/> is 1 (grey) or 3 (RGB).
+/// </summary>
+public sealed class Image : IEquatable<Image>
+{
+    /// <summary>Creates an image over <paramref name="pixels"/> (not copied).</summary>
+    /// <exception cref="ArgumentException">The sizes are not positive, channels is not 1 or 3, or the buffer has the wrong length.</exception>
+    public Image(int width, int height, int channels, byte[] pixels)
+    {
+        if (width <= 0 || height <= 0) throw new ArgumentException($"Image size must be positive, got {width}x{height}.");
+        if (channels is not (1 or 3)) throw new ArgumentException($"Image channels must be 1 or 3, got {channels}.");
+        ArgumentNullException.ThrowIfNull(pixels);
+        if (pixels.Length != width * height * channels)
+            throw new ArgumentException($"Pixel buffer has {pixels.Length} bytes; a {width}x{height}x{channels} image needs {width * height * channels}.");
+        Width = width; Height = height; Channels = channels; Pixels = pixels;
+    }
+
+    /// <summary>Creates a black image.</summary>
+    public Image(int width, int height, int channels) : this(width, height, channels, new byte[width * height * channels]) { }
+
+    /// <summary>Width in pixels.</summary>
+    public int Width { get; }
+    /// <summary>Height in pixels.</summary>
+    public int Height { get; }
+    /// <summary>1 (grey) or 3 (RGB).</summary>
+    public int Channels { get; }
+    /// <summary>The pixels, H×W×C interleaved. Mutable: mutation operators write into it.</summary>
+    public byte[] Pixels { get; }
+    /// <summary>Number of values (H·W·C).</summary>
+    public int Length => Pixels.Length;
+
+    /// <summary>The value at row <paramref name="y"/>, column <paramref name="x"/>, channel <paramref name="c"/>.</summary>
+    public byte this[int y, int x, int c]
+    {
+        get => Pixels[(y * Width + x) * Channels + c];
+        set => Pixels[(y * Width + x) * Channels + c] = value;
+    }
+
+    /// <summary>A deep copy.</summary>
+    public Image Clone() => new(Width, Height, Channels, (byte[])Pixels.Clone());
+
+    /// <summary>True when both images have the same geometry and identical pixels.</summary>
+    public bool Equals(Image? other) =>
+        other is not null && other.Width == Width && other.Height == Height && other.Channels == Channels &&
+        Pixels.AsSpan().SequenceEqual(other.Pixels);
+
+    /// <inheritdoc />
+    public override bool Equals(object? obj) => Equals(obj as Image);
+
+    /// <inheritdoc />
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        h.Add(Width); h.Add(Height); h.Add(Channels);
+        h.AddBytes(Pixels);
+        return h.ToHashCode();
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Width}x{Height}x{Channels}";
+
+    // ---------------------------------------------------------------- I/O
+
+    /// <summary>
+    /// Loads a PNG, JPEG or BMP file. Grey (and grey+alpha) files load as 1 channel, everything else as RGB
+    /// (alpha is dropped).
+    /// </summary>
+    /// <exception cref="DflareException">The file is missing, unreadable, truncated or not an image.</exception>
+    public static Image Load(string path)
+    {
+        byte[] bytes;
+        try { bytes = File.ReadAllBytes(path); }
+        catch (FileNotFoundException) { throw new DflareException($"Image file '{path}' does not exist."); }
+        catch (DirectoryNotFoundException) { throw new DflareException($"Image file '{path}' does not exist."); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        { throw new DflareException($"Image file '{path}' cannot be read: {e.Message}", e); }
+        return Decode(bytes, path);
+    }
+
+    /// <summary>Decodes PNG, JPEG or BMP bytes; <paramref name="name"/> is used in error messages.</summary>
+    /// <exception cref="DflareException">The bytes are not a complete image.</exception>
+    public static Image Decode(byte[] bytes, string name = "image")
+    {
+        if (bytes.Length == 0) throw new DflareException($"Image file '{name}' is empty.");
+        ImageInfo? info;
+        try { info = ImageInfo.FromStream(new MemoryStream(bytes)); }
+        catch (Exception e) { throw new DflareException($"Image file '{name}' is not a readable PNG, JPEG or BMP image ({e.Message}).", e); }
+        if (info is null) throw new DflareException($"Image file '{name}' is not a readable PNG, JPEG or BMP image.");
+        var grey = info.Value.ColorComponents is StbImageSharp.ColorComponents.Grey or StbImageSharp.ColorComponents.GreyAlpha;
+        ImageResult result;
+        try
+        {
+            result = ImageResult.FromMemory(bytes, grey ? StbImageSharp.ColorComponents.Grey : StbImageSharp.ColorComponents.RedGreenBlue);
+        }
+        catch (Exception e)
+        {
+            throw new DflareException($"Image file '{name}' is corrupt or truncated and cannot be decoded ({e.Message}).", e);
+        }
+        if (result is null || result.Data is null || result.Width <= 0 || result.Height <= 0)
+            throw new DflareException($"Image file '{name}' is corrupt or truncated and cannot be decoded.");
+        if (IsTruncatedPng(bytes))
+            throw new DflareException($"Image file '{name}' is a truncated PNG (no IEND chunk).");
+        return new Image(result.Width, result.Height, grey ? 1 : 3, result.Data);
+    }
+
+    private static bool IsTruncatedPng(byte[] b)
+    {
+        ReadOnlySpan<byte> sig = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
+        if (b.Length < 8 || !b.AsSpan(0, 8).SequenceEqual(sig)) return false;
+        ReadOnlySpan<byte> iend = "IEND"u8;
+        return b.AsSpan().LastIndexOf(iend) < 0;
+    }
+
+    /// <summary>Encodes as PNG (byte-stable: the same pixels always give the same bytes).</summary>
+    public byte[] EncodePng()
+    {
+        using var ms = new MemoryStream();
+        new ImageWriter().WritePng(Pixels, Width, Height,
+            Channels == 1 ? StbImageWriteSharp.ColorComponents.Grey : StbImageWriteSharp.ColorComponents.RedGreenBlue, ms);
+        return ms.ToArray();
+    }
+
+    /// <summary>Saves as PNG, atomically (temp file + rename).</summary>
+    public void SavePng(string path) => AtomicFile.WriteAllBytes(path, EncodePng());
+
+    // ---------------------------------------------------------------- transforms
+
+    /// <summary>Converts to one channel with ITU-R 601 luma (0.299 R + 0.587 G + 0.114 B); a grey image is copied.</summary>
+    public Image ToGrey()
+    {
+        if (Channels == 1) return Clone();
+        var dst = new byte[Width * Height];
+        for (int i = 0, j = 0; i < dst.Length; i++, j += 3)
+            dst[i] = (byte)Math.Clamp((int)Math.Round(0.299 * Pixels[j] + 0.587 * Pixels[j + 1] + 0.114 * Pixels[j + 2]), 0, 255);
+        return new Image(Width, Height, 1, dst);
+    }
+
+    /// <summary>Converts to three channels by repeating grey; an RGB image is copied.</summary>
+    public Image ToRgb()
+    {
+        if (Channels == 3) return Clone();
+        var dst = new byte[Width * Height * 3];
+        for (int i = 0, j = 0; i < Pixels.Length; i++, j += 3) dst[j] = dst[j + 1] = dst[j + 2] = Pixels[i];
+        return new Image(Width, Height, 3, dst);
+    }
+
+    /// <summary>Returns the image with <paramref name="channels"/> channels (converting when needed).</summary>
+    public Image WithChannels(int channels) => channels == Channels ? this : channels == 1 ? ToGrey() : ToRgb();
+
+    /// <summary>
+    /// Bilinear resize to <paramref name="width"/> × <paramref name="height"/>. When shrinking, the triangle filter is
+    /// widened by the scale factor (antialiasing), as PIL and torchvision do, so no input pixel is skipped.
+    /// </summary>
+    public Image Resize(int width, int height)
+    {
+        if (width <= 0 || height <= 0) throw new ArgumentException($"Resize target must be positive, got {width}x{height}.");
+        if (width == Width && height == Height) return Clone();
+        var c = Channels;
+        // Horizontal pass: Height x width x c floats.
+        var (hIdx, hW, hN) = Weights(Width, width);
+        var tmp = new float[Height * width * c];
+        for (int y = 0; y < Height; y++)
+        {
+            int rowIn = y * Width * c, rowOut = y * width * c;
+            for (int x = 0; x < width; x++)
+            {
+                int start = hIdx[x], n = hN[x];
+                for (int ch = 0; ch < c; ch++)
+                {
+                    double acc = 0;
+                    for (int k = 0; k < n; k++) acc += hW[x][k] * Pixels[rowIn + (start + k) * c + ch];
+                    tmp[rowOut + x * c + ch] = (float)acc;
+                }
+            }
+        }
+        // Vertical pass.
+        var (vIdx, vW, vN) = Weights(Height, height);
+        var dst = new byte[height * width * c];
+        for (int y = 0; y < height; y++)
+        {
+            int start = vIdx[y], n = vN[y];
+            for (int x = 0; x < width; x++)
+                for (int ch = 0; ch < c; ch++)
+                {
+                    double acc = 0;
+                    for (int k = 0; k < n; k++) acc += vW[y][k] * tmp[((start + k) * width + x) * c + ch];
+                    dst[(y * width + x) * c + ch] = (byte)Math.Clamp((int)Math.Round(acc), 0, 255);
+                }
+        }
+        return new Image(width, height, c, dst);
+    }
+
+    // PIL's "precompute_coeffs" for the bilinear (triangle) filter.
+    private static (int[] start, double[][] w, int[] n) Weights(int inSize, int outSize)
+    {
+        double scale = (double)inSize / outSize;
+        double filterScale = Math.Max(scale, 1.0);
+        double support = 1.0 * filterScale;
+        var starts = new int[outSize];
+        var counts = new int[outSize];
+        var weights = new double[outSize][];
+        for (int i = 0; i < outSize; i++)
+        {
+            double center = (i + 0.5) * scale;
+            int xmin = Math.Max((int)(center - support + 0.5), 0);
+            int xmax = Math.Min((int)(center + support + 0.5), inSize);
+            int n = xmax - xmin;
+            var w = new double[Math.Max(n, 1)];
+            double total = 0;
+            for (int k = 0; k < n; k++)
+            {
+                double t = (k + xmin - center + 0.5) / filterScale;
+                double v = Math.Max(0, 1 - Math.Abs(t));
+                w[k] = v; total += v;
+            }
+            if (total > 0) for (int k = 0; k < n; k++) w[k] /= total;
+            starts[i] = xmin; counts[i] = n; weights[i] = w;
+        }
+        return (starts, weights, counts);
+    }
+
+    /// <summary>Resizes so that the shorter side becomes <paramref name="size"/>, keeping the aspect ratio (torchvision's <c>Resize(int)</c>).</summary>
+    public Image ResizeShortSide(int size)
+    {
+        if (size <= 0) throw new ArgumentException($"Short-side size must be positive, got {size}.");
+        if (Width <= Height)
+            return Resize(size, (int)(size * (long)Height / Width));
+        return Resize((int)(size * (long)Width / Height), size);
+    }
+
+    /// <summary>Crops the centre <paramref name="width"/> × <paramref name="height"/> region (torchvision's rounding).</summary>
+    public Image CenterCrop(int width, int height)
+    {
+        if (width > Width || height > Height)
+            throw new ArgumentException($"Cannot centre-crop {width}x{height} from a {Width}x{Height} image.");
+        int top = (int)Math.Round((Height - height) / 2.0, MidpointRounding.ToEven);
+        int left = (int)Math.Round((Width - width) / 2.0, MidpointRounding.ToEven);
+        return Crop(left, top, width, height);
+    }
+
+    /// <summary>Copies the region with its top-left corner at (<paramref name="left"/>, <paramref name="top"/>).</summary>
+    public Image Crop(int left, int top, int width, int height)
+    {
+        if (left < 0 || top < 0 || left + width > Width || top + height > Height || width <= 0 || height <= 0)
+            throw new ArgumentException($"Crop {width}x{height}+{left}+{top} lies outside a {Width}x{Height} image.");
+        var dst = new byte[width * height * Channels];
+        for (int y = 0; y < height; y++)
+            Array.Copy(Pixels, ((top + y) * Width + left) * Channels, dst, y * width * Channels, width * Channels);
+        return new Image(width, height, Channels, dst);
+    }
+
+    /// <summary>Nearest-neighbour upscaling by an integer factor (for showing small images).</summary>
+    public Image Scale(int factor)
+    {
+        if (factor < 1) throw new ArgumentException($"Scale factor must be at least 1, got {factor}.");
+        if (factor == 1) return Clone();
+        int w = Width * factor, h = Height * factor, c = Channels;
+        var dst = new byte[w * h * c];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+                Array.Copy(Pixels, ((y / factor) * Width + x / factor) * c, dst, (y * w + x) * c, c);
+        return new Image(w, h, c, dst);
+    }
+
+    /// <summary>Copies <paramref name="source"/> into this image with its top-left corner at (<paramref name="left"/>, <paramref name="top"/>); converts channels and clips at the edges.</summary>
+    public void Paste(Image source, int left, int top)
+    {
+        var src = source.WithChannels(Channels);
+        for (int y = 0; y < src.Height; y++)
+        {
+            int ty = top + y;
+            if (ty < 0 || ty >= Height) continue;
+            for (int x = 0; x < src.Width; x++)
+            {
+                int tx = left + x;
+                if (tx < 0 || tx >= Width) continue;
+                Array.Copy(src.Pixels, (y * src.Width + x) * Channels, Pixels, (ty * Width + tx) * Channels, Channels);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Places images side by side (left to right) on a background, separated by <paramref name="gap"/> pixels,
+    /// top-aligned. The result is RGB if any input is RGB.
+    /// </summary>
+    public static Image SideBySide(IReadOnlyList<Image> images, int gap = 4, byte background = 255)
+    {
+        if (images.Count == 0) throw new ArgumentException("SideBySide needs at least one image.");
+        int c = images.Any(i => i.Channels == 3) ? 3 : 1;
+        int w = images.Sum(i => i.Width) + gap * (images.Count + 1);
+        int h = images.Max(i => i.Height) + 2 * gap;
+        var canvas = new Image(w, h, c);
+        Array.Fill(canvas.Pixels, background);
+        int x = gap;
+        foreach (var img in images) { canvas.Paste(img, x, gap); x += img.Width + gap; }
+        return canvas;
+    }
+}

@@ -1,0 +1,50 @@
+using Dflare.Images;
+
+namespace Dflare.Models;
+
+/// <summary>
+/// An original model and its compressed counterpart. Construction checks that both take the same image
+/// geometry (height, width, channels after preprocessing) and give the same number of classes.
+/// </summary>
+public sealed class ModelPair
+{
+    /// <summary>Pairs two loaded classifiers.</summary>
+    /// <exception cref="DflareException">The two models do not take the same images or do not have the same classes.</exception>
+    public ModelPair(OnnxClassifier original, OnnxClassifier compressed)
+    {
+        Original = original ?? throw new ArgumentNullException(nameof(original));
+        Compressed = compressed ?? throw new ArgumentNullException(nameof(compressed));
+        var a = original.Info; var b = compressed.Info;
+        if (a.Classes != b.Classes)
+            throw new DflareException($"Model pair mismatch: '{a.Path}' has {a.Classes} classes but '{b.Path}' has {b.Classes}.");
+        if (a.Height != b.Height || a.Width != b.Width || a.Channels != b.Channels)
+            throw new DflareException($"Model pair mismatch: '{a.Path}' takes {a.Width}x{a.Height}x{a.Channels} images but '{b.Path}' takes {b.Width}x{b.Height}x{b.Channels}.");
+    }
+
+    /// <summary>Loads both models (sidecars apply to each) and pairs them.</summary>
+    /// <exception cref="DflareException">A model cannot be loaded, or the pair does not match.</exception>
+    public static ModelPair Load(string original, string compressed, ModelOptions? options = null, ModelOptions? compressedOptions = null) =>
+        new(OnnxClassifier.Load(original, options), OnnxClassifier.Load(compressed, compressedOptions ?? options));
+
+    /// <summary>The original (reference) model.</summary>
+    public OnnxClassifier Original { get; }
+    /// <summary>The compressed model under test.</summary>
+    public OnnxClassifier Compressed { get; }
+    /// <summary>Number of classes (the same for both).</summary>
+    public int Classes => Original.Classes;
+    /// <summary>Images evaluated by both models together (one image on both = 2 queries).</summary>
+    public long Queries => Original.Queries + Compressed.Queries;
+
+    /// <summary>Brings an image to the pair's geometry (the original's preprocessing decides resize/crop).</summary>
+    public Image Prepare(Image image) => Original.Prepare(image);
+
+    /// <summary>Evaluates a batch on both models; returns the probability vectors of each.</summary>
+    public (float[][] Original, float[][] Compressed) Predict(IReadOnlyList<Image> images)
+    {
+        var prepared = images.Select(i => Original.Fits(i) ? i : Prepare(i)).ToArray();
+        return (Original.Predict(prepared), Compressed.Predict(prepared));
+    }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{System.IO.Path.GetFileName(Original.Path)} vs {System.IO.Path.GetFileName(Compressed.Path)}";
+}
