@@ -1,0 +1,83 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dflare.Datasets;
+using Dflare.Evaluation;
+using Dflare.Models;
+using Spectre.Console;
+
+namespace Dflare.Cli.Commands;
+
+/// <summary><c>dflare eval MODEL.onnx --seeds PATH [--compare OTHER.onnx] [--json]</c>: accuracy and disagreements.</summary>
+internal static class EvalCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "The ONNX model to evaluate." };
+        var seeds = new Option<string>("--seeds") { Description = "Seed images: a folder (with optional labels.csv), an IDX file or a CIFAR-10 .bin file.", Required = true };
+        var labels = new Option<string?>("--labels") { Description = "Labels file (IDX labels or CSV) if not found beside the seeds." };
+        var limit = new Option<int?>("--limit") { Description = "Evaluate at most N seeds." };
+        var offset = new Option<int>("--offset") { Description = "Skip the first N seeds.", DefaultValueFactory = _ => 0 };
+        var compare = new Option<string?>("--compare") { Description = "A second model (e.g. the compressed one): report its accuracy and the seeds the two disagree on." };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object." };
+        var opts = new ModelOptionSet();
+        var cmd = new Command("eval", "Accuracy of a model on labelled seeds and, with --compare, where two models disagree.")
+        {
+            model, seeds, labels, limit, offset, compare, json,
+        };
+        opts.AddTo(cmd);
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            var asJson = r.GetValue(json);
+            var o = opts.Read(r);
+            var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
+            var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
+            var other = r.GetValue(compare) is { } c ? OnnxClassifier.Load(c, o) : null;
+            if (other is not null) _ = new ModelPair(clf, other);
+            int off = r.GetValue(offset);
+            int total = Math.Max(0, Math.Min(r.GetValue(limit) ?? int.MaxValue, source.Count - off));
+            var console = CommandRunner.Console2(asJson);
+            EvaluationResult result = null!;
+            console.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
+            {
+                var task = ctx.AddTask($"evaluating {total} seeds", maxValue: Math.Max(total, 1));
+                result = Evaluator.Evaluate(clf, source.Enumerate(off, r.GetValue(limit)), other, progress: d => task.Value = d);
+            });
+            var numericIds = source is not ImageFolderSeedSource;
+            if (asJson)
+            {
+                var obj = new JsonObject
+                {
+                    ["model"] = clf.Path,
+                    ["compare"] = other?.Path,
+                    ["seeds"] = result.Seeds,
+                    ["labelled"] = result.Labelled,
+                    ["accuracy"] = result.Accuracy,
+                    ["compareAccuracy"] = result.CompareAccuracy,
+                    ["disagreements"] = new JsonArray(result.Disagreements.Select(id =>
+                        numericIds ? (JsonNode)JsonValue.Create(int.Parse(id, CultureInfo.InvariantCulture)) : JsonValue.Create(id)).ToArray()),
+                    ["seconds"] = Math.Round(result.Seconds, 3),
+                };
+                Console.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+                return CommandRunner.Ok;
+            }
+            var table = new Table().AddColumn("model").AddColumn("input").AddColumn(new TableColumn("accuracy").RightAligned());
+            table.AddRow(Markup.Escape(clf.Path), Markup.Escape(clf.Info.ToString()), Pct(result.Accuracy, result.Correct, result.Labelled));
+            if (other is not null)
+                table.AddRow(Markup.Escape(other.Path), Markup.Escape(other.Info.ToString()), Pct(result.CompareAccuracy, result.CompareCorrect ?? 0, result.Labelled));
+            console.MarkupLine($"[bold]{result.Seeds}[/] seeds from {Markup.Escape(source.Kind)} in {result.Seconds:F1} s");
+            console.Write(table);
+            if (other is not null)
+            {
+                console.MarkupLine($"The two models disagree on [bold]{result.Disagreements.Count}[/] of {result.Seeds} seeds" +
+                    (result.Disagreements.Count > 0 ? $": {Markup.Escape(string.Join(", ", result.Disagreements.Take(50)))}{(result.Disagreements.Count > 50 ? ", …" : "")}" : "."));
+            }
+            return CommandRunner.Ok;
+        }));
+        return cmd;
+    }
+
+    private static string Pct(double? acc, int correct, int labelled) =>
+        acc is { } a ? $"{a * 100:F2} % ({correct}/{labelled})" : "n/a (no labels)";
+}

@@ -1,0 +1,20 @@
+using System.CommandLine;
+using Dflare.Cli.Commands;
+
+namespace Dflare.Cli;
+
+/// <summary>Entry point of the <c>dflare</c> command-line tool.</summary>
+public static class Program
+{
+    /// <summary>Runs the tool; returns the process exit code (0 success, 1 the check found a problem, 2 bad input).</summary>
+    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+
+    /// <summary>The root command with every sub-command.</summary>
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("dflare: finds inputs on which a compressed image classifier disagrees with its original (DFlare), and more.");
+        root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(DemoCommand.Create());
+        return root;
+    }
+}
