@@ -1,0 +1,36 @@
+using System.Diagnostics;
+
+namespace Dflare.Cli.Tests;
+
+/// <summary>The result of running the dflare tool.</summary>
+public sealed record CliResult(int ExitCode, string StdOut, string StdErr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{StdOut}\n--- stderr\n{StdErr}";
+}
+
+/// <summary>Runs the built <c>dflare.dll</c> (copied beside the tests) in its own process, as a user would.</summary>
+public static class CliRunner
+{
+    public static string ToolDll => Path.Combine(AppContext.BaseDirectory, "dflare.dll");
+
+    public static CliResult Run(params string[] args) => RunIn(null, args);
+
+    public static CliResult RunIn(string? workingDirectory, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (workingDirectory is not null) psi.WorkingDirectory = workingDirectory;
+        psi.ArgumentList.Add("exec");
+        psi.ArgumentList.Add(ToolDll);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        using var p = Process.Start(psi)!;
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+        {
+            p.Kill(entireProcessTree: true);
+            throw new TimeoutException($"dflare {string.Join(' ', args)} did not finish in 5 minutes");
+        }
+        return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+    }
+}
