@@ -66,6 +66,9 @@ public sealed class ImageFolderSeedSource : SeedSource
     /// <inheritdoc />
     public override string Kind => $"folder {Path} ({Count} images{(HasLabels ? ", labelled" : "")})";
 
+    /// <summary>The id of the seed at <paramref name="index"/> (its file name without extension), without decoding the image.</summary>
+    public string IdAt(int index) => System.IO.Path.GetFileNameWithoutExtension(_files[index]);
+
     /// <inheritdoc />
     protected override Seed Read(int index)
     {

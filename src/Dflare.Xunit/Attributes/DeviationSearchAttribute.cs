@@ -1,0 +1,95 @@
+using System.Runtime.CompilerServices;
+using Dflare.Xunit.Execution;
+using Xunit;
+using Xunit.v3;
+
+namespace Dflare.Xunit;
+
+/// <summary>How a <see cref="DeviationSearchAttribute"/> splits its work into test cases.</summary>
+public enum CaseGranularity
+{
+    /// <summary>One case per seed when there are at most 50 seeds, otherwise one case for the pair.</summary>
+    Auto,
+    /// <summary>One test case per seed (each listed, filterable and reported on its own).</summary>
+    PerSeed,
+    /// <summary>One test case for the whole pair (all seeds searched in lock-step).</summary>
+    PerPair,
+}
+
+/// <summary>
+/// Turns an (original, compressed) model pair into test cases that run the DFlare deviation search on seed images.
+/// A case fails when the compressed model is found to disagree with the original (a triggering input) unless that
+/// deviation matches the verified snapshot in <c>Snapshots/</c> next to the test source file.
+/// </summary>
+/// <remarks>
+/// Paths are relative to the test project's output folder (copy the models there) or, failing that, to the
+/// folder of the test source file. The test method may have no parameters, or one <see cref="DeviationOutcome"/>
+/// parameter to add its own assertions.
+/// </remarks>
+[XunitTestCaseDiscoverer(typeof(DeviationSearchDiscoverer))]
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class DeviationSearchAttribute : FactAttribute
+{
+    /// <summary>Declares the pair and the query budget per seed.</summary>
+    /// <param name="original">The original model (.onnx).</param>
+    /// <param name="compressed">The compressed model (.onnx).</param>
+    /// <param name="budget">Model queries per seed (both models counted; one iteration costs 2).</param>
+    /// <param name="sourceFilePath">Filled in by the compiler.</param>
+    /// <param name="sourceLineNumber">Filled in by the compiler.</param>
+    public DeviationSearchAttribute(string original, string compressed, int budget,
+        [CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
+    {
+        Original = original;
+        Compressed = compressed;
+        Budget = budget;
+        SourceFile = sourceFilePath;
+    }
+
+    /// <summary>The original model path.</summary>
+    public string Original { get; }
+    /// <summary>The compressed model path.</summary>
+    public string Compressed { get; }
+    /// <summary>Model queries per seed.</summary>
+    public int Budget { get; }
+    /// <summary>The source file holding the attribute (for the snapshot folder).</summary>
+    public string? SourceFile { get; }
+
+    /// <summary>Seed images: a folder (labels.csv optional), an IDX file or a CIFAR-10 .bin file. Required.</summary>
+    public string? Seeds { get; set; }
+    /// <summary>Use at most this many seeds (0 = all).</summary>
+    public int Limit { get; set; }
+    /// <summary>Skip this many seeds first.</summary>
+    public int Offset { get; set; }
+    /// <summary>The run seed: with the same models and settings the same triggering inputs are found.</summary>
+    public long RunSeed { get; set; }
+    /// <summary>dflare (default), diffchaser, random-ops or gap-only.</summary>
+    public string Strategy { get; set; } = "dflare";
+    /// <summary>One case per seed or one per pair.</summary>
+    public CaseGranularity Granularity { get; set; }
+    /// <summary>Unaccepted deviations tolerated before the case fails (default 0).</summary>
+    public int AllowedDeviations { get; set; }
+    /// <summary>Wall-time limit per seed in seconds (0 = none). Time limits make results depend on machine speed.</summary>
+    public double TimeLimitSeconds { get; set; }
+    /// <summary>Keep mutants within this many pixel levels of the seed (0 = unbounded).</summary>
+    public int MaxLInf { get; set; }
+    /// <summary>Largest per-value difference (grey levels) at which a triggering image still equals its verified snapshot.</summary>
+    public int PixelTolerance { get; set; }
+
+    /// <summary>Pixel scale before mean/std (0 = model / sidecar default).</summary>
+    public double Scale { get; set; }
+    /// <summary>Per-channel mean, comma-separated (empty = sidecar / default).</summary>
+    public string? Mean { get; set; }
+    /// <summary>Per-channel std, comma-separated (empty = sidecar / default).</summary>
+    public string? Std { get; set; }
+    /// <summary>nchw or nhwc (empty = inferred).</summary>
+    public string? Layout { get; set; }
+    /// <summary>Resize the short side to this many pixels (0 = no resize).</summary>
+    public int Resize { get; set; }
+    /// <summary>Centre crop size (0 = none).</summary>
+    public int Crop { get; set; }
+    /// <summary>Output name (empty = first).</summary>
+    public string? Output { get; set; }
+    /// <summary>logits or probabilities (empty = detected).</summary>
+    public string? OutputKind { get; set; }
+}

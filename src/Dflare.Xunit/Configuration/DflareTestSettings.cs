@@ -1,0 +1,89 @@
+using System.Globalization;
+using System.Reflection;
+
+namespace Dflare.Xunit;
+
+/// <summary>
+/// Run-wide settings that override what the attributes say. They come from the test assembly's
+/// <c>[AssemblyMetadata("Dflare.*", ...)]</c> (written by the MSBuild integration from <c>Dflare*</c> properties) and,
+/// above that, from environment variables (<c>DFLARE_BUDGET</c>, <c>DFLARE_RUN_SEED</c>, <c>DFLARE_STRATEGY</c>,
+/// <c>DFLARE_ACCEPT</c>, <c>DFLARE_REPORT_DIR</c>, <c>DFLARE_FAIL_ON_DEVIATION</c>, <c>DFLARE_SHARD</c>).
+/// </summary>
+public sealed record DflareTestSettings
+{
+    /// <summary>Budget per seed for every pair (null: each attribute's own).</summary>
+    public int? Budget { get; init; }
+    /// <summary>Run seed for every pair (null: each attribute's own).</summary>
+    public long? RunSeed { get; init; }
+    /// <summary>Strategy for every pair (null: each attribute's own).</summary>
+    public string? Strategy { get; init; }
+    /// <summary>Accept new snapshots instead of failing (never on CI).</summary>
+    public bool AcceptSnapshots { get; init; }
+    /// <summary>Where reports are written (null: no report).</summary>
+    public string? ReportDirectory { get; init; }
+    /// <summary>False = report-only mode: deviations are recorded and reported but do not fail tests.</summary>
+    public bool FailOnDeviation { get; init; } = true;
+    /// <summary>Run only shard <c>Index</c> (1-based) of <c>Count</c> deterministic slices of the seeds.</summary>
+    public (int Index, int Count)? Shard { get; init; }
+
+    private static readonly Dictionary<Assembly, DflareTestSettings> Cache = [];
+
+    /// <summary>Settings for the test assembly (cached).</summary>
+    /// <exception cref="DflareException">A value is malformed.</exception>
+    public static DflareTestSettings For(Assembly assembly)
+    {
+        lock (Cache)
+        {
+            if (!Cache.TryGetValue(assembly, out var s)) Cache[assembly] = s = Read(assembly, Environment.GetEnvironmentVariable);
+            return s;
+        }
+    }
+
+    /// <summary>Reads the settings from assembly metadata and an environment lookup.</summary>
+    /// <exception cref="DflareException">A value is malformed.</exception>
+    public static DflareTestSettings Read(Assembly assembly, Func<string, string?> env)
+    {
+        var meta = assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .Where(a => a.Key.StartsWith("Dflare.", StringComparison.Ordinal))
+            .GroupBy(a => a.Key).ToDictionary(g => g.Key, g => g.Last().Value);
+        string? Get(string key, string envName)
+        {
+            var e = env(envName);
+            if (!string.IsNullOrWhiteSpace(e)) return e.Trim();
+            return meta.TryGetValue("Dflare." + key, out var v) && !string.IsNullOrWhiteSpace(v) ? v!.Trim() : null;
+        }
+        return new DflareTestSettings
+        {
+            Budget = Get("Budget", "DFLARE_BUDGET") is { } b ? ParseInt(b, "DflareBudget", min: 1) : null,
+            RunSeed = Get("RunSeed", "DFLARE_RUN_SEED") is { } r ? long.TryParse(r, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rs) ? rs : throw new DflareException($"DflareRunSeed '{r}' is not an integer.") : null,
+            Strategy = Get("Strategy", "DFLARE_STRATEGY"),
+            AcceptSnapshots = Get("AcceptSnapshots", "DFLARE_ACCEPT") is { } a && ParseBool(a, "DflareAcceptSnapshots"),
+            ReportDirectory = Get("ReportDirectory", "DFLARE_REPORT_DIR"),
+            FailOnDeviation = Get("FailOnDeviation", "DFLARE_FAIL_ON_DEVIATION") is not { } f || ParseBool(f, "DflareFailOnDeviation"),
+            Shard = Get("Shard", "DFLARE_SHARD") is { } sh ? ParseShard(sh) : null,
+        };
+    }
+
+    /// <summary>True when seed number <paramref name="position"/> (0-based, in source order) belongs to this run's shard.</summary>
+    public bool InShard(int position) => Shard is not { } s || position % s.Count == s.Index - 1;
+
+    /// <summary>Parses <c>i/n</c> with 1 ≤ i ≤ n.</summary>
+    /// <exception cref="DflareException">Malformed.</exception>
+    public static (int, int) ParseShard(string text)
+    {
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out var i) && int.TryParse(parts[1], out var n) && n >= 1 && i >= 1 && i <= n) return (i, n);
+        throw new DflareException($"DflareShard '{text}' must be i/n with 1 ≤ i ≤ n (e.g. 1/2).");
+    }
+
+    private static int ParseInt(string text, string what, int min) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min ? v
+            : throw new DflareException($"{what} '{text}' must be an integer ≥ {min}.");
+
+    private static bool ParseBool(string text, string what) => text.ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" => true,
+        "false" or "0" or "no" => false,
+        _ => throw new DflareException($"{what} '{text}' must be true or false."),
+    };
+}

@@ -1,0 +1,30 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Dflare.Models;
+
+namespace Dflare.Xunit.Execution;
+
+/// <summary>
+/// Classifiers and pairs shared by every case of a test run: one per model file and preprocessing (ONNX Runtime
+/// sessions underneath are shared per file through <see cref="SessionCache.Shared"/>).
+/// </summary>
+internal static class ModelCache
+{
+    private static readonly ConcurrentDictionary<string, Lazy<ModelPair>> Pairs = new();
+    private static readonly ConcurrentDictionary<string, Lazy<string>> Hashes = new();
+
+    public static ModelPair Pair(string original, string compressed, ModelOptions options)
+    {
+        var key = $"{original}|{compressed}|{System.Text.Json.JsonSerializer.Serialize(options)}";
+        var lazy = Pairs.GetOrAdd(key, _ => new Lazy<ModelPair>(() => ModelPair.Load(original, compressed, options)));
+        try { return lazy.Value; }
+        catch { Pairs.TryRemove(key, out _); throw; }
+    }
+
+    public static string Sha256(string path) =>
+        Hashes.GetOrAdd(Path.GetFullPath(path), p => new Lazy<string>(() =>
+        {
+            using var s = File.OpenRead(p);
+            return Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
+        })).Value;
+}
