@@ -1,0 +1,174 @@
+using System.CommandLine;
+using System.Globalization;
+using Dflare.Datasets;
+using Dflare.Models;
+using Dflare.Search;
+using Dflare.Search.DiffChaser;
+using Dflare.Search.Mutation;
+using Spectre.Console;
+
+namespace Dflare.Cli.Commands;
+
+/// <summary>
+/// <c>dflare search --original A.onnx --compressed B.onnx --seeds PATH [...]</c>: searches each seed for an input on
+/// which the two models' top-1 labels differ, writes <c>DIR/results.json</c> and a picture per triggering input.
+/// </summary>
+internal static class SearchCommand
+{
+    public static Command Create()
+    {
+        var original = new Option<string>("--original") { Description = "The original ONNX model.", Required = true };
+        var compressed = new Option<string>("--compressed") { Description = "The compressed ONNX model to test against it.", Required = true };
+        var seeds = new Option<string>("--seeds") { Description = "Seed images: a folder (with optional labels.csv), an IDX file or a CIFAR-10 .bin file.", Required = true };
+        var labels = new Option<string?>("--labels") { Description = "Labels file (IDX labels or CSV) if not found beside the seeds." };
+        var limit = new Option<int?>("--limit") { Description = "Search at most N seeds." };
+        var offset = new Option<int>("--offset") { Description = "Skip the first N seeds.", DefaultValueFactory = _ => 0 };
+        var budget = new Option<long>("--budget") { Description = "Model queries per seed (one image on both models = 2; the seed check counts). Deterministic.", DefaultValueFactory = _ => 2000 };
+        var timeLimit = new Option<double?>("--time-limit") { Description = "Also stop a seed after S seconds of wall time (not deterministic)." };
+        var runSeed = new Option<ulong>("--seed") { Description = "Run seed: each seed's random stream is derived from (run seed, seed id).", DefaultValueFactory = _ => 0 };
+        var strategy = new Option<string>("--strategy") { Description = "dflare, diffchaser, random-ops (ablation: uniform operator choice) or gap-only (ablation: no novelty).", DefaultValueFactory = _ => "dflare" };
+        var outDir = new Option<string>("--out") { Description = "Output folder for results.json and the trigger pictures.", DefaultValueFactory = _ => "dflare-out" };
+        var operators = new Option<string?>("--operators") { Description = "Mutation operators and parameters, e.g. 'gaussian-noise:variance=0.1,salt-pepper:amount=0.004,box-blur:max-kernel=5' (default: all seven)." };
+        var maxLinf = new Option<int?>("--max-linf") { Description = "Clip every mutant into ±N pixel levels around the seed." };
+        var minSsim = new Option<double?>("--min-ssim") { Description = "Reject mutants whose SSIM to the seed is below S." };
+        var minMargin = new Option<double>("--min-margin") { Description = "Differing labels count only when each model's top-1 beats its second by at least this probability (default 0; a tied top-1 never counts).", DefaultValueFactory = _ => 0 };
+        var dcPopulation = new Option<int?>("--dc-population") { Description = "DiffChaser: population size (default 10)." };
+        var dcRate = new Option<double?>("--dc-mutation-rate") { Description = "DiffChaser: probability that a value is mutated (default 0.01)." };
+        var dcStep = new Option<int?>("--dc-mutation-step") { Description = "DiffChaser: a mutated value moves by up to ±N pixel levels (default 32)." };
+        var dcCrossover = new Option<double?>("--dc-crossover-rate") { Description = "DiffChaser: probability of regional crossover per child (default 0.9)." };
+        var dcTournament = new Option<int?>("--dc-tournament") { Description = "DiffChaser: tournament size for parent selection (default 2)." };
+        var dcWeight = new Option<double?>("--dc-uncertainty-weight") { Description = "DiffChaser: weight of the uncertainty term in the fitness (default 1)." };
+        var lockStep = new Option<int>("--lock-step") { Description = "Seeds searched at once, their mutants evaluated together (does not change results).", DefaultValueFactory = _ => 64 };
+        var threads = new Option<int>("--threads") { Description = "Model batches evaluated concurrently (does not change results).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var opts = new ModelOptionSet();
+        var cmd = new Command("search", "Search seeds for inputs on which the compressed model's top-1 label differs from the original's (DFlare, or the DiffChaser baseline).")
+        {
+            original, compressed, seeds, labels, limit, offset, budget, timeLimit, runSeed, strategy, outDir, operators,
+            maxLinf, minSsim, minMargin, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads,
+        };
+        opts.AddTo(cmd);
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            var dc = new DiffChaserSettings();
+            dc = dc with
+            {
+                Population = r.GetValue(dcPopulation) ?? dc.Population,
+                MutationRate = r.GetValue(dcRate) ?? dc.MutationRate,
+                MutationStep = r.GetValue(dcStep) ?? dc.MutationStep,
+                CrossoverRate = r.GetValue(dcCrossover) ?? dc.CrossoverRate,
+                TournamentSize = r.GetValue(dcTournament) ?? dc.TournamentSize,
+                UncertaintyWeight = r.GetValue(dcWeight) ?? dc.UncertaintyWeight,
+            };
+            if (r.GetValue(timeLimit) is { } tl && !(tl > 0 && double.IsFinite(tl)))
+                throw new DflareException($"--time-limit must be a positive number of seconds (got {tl.ToString(CultureInfo.InvariantCulture)}).");
+            var settings = new SearchSettings
+            {
+                Strategy = SearchStrategies.Parse(r.GetValue(strategy)!),
+                Budget = r.GetValue(budget),
+                TimeLimit = r.GetValue(timeLimit) is { } t ? TimeSpan.FromSeconds(t) : null,
+                RunSeed = r.GetValue(runSeed),
+                Operators = MutationOperators.Parse(r.GetValue(operators)),
+                Bound = new DistortionBound { MaxLInf = r.GetValue(maxLinf), MinSsim = r.GetValue(minSsim) },
+                MinMargin = r.GetValue(minMargin),
+                DiffChaser = dc,
+                LockStep = r.GetValue(lockStep),
+                Threads = r.GetValue(threads),
+            };
+            settings.Validate();
+            int off = r.GetValue(offset);
+            int? lim = r.GetValue(limit);
+            if (off < 0) throw new DflareException($"--offset must not be negative (got {off}).");
+            if (lim is <= 0) throw new DflareException($"--limit must be positive (got {lim}).");
+
+            var o = opts.Read(r);
+            var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
+            var pair = ModelPair.Load(r.GetValue(original)!, r.GetValue(compressed)!, o);
+            int total = Math.Max(0, Math.Min(lim ?? int.MaxValue, source.Count - off));
+            if (total == 0) throw new DflareException($"No seeds to search: '{source.Path}' has {source.Count} seeds and --offset is {off}.");
+            var dir = r.GetValue(outDir)!;
+
+            var console = AnsiConsole.Console;
+            console.MarkupLine($"[bold]dflare search[/] ({settings.Strategy.Name()}): {Markup.Escape(pair.ToString())}, {total} seeds from {Markup.Escape(source.Kind)}, " +
+                               $"budget {settings.Budget} queries/seed, run seed {settings.RunSeed}" +
+                               (settings.Bound.IsNone ? "" : $", bound {Markup.Escape(settings.Bound.ToString())}"));
+            var runner = new SearchRunner(pair, settings);
+            using var cts = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+            Console.CancelKeyPress += onCancel;
+            SearchRunResult run = null!;
+            try
+            {
+                int done = 0, triggered = 0, already = 0;
+                console.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
+                {
+                    var task = ctx.AddTask($"searching {total} seeds", maxValue: total);
+                    run = runner.Run(source.Enumerate(off, lim), s =>
+                    {
+                        done++;
+                        if (s.Status == SearchStatus.Triggered) triggered++;
+                        if (s.Status == SearchStatus.AlreadyDeviating) already++;
+                        task.Value = done;
+                        task.Description = $"{done}/{total} seeds, {triggered} triggered, {already} already deviating";
+                    }, cts.Token);
+                });
+            }
+            finally { Console.CancelKeyPress -= onCancel; }
+
+            var context = new SearchReportContext
+            {
+                Original = r.GetValue(original), Compressed = r.GetValue(compressed), SeedSource = r.GetValue(seeds),
+                Offset = off, Limit = lim, ClassNames = source.ClassNames,
+            };
+            var path = SearchReport.Write(run, dir, context);
+            PrintSummary(console, run, context);
+            console.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]" + (run.Triggered > 0 ? $" and {run.Triggered} trigger picture(s) in {Markup.Escape(Path.Combine(dir, "triggers"))}" : "") + ".");
+            if (cts.IsCancellationRequested)
+            {
+                console.MarkupLine($"[yellow]Interrupted: {run.SeedCount} of {total} seeds finished.[/]");
+                return 130;
+            }
+            return CommandRunner.Ok;
+        }));
+        return cmd;
+    }
+
+    private static void PrintSummary(IAnsiConsole console, SearchRunResult run, SearchReportContext context)
+    {
+        static string F(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "-";
+        var t = new Table().AddColumn("seeds").AddColumn(new TableColumn("value").RightAligned());
+        t.AddRow("searched", run.SeedCount.ToString(CultureInfo.InvariantCulture));
+        t.AddRow("triggered", run.Triggered.ToString(CultureInfo.InvariantCulture));
+        t.AddRow("already deviating", run.AlreadyDeviating.ToString(CultureInfo.InvariantCulture));
+        t.AddRow("not found", run.NotFound.ToString(CultureInfo.InvariantCulture));
+        t.AddRow("success rate (of searched)", run.SuccessRate is { } sr ? $"{sr * 100:F1} %" : "-");
+        t.AddRow("median queries / trigger", F(run.MedianQueriesPerTrigger, "F0"));
+        t.AddRow("mean queries / trigger", F(run.MeanQueriesPerTrigger, "F1"));
+        t.AddRow("median L∞ / L2 / SSIM", $"{F(run.MedianLInf, "F0")} / {F(run.MedianL2, "F1")} / {F(run.MedianSsim, "F3")}");
+        t.AddRow("total queries", run.TotalQueries.ToString(CultureInfo.InvariantCulture));
+        t.AddRow("seconds", run.Seconds.ToString("F1", CultureInfo.InvariantCulture));
+        console.Write(t);
+        var ops = run.OperatorTotals;
+        if (ops.Count > 0 && ops.Any(o => o.Selections > 0))
+        {
+            var ot = new Table().AddColumn("operator").AddColumn(new TableColumn("selected").RightAligned())
+                .AddColumn(new TableColumn("kept").RightAligned()).AddColumn(new TableColumn("ratio").RightAligned());
+            foreach (var o in ops)
+                ot.AddRow(o.Operator, o.Selections.ToString(CultureInfo.InvariantCulture), o.Successes.ToString(CultureInfo.InvariantCulture),
+                    o.Selections == 0 ? "-" : ((double)o.Successes / o.Selections).ToString("F3", CultureInfo.InvariantCulture));
+            console.Write(ot);
+        }
+        var shown = run.Seeds.Where(s => s.Status != SearchStatus.NotFound).Take(20).ToArray();
+        if (shown.Length > 0)
+        {
+            var st = new Table().AddColumn("seed").AddColumn("status").AddColumn(new TableColumn("queries").RightAligned())
+                .AddColumn("original").AddColumn("compressed").AddColumn(new TableColumn("L∞").RightAligned()).AddColumn(new TableColumn("SSIM").RightAligned());
+            foreach (var s in shown)
+                st.AddRow(Markup.Escape(s.SeedId), s.Status == SearchStatus.Triggered ? "triggered" : "already deviating",
+                    s.Queries.ToString(CultureInfo.InvariantCulture),
+                    Markup.Escape(s.OriginalLabel is { } a ? context.ClassName(a) : "-"), Markup.Escape(s.CompressedLabel is { } b ? context.ClassName(b) : "-"),
+                    s.LInf?.ToString(CultureInfo.InvariantCulture) ?? "-", F(s.Ssim, "F3"));
+            if (run.Seeds.Count(s => s.Status != SearchStatus.NotFound) > shown.Length) st.Caption("(first 20 shown; all in results.json)");
+            console.Write(st);
+        }
+    }
+}

@@ -1,0 +1,172 @@
+using Dflare.Datasets;
+using Dflare.Images;
+using Dflare.Models;
+using Dflare.Search.Mutation;
+using Dflare.Search.Random;
+
+namespace Dflare.Search.Dflare;
+
+/// <summary>
+/// DFlare's search of one seed (and its ablations <c>random-ops</c> and <c>gap-only</c>).
+/// </summary>
+/// <remarks>
+/// Each iteration: choose an operator (<see cref="OperatorSelector"/>), apply it to the <em>current</em> image (mutations
+/// accumulate), clip to 0..255 and into the optional L∞ box around the seed, reject it without a query when below the
+/// optional SSIM bound, then query both models once. Labels differ (see <see cref="Deviation"/>): the mutant is the
+/// triggering input. Otherwise, with y the original model's top-1 label, <c>gap = P_orig(y) − P_comp(y)</c>; the pair
+/// <c>(P_orig ‖ P_comp)</c> is novel when its squared L2 distance to every pair seen for this seed (the seed's and every
+/// evaluated mutant's) exceeds <see cref="SearchSettings.NoveltyThreshold"/>. The mutant becomes the current image, and
+/// its operator is credited with a success, iff |gap| exceeds the best so far by more than
+/// <see cref="SearchSettings.GapEpsilon"/> or the pair is novel (gap growth only, for <c>gap-only</c>).
+/// <para>Randomness: operator choice draws from the stream (run seed, seed id, 0); the k-th generated mutant's
+/// operator draws from stream (run seed, seed id, k). So the accepted (k, operator) list alone rebuilds the triggering
+/// input (<see cref="Replay"/>).</para>
+/// </remarks>
+public sealed class DflareSearch : SeedSearch
+{
+    private readonly IReadOnlyList<IMutationOperator> _ops;
+    private readonly OperatorSelector _selector;
+    private readonly Rng _rng;
+    private readonly List<float[]> _seen = [];
+    private readonly List<MutationStep> _steps = [];
+    private readonly bool _gapOnly;
+    private Image _current;
+    private double _bestGap;
+    private int _generated;
+    private int _pendingOp = -1;
+    private int _pendingMutant;
+
+    /// <summary>Starts the search of <paramref name="seed"/> (<paramref name="image"/>: the seed at model geometry).</summary>
+    /// <exception cref="ArgumentException">The strategy is DiffChaser.</exception>
+    public DflareSearch(Seed seed, Image image, SearchSettings settings) : base(seed, image, settings)
+    {
+        if (settings.Strategy == SearchStrategy.DiffChaser) throw new ArgumentException("DflareSearch runs dflare, random-ops or gap-only.", nameof(settings));
+        _ops = settings.Operators;
+        _selector = new OperatorSelector(_ops.Count, metropolisHastings: settings.Strategy != SearchStrategy.RandomOps);
+        _gapOnly = settings.Strategy == SearchStrategy.GapOnly;
+        _rng = Rng.For(settings.RunSeed, seed.Id, 0);
+        _current = image;
+    }
+
+    /// <summary>The image mutations currently start from.</summary>
+    public Image Current => _current;
+    /// <summary>The largest |gap| seen so far.</summary>
+    public double BestGap => _bestGap;
+    /// <summary>The operator selector (statistics and last accepted operator).</summary>
+    public OperatorSelector Selector => _selector;
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<OperatorStat> OperatorStats =>
+        _ops.Select((o, i) => new OperatorStat(o.Name, _selector.Selections[i], _selector.Successes[i])).ToArray();
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<MutationStep> Mutations => _steps;
+
+    /// <summary>|P_orig(y) − P_comp(y)| with y the original model's top-1 label.</summary>
+    public static double Gap(ReadOnlySpan<float> original, ReadOnlySpan<float> compressed)
+    {
+        int y = Labels.ArgMax(original);
+        return Math.Abs((double)original[y] - compressed[y]);
+    }
+
+    /// <summary>The probability pair <c>P_orig ‖ P_comp</c> (2K values).</summary>
+    public static float[] Pair(ReadOnlySpan<float> original, ReadOnlySpan<float> compressed)
+    {
+        var v = new float[original.Length + compressed.Length];
+        original.CopyTo(v);
+        compressed.CopyTo(v.AsSpan(original.Length));
+        return v;
+    }
+
+    /// <summary>True when <paramref name="pair"/>'s squared L2 distance to every pair in <paramref name="seen"/> exceeds <paramref name="threshold"/>.</summary>
+    public static bool IsNovel(ReadOnlySpan<float> pair, IEnumerable<float[]> seen, double threshold)
+    {
+        foreach (var s in seen)
+        {
+            double d = 0;
+            for (int i = 0; i < pair.Length; i++) { double t = (double)pair[i] - s[i]; d += t * t; }
+            if (d <= threshold) return false;
+        }
+        return true;
+    }
+
+    /// <inheritdoc />
+    protected override void ObserveSeed(float[] original, float[] compressed)
+    {
+        _bestGap = Gap(original, compressed);
+        _seen.Add(Pair(original, compressed));
+    }
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<Image>? ProposeMutants(int maxImages)
+    {
+        for (int tries = 0; tries < Settings.MaxUnevaluatedInARow; tries++)
+        {
+            int op = _selector.Select(_rng);
+            _generated++;
+            var mutant = Mutate(_current, SeedImage, _ops[op], Settings, Seed.Id, _generated);
+            if (!Settings.Bound.Accepts(mutant, SeedImage)) continue; // out of the SSIM bound: rejected unevaluated
+            if (Settings.SkipUnchanged && mutant.Equals(_current)) continue; // its answer is known: it cannot be kept
+            _pendingOp = op;
+            _pendingMutant = _generated;
+            return [mutant];
+        }
+        GiveUpReason = $"{Settings.MaxUnevaluatedInARow} mutants in a row were outside the distortion bound or unchanged";
+        return null;
+    }
+
+    /// <inheritdoc />
+    protected override int ObserveMutants(IReadOnlyList<Image> mutants, IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed)
+    {
+        Iterations++;
+        var mutant = mutants[0];
+        float[] po = original[0], pc = compressed[0];
+        int op = _pendingOp;
+        if (Judge(po, pc) == Verdict.Deviate)
+        {
+            _selector.Credit(op);
+            _steps.Add(new MutationStep(_pendingMutant, _ops[op].Name));
+            _current = mutant;
+            Triggered(mutant, po, pc);
+            return 1;
+        }
+        double gap = Gap(po, pc);
+        bool grew = gap > _bestGap + Settings.GapEpsilon;
+        var pair = Pair(po, pc);
+        bool novel = !_gapOnly && IsNovel(pair, _seen, Settings.NoveltyThreshold);
+        _seen.Add(pair);
+        if (grew || novel)
+        {
+            _current = mutant;
+            if (grew) _bestGap = gap;
+            _selector.Credit(op);
+            _steps.Add(new MutationStep(_pendingMutant, _ops[op].Name));
+        }
+        return 1;
+    }
+
+    /// <summary>The <paramref name="mutant"/>-th mutant of a seed: <paramref name="op"/> applied to <paramref name="current"/> with its own random stream, clipped into the L∞ bound.</summary>
+    public static Image Mutate(Image current, Image seed, IMutationOperator op, SearchSettings settings, string seedId, int mutant)
+    {
+        var image = op.Apply(current, Rng.For(settings.RunSeed, seedId, (ulong)mutant));
+        settings.Bound.Clip(image, seed);
+        return image;
+    }
+
+    /// <summary>
+    /// Rebuilds an input from its seed and accepted mutations (<see cref="SeedSearchResult.Mutations"/>) without the
+    /// models: the same settings (run seed, operators, bound) and seed id give the triggering input bit for bit.
+    /// </summary>
+    /// <exception cref="DflareException">A step names an operator that is not in the settings.</exception>
+    public static Image Replay(Image seed, string seedId, IEnumerable<MutationStep> steps, SearchSettings settings)
+    {
+        var current = seed;
+        foreach (var s in steps)
+        {
+            var op = settings.Operators.FirstOrDefault(o => o.Name == s.Operator)
+                ?? throw new DflareException($"Cannot replay: operator '{s.Operator}' is not in the operator set.");
+            current = Mutate(current, seed, op, settings, seedId, s.Mutant);
+        }
+        return current;
+    }
+}

@@ -1,0 +1,38 @@
+namespace Dflare.Search.DiffChaser;
+
+/// <summary>
+/// Parameters of the DiffChaser genetic algorithm. Defaults were chosen by a small grid on CIFAR-10 seeds that are not
+/// part of the reported benchmark (see <c>docs/search.md</c>).
+/// </summary>
+public sealed record DiffChaserSettings
+{
+    /// <summary>Individuals per generation (the initial population is this many mutants of the seed). Default 10.</summary>
+    public int Population { get; init; } = 10;
+
+    /// <summary>Probability that a value (one channel of one pixel) is mutated in a child. Default 0.01.</summary>
+    public double MutationRate { get; init; } = 0.01;
+
+    /// <summary>A mutated value moves by a uniform integer in [−step, +step] pixel levels (then clipped to 0..255). Default 32.</summary>
+    public int MutationStep { get; init; } = 32;
+
+    /// <summary>Probability that a child is made by regional crossover of two parents (otherwise it copies one parent). Default 0.9.</summary>
+    public double CrossoverRate { get; init; } = 0.9;
+
+    /// <summary>Individuals drawn per tournament when choosing a parent. Default 2.</summary>
+    public int TournamentSize { get; init; } = 2;
+
+    /// <summary>Weight of the uncertainty term (the deviating model's margin between the shared label and its runner-up) in the fitness. Default 1.</summary>
+    public double UncertaintyWeight { get; init; } = 1.0;
+
+    /// <summary>Checks the values.</summary>
+    /// <exception cref="DflareException">A value is out of range (the message names the option).</exception>
+    public void Validate()
+    {
+        if (Population < 2) throw new DflareException($"--dc-population must be at least 2 (got {Population}).");
+        if (!(MutationRate >= 0 && MutationRate <= 1)) throw new DflareException($"--dc-mutation-rate must be in [0, 1] (got {MutationRate}).");
+        if (MutationStep is < 1 or > 255) throw new DflareException($"--dc-mutation-step must be 1..255 pixel levels (got {MutationStep}).");
+        if (!(CrossoverRate >= 0 && CrossoverRate <= 1)) throw new DflareException($"--dc-crossover-rate must be in [0, 1] (got {CrossoverRate}).");
+        if (TournamentSize < 1) throw new DflareException($"--dc-tournament must be at least 1 (got {TournamentSize}).");
+        if (!(UncertaintyWeight >= 0) || !double.IsFinite(UncertaintyWeight)) throw new DflareException($"--dc-uncertainty-weight must be ≥ 0 (got {UncertaintyWeight}).");
+    }
+}

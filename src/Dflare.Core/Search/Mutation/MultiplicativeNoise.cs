@@ -1,0 +1,55 @@
+using Dflare.Images;
+using Dflare.Search.Random;
+
+namespace Dflare.Search.Mutation;
+
+/// <summary>
+/// Multiplicative (speckle) noise: every value becomes <c>x + x·n</c> with <c>n ~ N(m, σ²)</c> drawn per value, where
+/// one application first draws <c>m ~ U[MeanMin, MeanMax)</c> and <c>σ² ~ U[0, VarianceMax)</c>. Rounded and clipped
+/// to 0..255. Defaults: m ~ U[−0.5, 0.5), σ² ~ U[0, 0.05).
+/// </summary>
+public sealed class MultiplicativeNoise : IMutationOperator
+{
+    /// <summary>Creates the operator.</summary>
+    /// <exception cref="DflareException">The mean range is empty or the variance bound negative.</exception>
+    public MultiplicativeNoise(double meanMin = -0.5, double meanMax = 0.5, double varianceMax = 0.05)
+    {
+        if (!(meanMin <= meanMax)) throw OperatorParameters.Invalid(Name, $"mean-min ({meanMin}) must not exceed mean-max ({meanMax})");
+        if (!(varianceMax >= 0)) throw OperatorParameters.Invalid(Name, $"variance-max must be ≥ 0 (got {varianceMax})");
+        MeanMin = meanMin; MeanMax = meanMax; VarianceMax = varianceMax;
+    }
+
+    /// <summary>Lower bound of the per-application mean (default −0.5).</summary>
+    public double MeanMin { get; }
+    /// <summary>Upper bound (exclusive) of the per-application mean (default 0.5).</summary>
+    public double MeanMax { get; }
+    /// <summary>Upper bound (exclusive) of the per-application variance (default 0.05).</summary>
+    public double VarianceMax { get; }
+
+    /// <inheritdoc />
+    public string Name => "multiplicative-noise";
+    /// <inheritdoc />
+    public string Spec => $"{Name}:mean-min={PixelOps.F(MeanMin)}:mean-max={PixelOps.F(MeanMax)}:variance-max={PixelOps.F(VarianceMax)}";
+
+    /// <inheritdoc />
+    public Image Apply(Image image, Rng rng)
+    {
+        double m = rng.NextDouble(MeanMin, MeanMax);
+        double sd = Math.Sqrt(rng.NextDouble(0, VarianceMax));
+        var src = image.Pixels;
+        var dst = new byte[src.Length];
+        for (int i = 0; i < src.Length; i++)
+        {
+            double x = src[i];
+            dst[i] = PixelOps.RoundClip(x + x * rng.NextGaussian(m, sd));
+        }
+        return new Image(image.Width, image.Height, image.Channels, dst);
+    }
+
+    internal static MultiplicativeNoise From(OperatorParameters p)
+    {
+        var op = new MultiplicativeNoise(p.Double("mean-min", -0.5), p.Double("mean-max", 0.5), p.Double("variance-max", 0.05));
+        p.EnsureAllUsed(["mean-min", "mean-max", "variance-max"]);
+        return op;
+    }
+}

@@ -1,0 +1,51 @@
+namespace Dflare.Search;
+
+/// <summary>The results of a search run over many seeds, with the summary numbers.</summary>
+public sealed record SearchRunResult
+{
+    /// <summary>The settings used.</summary>
+    public required SearchSettings Settings { get; init; }
+    /// <summary>Per-seed results, in seed order.</summary>
+    public required IReadOnlyList<SeedSearchResult> Seeds { get; init; }
+    /// <summary>Wall time of the whole run, in seconds.</summary>
+    public double Seconds { get; init; }
+    /// <summary>Images the two models actually evaluated together (may exceed <see cref="TotalQueries"/> for DiffChaser, whose last generation is evaluated as a whole).</summary>
+    public long ModelQueries { get; init; }
+
+    /// <summary>Seeds searched.</summary>
+    public int SeedCount => Seeds.Count;
+    /// <summary>Seeds with a triggering input.</summary>
+    public int Triggered => Seeds.Count(s => s.Status == SearchStatus.Triggered);
+    /// <summary>Seeds on which the models already disagree.</summary>
+    public int AlreadyDeviating => Seeds.Count(s => s.Status == SearchStatus.AlreadyDeviating);
+    /// <summary>Seeds without a triggering input within the budget.</summary>
+    public int NotFound => Seeds.Count(s => s.Status == SearchStatus.NotFound);
+    /// <summary>Queries counted over all seeds.</summary>
+    public long TotalQueries => Seeds.Sum(s => s.Queries);
+    /// <summary>Triggered / (seeds − already deviating): the success rate over the seeds that were searched (null when none was).</summary>
+    public double? SuccessRate => SeedCount - AlreadyDeviating is var n && n > 0 ? (double)Triggered / n : null;
+
+    /// <summary>Median queries of the seeds with a triggering input (null when none).</summary>
+    public double? MedianQueriesPerTrigger => Median(Seeds.Where(s => s.Status == SearchStatus.Triggered).Select(s => (double)s.Queries));
+    /// <summary>Mean queries of the seeds with a triggering input (null when none).</summary>
+    public double? MeanQueriesPerTrigger => Seeds.Where(s => s.Status == SearchStatus.Triggered).Select(s => (double)s.Queries).DefaultIfEmpty(double.NaN).Average() is var m && double.IsNaN(m) ? null : m;
+    /// <summary>Median L∞ of the triggering inputs.</summary>
+    public double? MedianLInf => Median(Seeds.Where(s => s.LInf is not null).Select(s => (double)s.LInf!.Value));
+    /// <summary>Median L2 of the triggering inputs.</summary>
+    public double? MedianL2 => Median(Seeds.Where(s => s.L2 is not null).Select(s => s.L2!.Value));
+    /// <summary>Median SSIM of the triggering inputs.</summary>
+    public double? MedianSsim => Median(Seeds.Where(s => s.Ssim is not null).Select(s => s.Ssim!.Value));
+
+    /// <summary>Per-operator selections and successes summed over all seeds (DFlare strategies).</summary>
+    public IReadOnlyList<OperatorStat> OperatorTotals =>
+        Seeds.SelectMany(s => s.OperatorStats).GroupBy(o => o.Operator)
+            .Select(g => new OperatorStat(g.Key, g.Sum(x => x.Selections), g.Sum(x => x.Successes))).ToArray();
+
+    /// <summary>The median of a sequence (mean of the middle two for an even count), or null when it is empty.</summary>
+    public static double? Median(IEnumerable<double> values)
+    {
+        var v = values.OrderBy(x => x).ToArray();
+        if (v.Length == 0) return null;
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+}

@@ -1,0 +1,135 @@
+using System.Diagnostics;
+using Dflare.Datasets;
+using Dflare.Images;
+using Dflare.Models;
+using Dflare.Search.Dflare;
+using Dflare.Search.DiffChaser;
+
+namespace Dflare.Search;
+
+/// <summary>
+/// Runs seed searches in lock-step: up to <see cref="SearchSettings.LockStep"/> seeds are active at once; each step
+/// collects every active search's proposals, evaluates them as one batch per model (split into model-sized batches that
+/// run on <see cref="SearchSettings.Threads"/> threads; a fixed-batch model gets full batches), and feeds the answers
+/// back. A finished seed's place is taken by the next seed. A single-seed run is the same code with one active search.
+/// </summary>
+/// <remarks>
+/// Results do not depend on <see cref="SearchSettings.LockStep"/> or <see cref="SearchSettings.Threads"/>: each search
+/// draws from its own generator and decides only from its own answers, and ONNX Runtime returns the same numbers for an
+/// image whatever else is in its batch (checked by the tests on fixed- and dynamic-batch models).
+/// </remarks>
+public sealed class SearchRunner
+{
+    private readonly ModelPair _pair;
+
+    /// <summary>Creates a runner for a model pair.</summary>
+    /// <exception cref="DflareException">The settings are invalid.</exception>
+    public SearchRunner(ModelPair pair, SearchSettings settings)
+    {
+        _pair = pair ?? throw new ArgumentNullException(nameof(pair));
+        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        settings.Validate();
+    }
+
+    /// <summary>The settings.</summary>
+    public SearchSettings Settings { get; }
+
+    /// <summary>Creates the search of one seed (the image is brought to model geometry first).</summary>
+    public SeedSearch Create(Seed seed)
+    {
+        var image = _pair.Original.Fits(seed.Image) ? seed.Image : _pair.Prepare(seed.Image);
+        return Settings.Strategy == SearchStrategy.DiffChaser
+            ? new DiffChaserSearch(seed, image, Settings)
+            : new DflareSearch(seed, image, Settings);
+    }
+
+    /// <summary>Searches every seed; returns the results in seed order.</summary>
+    /// <param name="seeds">The seeds (read as needed).</param>
+    /// <param name="onResult">Called (on the calling thread) as each seed finishes, in completion order.</param>
+    /// <param name="cancellation">Stops the run between steps; unfinished seeds are left out.</param>
+    public SearchRunResult Run(IEnumerable<Seed> seeds, Action<SeedSearchResult>? onResult = null, CancellationToken cancellation = default)
+    {
+        var total = Stopwatch.StartNew();
+        long queriesBefore = _pair.Queries;
+        var results = new List<(int Order, SeedSearchResult Result)>();
+        var active = new List<(int Order, SeedSearch Search)>();
+        using var source = seeds.GetEnumerator();
+        int order = 0;
+        bool more = true;
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            while (more && active.Count < Settings.LockStep)
+            {
+                if (!source.MoveNext()) { more = false; break; }
+                if (!ids.Add(source.Current.Id)) throw new DflareException($"Seed id '{source.Current.Id}' appears twice; seed ids must be unique.");
+                active.Add((order++, Create(source.Current)));
+            }
+            if (active.Count == 0 || cancellation.IsCancellationRequested) break;
+            var step = Stopwatch.StartNew();
+
+            var proposals = new IReadOnlyList<Image>[active.Count];
+            Parallel.For(0, active.Count, Options, i => proposals[i] = active[i].Search.Propose());
+            var flat = proposals.SelectMany(p => p).ToArray();
+            var (po, pc) = Evaluate(flat);
+            Parallel.For(0, active.Count, Options, i =>
+            {
+                if (proposals[i].Count == 0) return;
+                int start = 0;
+                for (int j = 0; j < i; j++) start += proposals[j].Count;
+                int n = proposals[i].Count;
+                active[i].Search.Observe(new ArraySegment<float[]>(po, start, n), new ArraySegment<float[]>(pc, start, n));
+            });
+
+            // Attribute the step's wall time to the searches in proportion to the images they sent.
+            double seconds = step.Elapsed.TotalSeconds;
+            for (int i = 0; i < active.Count; i++)
+                active[i].Search.AddSeconds(flat.Length == 0 ? 0 : seconds * proposals[i].Count / flat.Length);
+
+            for (int i = 0; i < active.Count; i++)
+            {
+                var (o, s) = active[i];
+                if (!s.IsDone) continue;
+                results.Add((o, s.Result));
+                onResult?.Invoke(s.Result);
+            }
+            active.RemoveAll(a => a.Search.IsDone);
+        }
+        return new SearchRunResult
+        {
+            Settings = Settings,
+            Seeds = results.OrderBy(r => r.Order).Select(r => r.Result).ToArray(),
+            Seconds = total.Elapsed.TotalSeconds,
+            ModelQueries = _pair.Queries - queriesBefore,
+        };
+    }
+
+    private ParallelOptions Options => new() { MaxDegreeOfParallelism = Settings.Threads };
+
+    /// <summary>Evaluates images on both models in model-sized batches, <see cref="SearchSettings.Threads"/> batches at a time.</summary>
+    private (float[][] Original, float[][] Compressed) Evaluate(Image[] images)
+    {
+        var po = new float[images.Length][];
+        var pc = new float[images.Length][];
+        if (images.Length == 0) return (po, pc);
+        int chunk = Math.Max(1, Math.Min(_pair.Original.Info.MaxBatch, _pair.Compressed.Info.MaxBatch));
+        // Keep chunks whole multiples of both fixed batches so only the last chunk is padded.
+        if (_pair.Original.Info.FixedBatch is { } a && _pair.Compressed.Info.FixedBatch is { } b) chunk = Lcm(a, b);
+        int chunks = (images.Length + chunk - 1) / chunk;
+        Parallel.For(0, chunks, Options, k =>
+        {
+            int start = k * chunk, n = Math.Min(chunk, images.Length - start);
+            var part = new ArraySegment<Image>(images, start, n);
+            var o = _pair.Original.Predict(part);
+            var c = _pair.Compressed.Predict(part);
+            for (int i = 0; i < n; i++) { po[start + i] = o[i]; pc[start + i] = c[i]; }
+        });
+        return (po, pc);
+    }
+
+    private static int Lcm(int a, int b)
+    {
+        static int Gcd(int x, int y) => y == 0 ? x : Gcd(y, x % y);
+        return a / Gcd(a, b) * b;
+    }
+}

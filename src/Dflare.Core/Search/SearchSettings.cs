@@ -1,0 +1,79 @@
+using Dflare.Search.DiffChaser;
+using Dflare.Search.Mutation;
+
+namespace Dflare.Search;
+
+/// <summary>
+/// Everything that decides a search's results (strategy, budget, run seed, operators, bounds, rules) plus how it is
+/// executed (<see cref="LockStep"/>, <see cref="Threads"/>), which never changes results.
+/// </summary>
+public sealed record SearchSettings
+{
+    /// <summary>The algorithm (default DFlare).</summary>
+    public SearchStrategy Strategy { get; init; } = SearchStrategy.Dflare;
+
+    /// <summary>
+    /// Model queries per seed (one image evaluated on one model = 1 query; a DFlare iteration = 2). The check of the
+    /// seed itself counts (2 queries). Default 2,000.
+    /// </summary>
+    public long Budget { get; init; } = 2000;
+
+    /// <summary>Optional wall-time limit per seed. Unlike the query budget this is not deterministic: results then depend on the machine.</summary>
+    public TimeSpan? TimeLimit { get; init; }
+
+    /// <summary>The run seed; each seed's generator is seeded from (run seed, seed id). Default 0.</summary>
+    public ulong RunSeed { get; init; }
+
+    /// <summary>DFlare's mutation operators (default: the seven built-ins).</summary>
+    public IReadOnlyList<IMutationOperator> Operators { get; init; } = MutationOperators.Default();
+
+    /// <summary>Optional bound on the distortion from the seed (default none).</summary>
+    public DistortionBound Bound { get; init; } = DistortionBound.None;
+
+    /// <summary>
+    /// Minimum margin (top-1 minus second probability, in each model) for differing labels to count as a deviation.
+    /// Default 0: differing strict top-1 labels suffice. A tied top-1 never counts (see <see cref="Deviation"/>).
+    /// </summary>
+    public double MinMargin { get; init; }
+
+    /// <summary>DFlare: a probability pair is novel when its squared L2 distance to every pair seen for the seed exceeds this. Default 0.5.</summary>
+    public double NoveltyThreshold { get; init; } = 0.5;
+
+    /// <summary>DFlare: the |gap| must grow by more than this over the best so far to count as progress. Default 1e-3.</summary>
+    public double GapEpsilon { get; init; } = 1e-3;
+
+    /// <summary>
+    /// DFlare: do not send a mutant identical to the current image to the models (e.g. a blur with kernel 1); its answer is
+    /// known and it could not be kept, so this changes no decision and only saves queries. Default true.
+    /// </summary>
+    public bool SkipUnchanged { get; init; } = true;
+
+    /// <summary>DFlare: give up a seed after this many mutants in a row that were not evaluated (rejected by the SSIM bound or unchanged). Default 1,000.</summary>
+    public int MaxUnevaluatedInARow { get; init; } = 1000;
+
+    /// <summary>Parameters of the DiffChaser baseline.</summary>
+    public DiffChaserSettings DiffChaser { get; init; } = new();
+
+    /// <summary>Seeds searched at the same time, their mutants evaluated together (default 64). Does not change results.</summary>
+    public int LockStep { get; init; } = 64;
+
+    /// <summary>Model batches evaluated concurrently (default: the number of cores). Does not change results.</summary>
+    public int Threads { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Checks every value.</summary>
+    /// <exception cref="DflareException">A value is out of range (the message names the option).</exception>
+    public void Validate()
+    {
+        if (Budget < 2) throw new DflareException($"--budget must be at least 2 model queries (one image on both models); got {Budget}.");
+        if (TimeLimit is { } t && t <= TimeSpan.Zero) throw new DflareException($"--time-limit must be positive (got {t.TotalSeconds} s).");
+        if (Operators is null || Operators.Count == 0) throw new DflareException("At least one mutation operator is needed.");
+        if (!(MinMargin >= 0 && MinMargin < 1)) throw new DflareException($"--min-margin must be in [0, 1) (got {MinMargin}).");
+        if (!(NoveltyThreshold >= 0) || !double.IsFinite(NoveltyThreshold)) throw new DflareException($"Novelty threshold must be ≥ 0 (got {NoveltyThreshold}).");
+        if (!(GapEpsilon >= 0) || !double.IsFinite(GapEpsilon)) throw new DflareException($"Gap epsilon must be ≥ 0 (got {GapEpsilon}).");
+        if (MaxUnevaluatedInARow < 1) throw new DflareException($"MaxUnevaluatedInARow must be at least 1 (got {MaxUnevaluatedInARow}).");
+        if (LockStep < 1) throw new DflareException($"--lock-step must be at least 1 (got {LockStep}).");
+        if (Threads < 1) throw new DflareException($"--threads must be at least 1 (got {Threads}).");
+        Bound.Validate();
+        DiffChaser.Validate();
+    }
+}

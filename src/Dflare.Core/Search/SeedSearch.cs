@@ -1,0 +1,156 @@
+using Dflare.Datasets;
+using Dflare.Images;
+using Dflare.Models;
+
+namespace Dflare.Search;
+
+/// <summary>
+/// The search of one seed as a state machine: <see cref="Propose"/> returns the next image(s) to evaluate on both
+/// models and <see cref="Observe"/> takes the models' answers. The first proposal is the seed itself (already
+/// deviating seeds stop there). A search's decisions depend only on its own random generator and its own answers,
+/// so evaluating many searches' proposals together (lock-step) gives the same results as one at a time.
+/// </summary>
+public abstract class SeedSearch
+{
+    private IReadOnlyList<Image>? _pending;
+    private SeedSearchResult? _result;
+
+    /// <summary>Starts the search of <paramref name="seed"/>; <paramref name="image"/> is the seed at model geometry.</summary>
+    protected SeedSearch(Seed seed, Image image, SearchSettings settings)
+    {
+        Seed = seed ?? throw new ArgumentNullException(nameof(seed));
+        SeedImage = image ?? throw new ArgumentNullException(nameof(image));
+        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+    }
+
+    /// <summary>The seed.</summary>
+    public Seed Seed { get; }
+    /// <summary>The seed image at model geometry (what the mutations start from).</summary>
+    public Image SeedImage { get; }
+    /// <summary>The settings.</summary>
+    public SearchSettings Settings { get; }
+    /// <summary>True once the search has a result.</summary>
+    public bool IsDone => _result is not null;
+    /// <summary>Queries spent so far.</summary>
+    public long Queries { get; private set; }
+    /// <summary>Iterations so far (see <see cref="SeedSearchResult.Iterations"/>).</summary>
+    public int Iterations { get; protected set; }
+    /// <summary>Wall time attributed so far, in seconds.</summary>
+    public double Seconds { get; private set; }
+    /// <summary>Original model's probabilities on the seed (after the first observation).</summary>
+    protected float[] SeedOriginal { get; private set; } = [];
+    /// <summary>Compressed model's probabilities on the seed (after the first observation).</summary>
+    protected float[] SeedCompressed { get; private set; } = [];
+    /// <summary>Evaluated images whose labels differed by argmax but that were a tie or below the margin.</summary>
+    protected int TiesOrBelowMargin { get; set; }
+
+    /// <summary>The result (only when <see cref="IsDone"/>).</summary>
+    /// <exception cref="InvalidOperationException">The search is not done.</exception>
+    public SeedSearchResult Result => _result ?? throw new InvalidOperationException($"The search of seed {Seed.Id} is not done.");
+
+    /// <summary>Adds wall time attributed to this seed (used for <see cref="SearchSettings.TimeLimit"/>).</summary>
+    public void AddSeconds(double seconds)
+    {
+        Seconds += seconds;
+        if (_result is not null) _result = _result with { Seconds = Seconds };
+    }
+
+    /// <summary>
+    /// The next images to evaluate on both models (at least one), or an empty list when the search has finished
+    /// (then <see cref="Result"/> is set). Calling it again before <see cref="Observe"/> returns the same images.
+    /// </summary>
+    public IReadOnlyList<Image> Propose()
+    {
+        if (_result is not null) return [];
+        if (_pending is not null) return _pending;
+        if (Queries == 0) return _pending = [SeedImage];
+        if (Settings.TimeLimit is { } limit && Seconds >= limit.TotalSeconds) { Finish("time limit"); return []; }
+        long remaining = Settings.Budget - Queries;
+        if (remaining < 2) { Finish("budget spent"); return []; }
+        var next = ProposeMutants((int)Math.Min(remaining / 2, int.MaxValue));
+        if (next is null || next.Count == 0) { if (_result is null) Finish(GiveUpReason ?? "no more mutants"); return []; }
+        return _pending = next;
+    }
+
+    /// <summary>Takes both models' probabilities for the images of the last <see cref="Propose"/>, in order.</summary>
+    /// <exception cref="InvalidOperationException">Nothing is pending, or the counts do not match.</exception>
+    public void Observe(IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed)
+    {
+        var pending = _pending ?? throw new InvalidOperationException($"Seed {Seed.Id}: nothing was proposed.");
+        if (original.Count != pending.Count || compressed.Count != pending.Count)
+            throw new InvalidOperationException($"Seed {Seed.Id}: {pending.Count} images proposed but {original.Count}/{compressed.Count} answers given.");
+        _pending = null;
+        if (Queries == 0)
+        {
+            Queries = 2;
+            SeedOriginal = original[0];
+            SeedCompressed = compressed[0];
+            var v = Deviation.Judge(original[0], compressed[0], Settings.MinMargin);
+            if (v == Verdict.Deviate)
+            {
+                _result = Base(SearchStatus.AlreadyDeviating, "models disagree on the seed") with
+                {
+                    OriginalLabel = Labels.ArgMax(original[0]), CompressedLabel = Labels.ArgMax(compressed[0]),
+                    OriginalProbabilities = original[0], CompressedProbabilities = compressed[0],
+                };
+                return;
+            }
+            if (v is Verdict.Tie or Verdict.BelowMargin && Labels.ArgMax(original[0]) != Labels.ArgMax(compressed[0])) TiesOrBelowMargin++;
+            ObserveSeed(original[0], compressed[0]);
+            return;
+        }
+        int used = ObserveMutants(pending, original, compressed);
+        Queries += 2L * used;
+        if (_result is not null) _result = _result with { Queries = Queries, Iterations = Iterations };
+    }
+
+    /// <summary>Called with the seed's answers when the models agree on it (before the first mutants).</summary>
+    protected abstract void ObserveSeed(float[] original, float[] compressed);
+
+    /// <summary>The next mutants, at most <paramref name="maxImages"/>; null or empty to give up (set <see cref="GiveUpReason"/>).</summary>
+    protected abstract IReadOnlyList<Image>? ProposeMutants(int maxImages);
+
+    /// <summary>Consumes the answers for the proposed mutants; returns how many of them count as evaluated (queries = 2 × that).</summary>
+    protected abstract int ObserveMutants(IReadOnlyList<Image> mutants, IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed);
+
+    /// <summary>Why <see cref="ProposeMutants"/> gave up, when it returns nothing.</summary>
+    protected string? GiveUpReason { get; set; }
+
+    /// <summary>Per-operator statistics to report (DFlare).</summary>
+    protected virtual IReadOnlyList<OperatorStat> OperatorStats => [];
+
+    /// <summary>The accepted mutations so far (DFlare).</summary>
+    protected virtual IReadOnlyList<MutationStep> Mutations => [];
+
+    /// <summary>Judges one evaluated image and counts ties / below-margin near misses.</summary>
+    protected Verdict Judge(float[] original, float[] compressed)
+    {
+        var v = Deviation.Judge(original, compressed, Settings.MinMargin);
+        if (v is Verdict.Tie or Verdict.BelowMargin && Labels.ArgMax(original) != Labels.ArgMax(compressed)) TiesOrBelowMargin++;
+        return v;
+    }
+
+    /// <summary>Records <paramref name="image"/> as the triggering input and ends the search.</summary>
+    protected void Triggered(Image image, float[] original, float[] compressed)
+    {
+        _result = Base(SearchStatus.Triggered, "labels differ") with
+        {
+            Trigger = image,
+            OriginalLabel = Labels.ArgMax(original), CompressedLabel = Labels.ArgMax(compressed),
+            OriginalProbabilities = original, CompressedProbabilities = compressed,
+            L0 = Distances.L0(image, SeedImage), L2 = Distances.L2(image, SeedImage),
+            LInf = Distances.LInf(image, SeedImage), Ssim = Distances.Ssim(image, SeedImage),
+        };
+    }
+
+    private void Finish(string reason) => _result = Base(SearchStatus.NotFound, reason);
+
+    private SeedSearchResult Base(SearchStatus status, string reason) => new()
+    {
+        SeedId = Seed.Id, SeedIndex = Seed.Index, TrueLabel = Seed.Label, Status = status, StopReason = reason,
+        Queries = Queries, Iterations = Iterations, Seconds = Seconds,
+        SeedOriginalLabel = Labels.ArgMax(SeedOriginal), SeedCompressedLabel = Labels.ArgMax(SeedCompressed),
+        SeedImage = SeedImage, SeedOriginalProbabilities = SeedOriginal, SeedCompressedProbabilities = SeedCompressed,
+        Mutations = Mutations.ToArray(), OperatorStats = OperatorStats.ToArray(), TiesOrBelowMargin = TiesOrBelowMargin,
+    };
+}
