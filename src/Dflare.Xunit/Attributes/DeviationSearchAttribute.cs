@@ -76,6 +76,12 @@ public sealed class DeviationSearchAttribute : FactAttribute
     /// <summary>Largest per-value difference (grey levels) at which a triggering image still equals its verified snapshot.</summary>
     public int PixelTolerance { get; set; }
 
+    /// <summary>
+    /// Report the cases as skipped, naming the missing path, when a model or the seed source does not exist (for
+    /// optional data such as a shared folder); by default a missing file fails the case.
+    /// </summary>
+    public bool SkipWhenFilesMissing { get; set; }
+
     /// <summary>Pixel scale before mean/std (0 = model / sidecar default).</summary>
     public double Scale { get; set; }
     /// <summary>Per-channel mean, comma-separated (empty = sidecar / default).</summary>

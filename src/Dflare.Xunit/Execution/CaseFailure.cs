@@ -40,7 +40,7 @@ public static class CaseFailure
     public static void Fail(CaseFailureReport report)
     {
         Attach(report.Attachments);
-        throw new DeviationFoundException(report.Message);
+        throw new XunitException(report.Message);
     }
 
     /// <summary>Runs an explicit case's search now; fails like <see cref="Fail"/>, or runs the test method when it passes.</summary>
@@ -74,13 +74,6 @@ public static class CaseFailure
     private static void Attach(IReadOnlyList<CaseAttachment> attachments)
     {
         foreach (var a in attachments)
-            TestContext.Current.AddAttachment(a.Name, a.Content, a.MediaType, replaceExistingValue: true);
+            TestContext.Current.AddAttachment(a.Name, a.Content, true, a.MediaType);
     }
-}
-
-/// <summary>Thrown to fail a test whose compressed model deviates from its original (or whose configuration is wrong).</summary>
-public sealed class DeviationFoundException : XunitException
-{
-    /// <summary>Creates the exception with the failure message.</summary>
-    public DeviationFoundException(string message) : base(message) { }
 }

@@ -23,7 +23,7 @@ public sealed class DeviationSearchDiscoverer : IXunitTestCaseDiscoverer
         var pairLabel = $"{Path.GetFileName(attr.Original)} vs {Path.GetFileName(attr.Compressed)}";
         var cases = new List<IXunitTestCase>();
 
-        DeviationTestCase Make(int seedPosition, string? seedId, string? configError)
+        DeviationTestCase Make(int seedPosition, string? seedId, string? configError, string? skip = null)
         {
             var label = seedId is null ? pairLabel : $"{pairLabel}, seed {seedId}";
             var t = new Dictionary<string, HashSet<string>>(traits, StringComparer.OrdinalIgnoreCase);
@@ -31,7 +31,7 @@ public sealed class DeviationSearchDiscoverer : IXunitTestCaseDiscoverer
             return new DeviationTestCase(seedPosition, seedId, configError,
                 details.ResolvedTestMethod, $"{details.TestCaseDisplayName} [{label}]",
                 seedId is null ? details.UniqueID : $"{details.UniqueID}|seed={seedId}",
-                details.Explicit, details.SkipExceptions, details.SkipReason, details.SkipType, details.SkipUnless, details.SkipWhen,
+                details.Explicit, details.SkipExceptions, skip ?? details.SkipReason, details.SkipType, details.SkipUnless, details.SkipWhen,
                 t, details.SourceFilePath, details.SourceLineNumber, details.Timeout);
         }
 
@@ -43,6 +43,10 @@ public sealed class DeviationSearchDiscoverer : IXunitTestCaseDiscoverer
                 foreach (var (position, id) in plan.SeedIds) cases.Add(Make(position, id, null));
             else cases.Add(Make(-1, null, null));
             if (cases.Count == 0) cases.Add(Make(-1, null, "No seeds to search: the seed source, limit, offset and shard leave none."));
+        }
+        catch (MissingInputException e) when (attr.SkipWhenFilesMissing)
+        {
+            cases.Add(Make(-1, null, null, skip: e.Message));
         }
         catch (Exception e) when (e is DflareException or IOException or UnauthorizedAccessException)
         {
@@ -110,7 +114,7 @@ internal static class PathResolver
     {
         if (string.IsNullOrWhiteSpace(path)) throw new DflareException($"No {what} path given.");
         if (Path.IsPathRooted(path))
-            return File.Exists(path) || Directory.Exists(path) ? path : throw new DflareException($"The {what} '{path}' does not exist.");
+            return File.Exists(path) || Directory.Exists(path) ? path : throw new MissingInputException($"The {what} '{path}' does not exist.");
         var tried = new List<string>();
         foreach (var dir in Candidates(baseDir, sourceDir))
         {
@@ -118,7 +122,7 @@ internal static class PathResolver
             if (File.Exists(p) || Directory.Exists(p)) return p;
             tried.Add(p);
         }
-        throw new DflareException($"The {what} '{path}' does not exist (looked for {string.Join(", ", tried.Distinct())}).");
+        throw new MissingInputException($"The {what} '{path}' does not exist (looked for {string.Join(", ", tried.Distinct())}).");
     }
 
     private static IEnumerable<string> Candidates(string baseDir, string? sourceDir)
@@ -132,3 +136,6 @@ internal static class PathResolver
         }
     }
 }
+
+/// <summary>A model or seed path named by an attribute does not exist.</summary>
+internal sealed class MissingInputException(string message) : DflareException(message);

@@ -111,5 +111,6 @@ public sealed class DeviationTestCase : XunitTestCase
 
     private XunitTest NewTest(IXunitTestMethod method, object?[] args) =>
         new(this, method, Explicit, SkipReason, SkipType, SkipUnless, SkipWhen, TestCaseDisplayName, 0,
-            Traits.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<string>)kv.Value.ToArray()), Timeout, args);
+            Traits.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<string>)kv.Value.ToArray()), Timeout, args,
+            testLabel: null, disableParallelization: false);
 }
