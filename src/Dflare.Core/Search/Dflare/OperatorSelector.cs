@@ -80,6 +80,14 @@ public sealed class OperatorSelector
         LastAccepted = op;
     }
 
+    /// <summary>Sets the statistics directly (for tests).</summary>
+    internal void SetStatistics(int[] selections, int[] successes, int? lastAccepted)
+    {
+        selections.CopyTo(_selections, 0);
+        successes.CopyTo(_successes, 0);
+        LastAccepted = lastAccepted;
+    }
+
     /// <summary>
     /// One Metropolis–Hastings draw over ranks 0..n−1 from rank <paramref name="k1"/>: propose k2 uniformly, accept with
     /// probability <c>min(1, (1 − 1/n)^(k2 − k1))</c>, redraw on rejection.

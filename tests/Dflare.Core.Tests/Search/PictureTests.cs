@@ -1,0 +1,58 @@
+using Dflare.Images;
+using Dflare.Search;
+
+namespace Dflare.Tests.Search;
+
+public sealed class PictureTests
+{
+    [Fact]
+    public void The_font_has_a_distinct_5x7_glyph_for_every_printable_ascii_character()
+    {
+        var shapes = new HashSet<string>();
+        for (char ch = ' '; ch <= '~'; ch++)
+        {
+            var bits = string.Concat(Enumerable.Range(0, 35).Select(i => BitmapFont.Ink(ch, i % 5, i / 5) ? '#' : '.'));
+            shapes.Add(bits).Should().BeTrue($"'{ch}' must not look like another character");
+            if (ch != ' ') bits.Should().Contain("#", $"'{ch}' has ink");
+        }
+        BitmapFont.Ink('\u00e9', 2, 6).Should().Be(BitmapFont.Ink('?', 2, 6), "other characters draw as '?'");
+    }
+
+    [Fact]
+    public void DrawText_puts_each_glyph_at_its_advance_in_the_colour_and_scale_given()
+    {
+        var canvas = new Image(40, 20, 3);
+        BitmapFont.DrawText(canvas, "T1", 2, 3, [255, 0, 0], scale: 2);
+        // 'T' top row is full: x from 2 to 2 + 5·2 − 1, y 3..4, red.
+        for (int x = 2; x < 12; x++) { canvas[3, x, 0].Should().Be(255); canvas[4, x, 1].Should().Be(0); }
+        canvas[3, 12, 0].Should().Be(0, "one font pixel of spacing");
+        // '1' starts one advance (6·2) later; its top row is "..#..".
+        canvas[3, 2 + 12 + 4, 0].Should().Be(255);
+        canvas[3, 2 + 12, 0].Should().Be(0);
+        BitmapFont.MeasureWidth("T1", 2).Should().Be(22);
+    }
+
+    [Fact]
+    public void The_trigger_picture_shows_seed_input_and_amplified_difference_upscaled_with_captions()
+    {
+        var seed = new Image(32, 32, 3); Array.Fill(seed.Pixels, (byte)100);
+        var input = seed.Clone(); input[5, 7, 1] = 110;
+        var (diff, factor) = TriggerPicture.AmplifiedDifference(seed, input);
+        factor.Should().BeApproximately(25.5, 1e-9);
+        diff[5, 7, 1].Should().Be(255);
+        diff.Pixels.Count(v => v != 0).Should().Be(1);
+
+        var pic = TriggerPicture.Compose([(seed, ["seed 1"]), (input, ["orig: cat 0.91", "comp: dog 0.55"]), (diff, ["x25.5"])]);
+        int scale = TriggerPicture.ScaleFor(32);
+        scale.Should().Be(4);
+        pic.Width.Should().Be(6 + 3 * (128 + 6));
+        pic.Height.Should().BeGreaterThan(128 + 2 * BitmapFont.LineHeight);
+        // The input panel holds the upscaled input: the changed value covers a 4×4 block.
+        int x0 = 6 + 128 + 6, y0 = 6;
+        pic[y0 + 5 * 4 + 1, x0 + 7 * 4 + 2, 1].Should().Be(110);
+        pic[y0 + 5 * 4 + 1, x0 + 7 * 4 + 2, 0].Should().Be(100);
+        // Captions are drawn in black below the panels.
+        var captionRows = Enumerable.Range(6 + 128 + 6, BitmapFont.LineHeight * 2).SelectMany(y => Enumerable.Range(x0, 128).Select(x => pic[y, x, 0]));
+        captionRows.Should().Contain(0);
+    }
+}
