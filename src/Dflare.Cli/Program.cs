@@ -16,6 +16,8 @@ public static class Program
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(InspectCommand.Create());
+        root.Subcommands.Add(CompressCommand.Create());
         root.Subcommands.Add(AcceptCommand.Create());
         return root;
     }

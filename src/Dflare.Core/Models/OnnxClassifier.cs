@@ -1,5 +1,6 @@
 using Dflare.Images;
 using Microsoft.ML.OnnxRuntime;
+using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
 
 namespace Dflare.Models;
 
@@ -338,6 +339,89 @@ public sealed class OnnxClassifier : IDisposable
         }
         if (count) Interlocked.Add(ref _queries, n);
         return result;
+    }
+
+    /// <summary>
+    /// Runs the images and returns several outputs at once (e.g. the intermediate tensors of a model made by
+    /// <see cref="Dflare.Onnx.LayerExposer"/>), each as one row per image converted to float. Batching is as in
+    /// <see cref="PredictScores(IReadOnlyList{Image})"/>: fixed-batch models get padded batches whose padding rows
+    /// are dropped. Images are counted as queries.
+    /// </summary>
+    /// <param name="images">The images (brought to the model's geometry by <see cref="Prepare"/> when needed).</param>
+    /// <param name="outputNames">Outputs to fetch; each must be a graph output of the model.</param>
+    /// <exception cref="DflareException">An output does not exist, or has no batch axis while several images go in one run.</exception>
+    public IReadOnlyDictionary<string, TensorRows> RunOutputs(IReadOnlyList<Image> images, IReadOnlyList<string> outputNames)
+    {
+        var outputs = _session.OutputMetadata;
+        foreach (var name in outputNames)
+            if (!outputs.ContainsKey(name))
+                throw new DflareException($"Model '{Path}' has no output '{name}'; its outputs are: {string.Join(", ", outputs.Keys)}.");
+        int n = images.Count, len = Info.ImageLength, maxBatch = Info.MaxBatch;
+        var names = outputNames.ToArray();
+        var rows = names.Select(_ => new float[n][]).ToArray();
+        var shapes = new int[names.Length][];
+        var types = new string[names.Length];
+        var inputShape = Info.InputShape.Select(d => (long)d).ToArray();
+        for (int start = 0; start < n; start += maxBatch)
+        {
+            int real = Math.Min(maxBatch, n - start);
+            int batch = Info.FixedBatch ?? real;
+            var data = new float[batch * len];
+            for (int i = 0; i < real; i++)
+            {
+                var img = Fits(images[start + i]) ? images[start + i] : Prepare(images[start + i]);
+                Normalize(img.Pixels, data.AsSpan(i * len, len));
+            }
+            inputShape[0] = batch;
+            using var input = OrtValue.CreateTensorValueFromMemory(data, inputShape);
+            using var results = _session.Run(RunOptions, [Info.InputName], [input], names);
+            for (int k = 0; k < names.Length; k++)
+            {
+                var value = results[k];
+                var ts = value.GetTensorTypeAndShape();
+                var all = ToFloats(value, ts.ElementDataType, names[k]);
+                var dims = ts.Shape;
+                int[] perImage;
+                if (dims.Length > 0 && dims[0] == batch) perImage = dims.Skip(1).Select(d => (int)d).ToArray();
+                else if (batch == 1) perImage = dims.Select(d => (int)d).ToArray();
+                else throw new DflareException($"Model '{Path}': output '{names[k]}' has shape [{string.Join(",", dims)}], which has no batch axis of {batch}; read it one image at a time.");
+                int row = batch == 0 ? 0 : all.Length / batch;
+                for (int i = 0; i < real; i++) rows[k][start + i] = all.AsSpan(i * row, row).ToArray();
+                shapes[k] = perImage;
+                types[k] = ts.ElementDataType.ToString();
+            }
+            Interlocked.Increment(ref _runs);
+        }
+        Interlocked.Add(ref _queries, n);
+        var result = new Dictionary<string, TensorRows>(StringComparer.Ordinal);
+        for (int k = 0; k < names.Length; k++)
+            result[names[k]] = new TensorRows(names[k], types[k] ?? "Float", shapes[k] ?? [], rows[k]);
+        return result;
+    }
+
+    private static float[] ToFloats(OrtValue value, TensorElementType type, string name)
+    {
+        switch (type)
+        {
+            case TensorElementType.Float: return value.GetTensorDataAsSpan<float>().ToArray();
+            case TensorElementType.UInt8: return Convert(value.GetTensorDataAsSpan<byte>(), v => v);
+            case TensorElementType.Int8: return Convert(value.GetTensorDataAsSpan<sbyte>(), v => v);
+            case TensorElementType.Int16: return Convert(value.GetTensorDataAsSpan<short>(), v => v);
+            case TensorElementType.UInt16: return Convert(value.GetTensorDataAsSpan<ushort>(), v => v);
+            case TensorElementType.Int32: return Convert(value.GetTensorDataAsSpan<int>(), v => v);
+            case TensorElementType.Int64: return Convert(value.GetTensorDataAsSpan<long>(), v => v);
+            case TensorElementType.Double: return Convert(value.GetTensorDataAsSpan<double>(), v => (float)v);
+            case TensorElementType.Bool: return Convert(value.GetTensorDataAsSpan<bool>(), v => v ? 1f : 0f);
+            case TensorElementType.Float16: return Convert(value.GetTensorDataAsSpan<Float16>(), v => (float)v);
+            default: throw new DflareException($"Output '{name}' has element type {type}, which cannot be read as numbers.");
+        }
+    }
+
+    private static float[] Convert<T>(ReadOnlySpan<T> src, Func<T, float> f)
+    {
+        var r = new float[src.Length];
+        for (int i = 0; i < r.Length; i++) r[i] = f(src[i]);
+        return r;
     }
 
     /// <summary>Disposes the session if this classifier owns it (in-memory models); cached sessions stay shared.</summary>
