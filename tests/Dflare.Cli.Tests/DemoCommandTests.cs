@@ -1,0 +1,40 @@
+using System.Text.Json;
+
+namespace Dflare.Cli.Tests;
+
+public sealed class DemoCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("dflare-demo-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static string Demo(string name) => Path.Combine(AppContext.BaseDirectory, "Demo", name);
+
+    [Fact]
+    public void Demo_searches_the_built_in_pair_and_writes_results_and_trigger_pictures()
+    {
+        var outDir = Path.Combine(_dir, "out");
+
+        var r = CliRunner.Run("demo", "--limit", "6", "--budget", "600", "--out", outDir);
+
+        r.ExitCode.Should().Be(0, r.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")));
+        var summary = doc.RootElement.GetProperty("summary");
+        summary.GetProperty("seeds").GetInt32().Should().Be(6);
+        var triggered = summary.GetProperty("triggered").GetInt32();
+        triggered.Should().BeGreaterThan(0, "the int8 demo copy deviates from the original on most seeds");
+        Directory.GetFiles(Path.Combine(outDir, "triggers"), "seed-*-input.png").Should().HaveCount(triggered);
+        r.StdOut.Should().Contain("fashion-lenet.int8.onnx");
+    }
+
+    [Fact]
+    public void The_committed_compressed_demo_model_is_what_dflare_compress_makes()
+    {
+        var fresh = Path.Combine(_dir, "fresh.int8.onnx");
+
+        var r = CliRunner.Run("compress", Demo("fashion-lenet.onnx"), "--method", "int8", "--out", fresh);
+
+        r.ExitCode.Should().Be(0, r.ToString());
+        File.ReadAllBytes(fresh).Should().Equal(File.ReadAllBytes(Demo("fashion-lenet.int8.onnx")),
+            "regenerate it with: dflare compress src/Dflare.Cli/Demo/fashion-lenet.onnx --method int8 --out src/Dflare.Cli/Demo/fashion-lenet.int8.onnx");
+    }
+}
