@@ -1,0 +1,28 @@
+using Dflare.Xunit;
+using Xunit;
+
+namespace DeviationGate;
+
+public class GateTests
+{
+    // The demo pair: the int8 copy deviates from the original near most seeds.
+    [DeviationSearch("models/original.onnx", "models/compressed.onnx", 600, Seeds = "seeds", Limit = 2, Granularity = CaseGranularity.PerSeed)]
+    public void Int8_copy_matches_the_original() { }
+
+    // The same model twice: nothing can deviate, so this passes with no snapshot.
+    [DeviationSearch("models/original.onnx", "models/original-again.onnx", 40, Seeds = "seeds", Limit = 2)]
+    public void Identical_models_never_deviate(DeviationOutcome outcome) =>
+        outcome.Should().HaveNoDeviations();
+
+    [DeviationSearch("models/missing.onnx", "models/compressed.onnx", 100, Seeds = "seeds", Limit = 1)]
+    public void Missing_model() { }
+
+    [DeviationSearch("models/original.onnx", "models/compressed.onnx", 0, Seeds = "seeds", Limit = 1)]
+    public void Zero_budget() { }
+
+    [DeviationSearch("models/original.onnx", "models/compressed.onnx", 100, Seeds = "seeds", Limit = 1, Strategy = "annealing")]
+    public void Unknown_strategy() { }
+
+    [DeviationSearch("models/original.onnx", "models/other-geometry.onnx", 100, Seeds = "seeds", Limit = 1)]
+    public void Mismatched_pair() { }
+}
