@@ -87,7 +87,8 @@ internal static class SearchCommand
             if (total == 0) throw new DflareException($"No seeds to search: '{source.Path}' has {source.Count} seeds and --offset is {off}.");
             var dir = r.GetValue(outDir)!;
 
-            var console = AnsiConsole.Console;
+            // A console over the current Console.Out (not the cached AnsiConsole.Console), so redirection is honoured.
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
             console.MarkupLine($"[bold]dflare search[/] ({settings.Strategy.Name()}): {Markup.Escape(pair.ToString())}, {total} seeds from {Markup.Escape(source.Kind)}, " +
                                $"budget {settings.Budget} queries/seed, run seed {settings.RunSeed}" +
                                (settings.Bound.IsNone ? "" : $", bound {Markup.Escape(settings.Bound.ToString())}"));

@@ -1,0 +1,125 @@
+using System.Text.Json.Nodes;
+using Dflare.Tests;
+
+namespace Dflare.Cli.Tests;
+
+/// <summary><c>dflare search</c> run in-process through <see cref="Program.Main"/>.</summary>
+/// <remarks>The tests redirect the process-wide console, so every class doing so belongs to the "Console" collection (run one at a time).</remarks>
+[Collection("Console")]
+public sealed class SearchCommandTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), "dflare-cli-" + Guid.NewGuid().ToString("N"));
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_dir)) Directory.Delete(_dir, recursive: true);
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var (oldOut, oldErr) = (Console.Out, Console.Error);
+        var (o, e) = (new StringWriter(), new StringWriter());
+        Console.SetOut(o); Console.SetError(e);
+        try { return (Program.Main(args), o.ToString(), e.ToString()); }
+        finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+    }
+
+    // The options apply to both models, so cnn-pytorch runs here with mnist-8's plain pixel/255 input (it still classifies;
+    // these tests are about the command, not the models).
+    private static string[] MnistArgs(params string[] extra) =>
+    [
+        "search",
+        "--original", SharedData.Require("models/mnist/cnn-pytorch.onnx"),
+        "--compressed", SharedData.Require("models/mnist/mnist-8.onnx"),
+        "--seeds", SharedData.Require("data/mnist/t10k-images-idx3-ubyte.gz"),
+        .. extra,
+    ];
+
+    [Fact]
+    public void A_completed_search_exits_0_and_writes_results_json_with_the_summary_and_a_picture_per_trigger()
+    {
+        // The real compression pair: both models share one preprocessing, which the options set.
+        var args = new[]
+        {
+            "search",
+            "--original", SharedData.Require("models/cifar10/resnet8.onnx"),
+            "--compressed", SharedData.Require("models/cifar10/resnet8-int8.onnx"),
+            "--seeds", SharedData.Require("data/cifar10/test_first932.bin"),
+            "--mean", "0.485,0.456,0.406", "--std", "0.229,0.224,0.225",
+            "--offset", "177", "--limit", "3", "--budget", "200", "--seed", "5", "--out", _dir,
+        };
+        var (code, stdout, stderr) = Run(args);
+
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain("triggered").And.Contain("results.json");
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "results.json")))!;
+        var summary = json["summary"]!;
+        summary["seeds"]!.GetValue<int>().Should().Be(3);
+        summary["alreadyDeviating"]!.GetValue<int>().Should().Be(1, "seed 178 already deviates");
+        summary["strategy"]!.GetValue<string>().Should().Be("dflare");
+        (summary["triggered"]!.GetValue<int>() + summary["notFound"]!.GetValue<int>()).Should().Be(2);
+        summary["totalQueries"]!.GetValue<long>().Should().Be(json["seeds"]!.AsArray().Sum(s => s!["queries"]!.GetValue<long>()));
+        json["run"]!["runSeed"]!.GetValue<ulong>().Should().Be(5);
+        foreach (var s in json["seeds"]!.AsArray().Where(s => s!["status"]!.GetValue<string>() == "triggered"))
+            File.Exists(Path.Combine(_dir, s!["image"]!.GetValue<string>())).Should().BeTrue();
+
+        // Same command again: identical results apart from timings.
+        var first = File.ReadAllText(Path.Combine(_dir, "results.json"));
+        Run(args).Code.Should().Be(0);
+        var second = File.ReadAllText(Path.Combine(_dir, "results.json"));
+        WithoutSeconds(second).Should().Be(WithoutSeconds(first));
+    }
+
+    private static string WithoutSeconds(string json) =>
+        string.Join("\n", json.Split('\n').Where(l => !l.TrimStart().StartsWith("\"seconds\"", StringComparison.Ordinal)));
+
+    [Fact]
+    public void The_diffchaser_strategy_runs_with_its_parameters_recorded()
+    {
+        var (code, _, stderr) = Run(MnistArgs("--limit", "2", "--budget", "60", "--strategy", "diffchaser", "--dc-population", "6", "--dc-mutation-rate", "0.05", "--out", _dir));
+        code.Should().Be(0, stderr);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "results.json")))!;
+        json["summary"]!["strategy"]!.GetValue<string>().Should().Be("diffchaser");
+        json["run"]!["diffChaser"]!["population"]!.GetValue<int>().Should().Be(6);
+        json["run"]!["diffChaser"]!["mutationRate"]!.GetValue<double>().Should().Be(0.05);
+        json["seeds"]!.AsArray().Should().HaveCount(2).And.OnlyContain(s => s!["queries"]!.GetValue<long>() <= 60);
+    }
+
+    [Theory]
+    [InlineData("--budget", "0", "--budget must be at least 2")]
+    [InlineData("--strategy", "genetic", "Unknown strategy 'genetic'")]
+    [InlineData("--operators", "gaussian-noise,swirl", "Unknown mutation operator 'swirl'")]
+    [InlineData("--max-linf", "300", "--max-linf must be between 0 and 255")]
+    [InlineData("--offset", "20000", "No seeds to search")]
+    [InlineData("--time-limit", "-1", "--time-limit must be a positive number")]
+    public void Bad_options_exit_2_with_a_clear_message(string option, string value, string message)
+    {
+        var (code, _, stderr) = Run(MnistArgs(option, value, "--limit", "1", "--out", _dir));
+        code.Should().Be(2);
+        stderr.Should().StartWith("error: ").And.Contain(message);
+        File.Exists(Path.Combine(_dir, "results.json")).Should().BeFalse();
+    }
+
+    [Fact]
+    public void A_missing_model_missing_seeds_or_a_mismatched_pair_exit_2_naming_the_file_and_problem()
+    {
+        var missing = Path.Combine(_dir, "nope.onnx");
+        var r1 = Run("search", "--original", missing, "--compressed", SharedData.Require("models/mnist/mnist-8.onnx"),
+            "--seeds", SharedData.Require("data/mnist/t10k-images-idx3-ubyte.gz"), "--out", _dir);
+        r1.Code.Should().Be(2);
+        r1.Err.Should().Contain($"Model file '{missing}' does not exist");
+
+        var r2 = Run("search", "--original", SharedData.Require("models/mnist/cnn-pytorch.onnx"), "--compressed", SharedData.Require("models/mnist/mnist-8.onnx"),
+            "--seeds", "/nonexistent/seeds.bin", "--out", _dir);
+        r2.Code.Should().Be(2);
+        r2.Err.Should().Contain("Seed path '/nonexistent/seeds.bin' does not exist");
+
+        var r3 = Run("search", "--original", SharedData.Require("models/cifar10/resnet8.onnx"), "--compressed", SharedData.Require("models/mnist/mnist-8.onnx"),
+            "--seeds", SharedData.Require("data/cifar10/test_first932.bin"), "--out", _dir);
+        r3.Code.Should().Be(2);
+        r3.Err.Should().Contain("Model pair mismatch");
+
+        var r4 = Run("search", "--compressed", "x.onnx", "--seeds", "y");
+        r4.Code.Should().NotBe(0, "--original is required");
+    }
+}

@@ -1,0 +1,182 @@
+using System.Text.Json.Nodes;
+using Dflare.Datasets;
+using Dflare.Models;
+using Dflare.Search;
+using Dflare.Search.Dflare;
+
+namespace Dflare.Tests.Search;
+
+/// <summary>Searches on the real model pairs in ../shared, on small slices.</summary>
+public sealed class SearchIntegrationTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>The results JSON without the wall-time fields (the only non-deterministic ones).</summary>
+    internal static string WithoutTimings(JsonNode node)
+    {
+        var copy = node.DeepClone();
+        void Strip(JsonNode? n)
+        {
+            if (n is JsonObject o)
+            {
+                o.Remove("seconds");
+                foreach (var kv in o.ToArray()) Strip(kv.Value);
+            }
+            else if (n is JsonArray a) foreach (var x in a) Strip(x);
+        }
+        Strip(copy);
+        return copy.ToJsonString();
+    }
+
+    private static string Json(SearchRunResult r) => WithoutTimings(SearchReport.ToJson(r, new SearchReportContext())["seeds"]!);
+
+    [Fact]
+    public void Two_runs_with_the_same_run_seed_give_identical_results_on_resnet8_and_another_run_seed_does_not()
+    {
+        var pair = SearchTestData.Resnet8Pair();
+        var seeds = SearchTestData.Cifar().Load(0, 5);
+        var settings = new SearchSettings { Budget = 300, RunSeed = 11 };
+
+        var a = new SearchRunner(pair, settings).Run(seeds, cancellation: Ct);
+        var b = new SearchRunner(pair, settings).Run(seeds, cancellation: Ct);
+        var c = new SearchRunner(pair, settings with { RunSeed = 12 }).Run(seeds, cancellation: Ct);
+
+        a.Triggered.Should().BeGreaterThan(0, "the int8 resnet8 deviates under mutation within a few hundred queries");
+        WithoutTimings(SearchReport.ToJson(a, new SearchReportContext())).Should().Be(WithoutTimings(SearchReport.ToJson(b, new SearchReportContext())));
+        Json(c).Should().NotBe(Json(a), "the run seed drives every random choice");
+        foreach (var s in a.Seeds.Where(s => s.Trigger is not null))
+            b.Seeds.Single(x => x.SeedId == s.SeedId).Trigger.Should().Be(s.Trigger, "bit for bit");
+    }
+
+    [Theory]
+    [InlineData(SearchStrategy.Dflare)]
+    [InlineData(SearchStrategy.DiffChaser)]
+    public void Single_seed_runs_on_one_thread_equal_a_lock_step_multi_threaded_run_on_resnet8_with_fixed_batch_16(SearchStrategy strategy)
+    {
+        var pair = SearchTestData.Resnet8Pair();
+        var seeds = SearchTestData.Cifar().Load(20, 6);
+        var settings = new SearchSettings { Strategy = strategy, Budget = 240, RunSeed = 3 };
+
+        var single = seeds.Select(s => new SearchRunner(pair, settings with { LockStep = 1, Threads = 1 }).Run([s], cancellation: Ct).Seeds.Single()).ToArray();
+        var batched = new SearchRunner(pair, settings with { LockStep = 6, Threads = 2 }).Run(seeds, cancellation: Ct);
+
+        var one = new SearchRunResult { Settings = settings, Seeds = single };
+        Json(batched).Should().Be(Json(one));
+        batched.Seeds.Select(s => s.Queries).Should().OnlyContain(q => q <= 240);
+    }
+
+    [Fact]
+    public void Lock_step_equals_single_seed_runs_on_the_mnist_pair_with_a_dynamic_batch_model()
+    {
+        var pair = SearchTestData.MnistPair();
+        var seeds = SearchTestData.Mnist().Load(0, 8);
+        var settings = new SearchSettings { Budget = 300, RunSeed = 4 };
+        var single = seeds.Select(s => new SearchRunner(pair, settings with { LockStep = 1, Threads = 1 }).Run([s], cancellation: Ct).Seeds.Single()).ToArray();
+        var batched = new SearchRunner(pair, settings with { LockStep = 3, Threads = 2 }).Run(seeds, cancellation: Ct);
+        Json(batched).Should().Be(Json(new SearchRunResult { Settings = settings, Seeds = single }));
+    }
+
+    [Fact]
+    public void Cifar_seed_178_on_which_resnet8_and_its_int8_copy_already_disagree_is_reported_and_not_searched()
+    {
+        var pair = SearchTestData.Resnet8Pair();
+        var seeds = SearchTestData.Cifar().Load(177, 3); // 177, 178, 179
+        var r = new SearchRunner(pair, new SearchSettings { Budget = 100 }).Run(seeds, cancellation: Ct);
+
+        var s178 = r.Seeds.Single(s => s.SeedId == "178");
+        s178.Status.Should().Be(SearchStatus.AlreadyDeviating);
+        s178.Queries.Should().Be(2);
+        s178.Iterations.Should().Be(0);
+        s178.OriginalLabel.Should().NotBe(s178.CompressedLabel);
+        (s178.OriginalLabel, s178.CompressedLabel).Should().Be((5, 3), "the float model says dog, the int8 model cat");
+        r.Seeds.Where(s => s.SeedId != "178").Should().OnlyContain(s => s.Status != SearchStatus.AlreadyDeviating);
+        r.AlreadyDeviating.Should().Be(1);
+    }
+
+    [Fact]
+    public void DFlare_finds_triggering_inputs_on_the_mnist_pair_that_really_make_the_models_disagree_and_replay_bit_for_bit()
+    {
+        var pair = SearchTestData.MnistPair();
+        var seeds = SearchTestData.Mnist().Load(100, 10);
+        var settings = new SearchSettings { Budget = 1000, RunSeed = 1 };
+        var r = new SearchRunner(pair, settings).Run(seeds, cancellation: Ct);
+
+        r.Triggered.Should().BeGreaterThanOrEqualTo(7, "two different MNIST models disagree easily under mutation");
+        foreach (var s in r.Seeds.Where(s => s.Status == SearchStatus.Triggered))
+        {
+            var (po, pc) = pair.Predict([s.Trigger!]);
+            Labels.ArgMax(po[0]).Should().Be(s.OriginalLabel);
+            Labels.ArgMax(pc[0]).Should().Be(s.CompressedLabel);
+            s.OriginalLabel.Should().NotBe(s.CompressedLabel);
+            Labels.HasTopTie(po[0]).Should().BeFalse();
+            Labels.HasTopTie(pc[0]).Should().BeFalse();
+            po[0].Should().Equal(s.OriginalProbabilities);
+            s.Queries.Should().BeLessThanOrEqualTo(1000).And.Be(2 + 2L * s.Iterations);
+            s.Mutations.Should().NotBeEmpty();
+            DflareSearch.Replay(s.SeedImage, s.SeedId, s.Mutations, settings).Should().Be(s.Trigger, $"seed {s.SeedId} replays from its mutations");
+            s.OperatorStats.Sum(o => o.Successes).Should().Be(s.Mutations.Count);
+            s.LInf.Should().Be(Distances.LInf(s.Trigger!, s.SeedImage));
+        }
+        r.TotalQueries.Should().Be(r.Seeds.Sum(s => s.Queries));
+    }
+
+    [Fact]
+    public void DiffChaser_finds_triggering_inputs_on_the_mnist_pair()
+    {
+        var pair = SearchTestData.MnistPair();
+        var seeds = SearchTestData.Mnist().Load(100, 6);
+        var r = new SearchRunner(pair, new SearchSettings { Strategy = SearchStrategy.DiffChaser, Budget = 1000 }).Run(seeds, cancellation: Ct);
+        r.Triggered.Should().BeGreaterThanOrEqualTo(3);
+        foreach (var s in r.Seeds.Where(s => s.Status == SearchStatus.Triggered))
+        {
+            var (po, pc) = pair.Predict([s.Trigger!]);
+            Labels.ArgMax(po[0]).Should().NotBe(Labels.ArgMax(pc[0]));
+            s.Queries.Should().BeLessThanOrEqualTo(1000);
+        }
+    }
+
+    [Fact]
+    public void A_max_linf_bound_keeps_every_triggering_input_within_the_box_on_resnet8()
+    {
+        var pair = SearchTestData.Resnet8Pair();
+        var seeds = SearchTestData.Cifar().Load(0, 5);
+        var r = new SearchRunner(pair, new SearchSettings { Budget = 600, Bound = new DistortionBound { MaxLInf = 8 } }).Run(seeds, cancellation: Ct);
+        r.Triggered.Should().BeGreaterThan(0);
+        r.Seeds.Where(s => s.Trigger is not null).Should().OnlyContain(s => s.LInf <= 8);
+    }
+
+    [Fact]
+    public void The_report_writes_results_json_with_summary_and_per_seed_fields_and_a_picture_per_trigger()
+    {
+        var pair = SearchTestData.Resnet8Pair();
+        var source = SearchTestData.Cifar();
+        var r = new SearchRunner(pair, new SearchSettings { Budget = 200 }).Run(source.Load(176, 4), cancellation: Ct);
+        var dir = Path.Combine(Path.GetTempPath(), "dflare-report-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            var path = SearchReport.Write(r, dir, new SearchReportContext { ClassNames = source.ClassNames });
+            var json = JsonNode.Parse(File.ReadAllText(path))!;
+            var summary = json["summary"]!;
+            foreach (var k in new[] { "seeds", "triggered", "alreadyDeviating", "notFound", "totalQueries", "medianQueriesPerTrigger", "meanQueriesPerTrigger", "seconds", "strategy" })
+                summary[k].Should().NotBeNull($"summary.{k}");
+            summary["seeds"]!.GetValue<int>().Should().Be(4);
+            summary["alreadyDeviating"]!.GetValue<int>().Should().Be(1);
+            var seeds = json["seeds"]!.AsArray();
+            seeds.Should().HaveCount(4);
+            var s178 = seeds.Single(s => s!["id"]!.GetValue<string>() == "178")!;
+            s178["status"]!.GetValue<string>().Should().Be("already-deviating");
+            s178["originalClass"]!.GetValue<string>().Should().Be("dog");
+            s178["compressedClass"]!.GetValue<string>().Should().Be("cat");
+            foreach (var s in seeds.Where(s => s!["status"]!.GetValue<string>() == "triggered"))
+            {
+                s!["originalProbabilities"]!.AsArray().Should().HaveCount(10);
+                s["operatorSequence"]!.AsArray().Should().NotBeEmpty();
+                File.Exists(Path.Combine(dir, s["image"]!.GetValue<string>())).Should().BeTrue();
+                var input = Dflare.Images.Image.Load(Path.Combine(dir, s["input"]!.GetValue<string>()));
+                input.Should().Be(r.Seeds.Single(x => x.SeedId == s["id"]!.GetValue<string>()).Trigger, "the saved input is lossless");
+            }
+            json["operators"]!.AsArray().Select(o => o!["operator"]!.GetValue<string>()).Should().Equal(Dflare.Search.Mutation.MutationOperators.Names);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
+    }
+}
