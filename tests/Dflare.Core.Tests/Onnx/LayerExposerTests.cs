@@ -124,6 +124,34 @@ public sealed class LayerExposerTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void QDQ_models_made_by_int8_static_expose_the_same_float_layers_as_their_original()
+    {
+        var e = SharedModels.Get("cnn-pytorch");
+        var model = OnnxModel.Load(SharedData.Require(e.Path));
+        var (qdq, _) = Dflare.Compression.Compressor.Compress(model, new Dflare.Compression.Int8Static(), new Dflare.Compression.CompressionContext
+        {
+            Calibration = Dflare.Datasets.SeedSource.Open(SharedData.Require(SharedModels.Mnist)), CalibrationLimit = 100, ModelOptions = e.Options,
+        });
+        var images = SharedModels.Images(e, 4);
+
+        using var fr = ActivationReader.Create(model, e.Options);
+        using var qr = ActivationReader.Create(qdq, e.Options);
+        var fa = fr.Read(images);
+        var qa = qr.Read(images);
+
+        qr.Tensors.Select(t => t.Layer).Where(l => l != null).Should().Equal(fr.Tensors.Select(t => t.Layer).Where(l => l != null));
+        qr.Tensors.Should().OnlyContain(t => t.ElementType == "FLOAT", "QDQ models compute in float between the Q/DQ pairs");
+        foreach (var t in fr.Tensors.Where(t => t.Layer != null))
+        {
+            qa[t.Name].Shape.Should().Equal(fa[t.Name].Shape);
+            var diff = qa[t.Name].Rows.Zip(fa[t.Name].Rows).Max(p => p.First.Zip(p.Second).Max(v => Math.Abs(v.First - v.Second)));
+            var range = fa[t.Name].Rows.Max(r => r.Max(Math.Abs));
+            diff.Should().BeLessThan(0.1f * range, $"{t.Name}: int8 activations are close to the float ones");
+            diff.Should().BeGreaterThan(0, $"{t.Name}: but not identical, since they are quantized");
+        }
+    }
+
+    [Fact]
     public void Asking_for_a_tensor_that_is_not_an_activation_is_a_clear_error()
     {
         var model = OnnxModel.Load(SharedData.Require("models/mnist/cnn-pytorch.onnx"));
