@@ -33,8 +33,8 @@ internal static class SearchCommand
         var minSsim = new Option<double?>("--min-ssim") { Description = "Reject mutants whose SSIM to the seed is below S." };
         var minMargin = new Option<double>("--min-margin") { Description = "Differing labels count only when each model's top-1 beats its second by at least this probability (default 0; a tied top-1 never counts).", DefaultValueFactory = _ => 0 };
         var dcPopulation = new Option<int?>("--dc-population") { Description = "DiffChaser: population size (default 10)." };
-        var dcRate = new Option<double?>("--dc-mutation-rate") { Description = "DiffChaser: probability that a value is mutated (default 0.01)." };
-        var dcStep = new Option<int?>("--dc-mutation-step") { Description = "DiffChaser: a mutated value moves by up to ±N pixel levels (default 32)." };
+        var dcRate = new Option<double?>("--dc-mutation-rate") { Description = "DiffChaser: probability that a value is mutated (default 0.1)." };
+        var dcStep = new Option<int?>("--dc-mutation-step") { Description = "DiffChaser: a mutated value moves by up to ±N pixel levels (default 64)." };
         var dcCrossover = new Option<double?>("--dc-crossover-rate") { Description = "DiffChaser: probability of regional crossover per child (default 0.9)." };
         var dcTournament = new Option<int?>("--dc-tournament") { Description = "DiffChaser: tournament size for parent selection (default 2)." };
         var dcWeight = new Option<double?>("--dc-uncertainty-weight") { Description = "DiffChaser: weight of the uncertainty term in the fitness (default 1)." };

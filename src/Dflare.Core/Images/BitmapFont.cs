@@ -2,20 +2,23 @@ namespace Dflare.Images;
 
 /// <summary>
 /// A tiny built-in 5×7 bitmap font for printable ASCII (32–126), for captions on generated images (there is no font
-/// library). Each glyph occupies a 6×8 cell (one column and one row of spacing); other characters draw as '?'.
+/// library). Glyphs are 5 wide and 7 high above the baseline; g, j, p, q and y also use one descender row below it.
+/// Each character occupies a 6×9 cell (one column and one row of spacing); other characters draw as '?'.
 /// </summary>
 public static class BitmapFont
 {
     /// <summary>Glyph width in pixels (before scaling).</summary>
     public const int GlyphWidth = 5;
-    /// <summary>Glyph height in pixels (before scaling).</summary>
+    /// <summary>Glyph height in pixels above and on the baseline (before scaling).</summary>
     public const int GlyphHeight = 7;
+    /// <summary>Rows below the baseline used by descenders (g, j, p, q, y).</summary>
+    public const int Descender = 1;
     /// <summary>Horizontal advance per character (glyph plus one pixel of spacing).</summary>
     public const int Advance = GlyphWidth + 1;
-    /// <summary>Line height (glyph plus one pixel of spacing).</summary>
-    public const int LineHeight = GlyphHeight + 1;
+    /// <summary>Line height (glyph, descender and one pixel of spacing).</summary>
+    public const int LineHeight = GlyphHeight + Descender + 1;
 
-    // Rows top to bottom, '#' = ink; one entry per character from ' ' (32) to '~' (126).
+    // Rows top to bottom, '#' = ink (7 rows, or 8 with a descender); one entry per character from ' ' (32) to '~' (126).
     private static readonly string[] Glyphs =
     [
         ".....|.....|.....|.....|.....|.....|.....", // ' '
@@ -89,17 +92,17 @@ public static class BitmapFont
         "....#|....#|.##.#|#..##|#...#|#...#|.####", // d
         ".....|.....|.###.|#...#|#####|#....|.###.", // e
         "..##.|.#..#|.#...|###..|.#...|.#...|.#...", // f
-        ".....|.....|.####|#...#|.####|....#|.###.", // g
+        ".....|.....|.####|#...#|#...#|.####|....#|.###.", // g
         "#....|#....|#.##.|##..#|#...#|#...#|#...#", // h
         "..#..|.....|.##..|..#..|..#..|..#..|.###.", // i
-        "...#.|.....|..##.|...#.|...#.|#..#.|.##..", // j
+        "...#.|.....|..##.|...#.|...#.|...#.|...#.|.##..", // j
         "#....|#....|#..#.|#.#..|##...|#.#..|#..#.", // k
         ".##..|..#..|..#..|..#..|..#..|..#..|.###.", // l
         ".....|.....|##.#.|#.#.#|#.#.#|#...#|#...#", // m
         ".....|.....|#.##.|##..#|#...#|#...#|#...#", // n
         ".....|.....|.###.|#...#|#...#|#...#|.###.", // o
-        ".....|.....|####.|#...#|####.|#....|#....", // p
-        ".....|.....|.##.#|#..##|.####|....#|....#", // q
+        ".....|.....|####.|#...#|#...#|####.|#....|#....", // p
+        ".....|.....|.####|#...#|#...#|.####|....#|....#", // q
         ".....|.....|#.##.|##..#|#....|#....|#....", // r
         ".....|.....|.###.|#....|.###.|....#|####.", // s
         ".#...|.#...|###..|.#...|.#...|.#..#|..##.", // t
@@ -107,7 +110,7 @@ public static class BitmapFont
         ".....|.....|#...#|#...#|#...#|.#.#.|..#..", // v
         ".....|.....|#...#|#...#|#.#.#|#.#.#|.#.#.", // w
         ".....|.....|#...#|.#.#.|..#..|.#.#.|#...#", // x
-        ".....|.....|#...#|#...#|.####|....#|.###.", // y
+        ".....|.....|#...#|#...#|#...#|.####|....#|.###.", // y
         ".....|.....|#####|...#.|..#..|.#...|#####", // z
         "...#.|..#..|..#..|.#...|..#..|..#..|...#.", // {
         "..#..|..#..|..#..|..#..|..#..|..#..|..#..", // |
@@ -115,12 +118,19 @@ public static class BitmapFont
         ".....|.....|.#...|#.#.#|...#.|.....|.....", // ~
     ];
 
-    private static readonly bool[][] Bits = Glyphs.Select(g => g.Where(ch => ch != '|').Select(ch => ch == '#').ToArray()).ToArray();
+    private const int Rows = GlyphHeight + Descender;
 
-    /// <summary>True when the glyph of <paramref name="c"/> has ink at column <paramref name="x"/>, row <paramref name="y"/> (0-based).</summary>
+    private static readonly bool[][] Bits = Glyphs.Select(g =>
+    {
+        var bits = g.Where(ch => ch != '|').Select(ch => ch == '#').ToList();
+        while (bits.Count < Rows * GlyphWidth) bits.Add(false);
+        return bits.ToArray();
+    }).ToArray();
+
+    /// <summary>True when the glyph of <paramref name="c"/> has ink at column <paramref name="x"/>, row <paramref name="y"/> (0-based; row 7 is the descender).</summary>
     public static bool Ink(char c, int x, int y)
     {
-        if (x < 0 || x >= GlyphWidth || y < 0 || y >= GlyphHeight) return false;
+        if (x < 0 || x >= GlyphWidth || y < 0 || y >= Rows) return false;
         int i = c is >= ' ' and <= '~' ? c - ' ' : '?' - ' ';
         return Bits[i][y * GlyphWidth + x];
     }
@@ -145,7 +155,7 @@ public static class BitmapFont
         for (int k = 0; k < text.Length; k++)
         {
             int gx = x + k * Advance * scale;
-            for (int row = 0; row < GlyphHeight; row++)
+            for (int row = 0; row < Rows; row++)
                 for (int col = 0; col < GlyphWidth; col++)
                 {
                     if (!Ink(text[k], col, row)) continue;

@@ -202,4 +202,17 @@ public sealed class DflareSearchTests
         Run(1).Should().Equal(Run(1));
         Run(1).Should().NotEqual(Run(2));
     }
+
+    [Fact]
+    public void The_wall_time_limit_stops_the_search_once_the_attributed_time_is_spent()
+    {
+        var s = Start(new SearchSettings { TimeLimit = TimeSpan.FromSeconds(1) }, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.8f, 0.1f));
+        s.AddSeconds(0.6);
+        Step(s, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.8f, 0.1f));
+        s.AddSeconds(0.6);
+        s.Propose().Should().BeEmpty();
+        s.Result.Status.Should().Be(SearchStatus.NotFound);
+        s.Result.StopReason.Should().Be("time limit");
+        s.Result.Seconds.Should().BeApproximately(1.2, 1e-9);
+    }
 }

@@ -6,14 +6,16 @@ namespace Dflare.Tests.Search;
 public sealed class PictureTests
 {
     [Fact]
-    public void The_font_has_a_distinct_5x7_glyph_for_every_printable_ascii_character()
+    public void The_font_has_a_distinct_glyph_for_every_printable_ascii_character_with_descenders_only_where_expected()
     {
         var shapes = new HashSet<string>();
         for (char ch = ' '; ch <= '~'; ch++)
         {
-            var bits = string.Concat(Enumerable.Range(0, 35).Select(i => BitmapFont.Ink(ch, i % 5, i / 5) ? '#' : '.'));
+            var bits = string.Concat(Enumerable.Range(0, 40).Select(i => BitmapFont.Ink(ch, i % 5, i / 5) ? '#' : '.'));
             shapes.Add(bits).Should().BeTrue($"'{ch}' must not look like another character");
             if (ch != ' ') bits.Should().Contain("#", $"'{ch}' has ink");
+            bool descends = Enumerable.Range(0, 5).Any(x => BitmapFont.Ink(ch, x, 7));
+            descends.Should().Be("gjpqy".Contains(ch), $"only g, j, p, q, y descend ('{ch}')");
         }
         BitmapFont.Ink('\u00e9', 2, 6).Should().Be(BitmapFont.Ink('?', 2, 6), "other characters draw as '?'");
     }
