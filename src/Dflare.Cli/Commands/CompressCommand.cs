@@ -54,6 +54,8 @@ internal static class CompressCommand
             // The preprocessing: options over the input's sidecar; used for calibration and evaluation of both models.
             var o = (ModelOptions.ReadSidecar(Path.GetFullPath(inPath)) ?? new ModelOptions()).OverriddenBy(opts.Read(r));
             var evalSource = r.GetValue(eval) is { } ev ? SeedSource.Open(ev) : null;
+            // With --eval, check the original loads with these options before anything is written.
+            var original = evalSource is null ? null : OnnxClassifier.Load(inPath, o);
             var context = new CompressionContext
             {
                 BitsPerLayer = perLayer,
@@ -66,9 +68,8 @@ internal static class CompressCommand
             console.Status().Start($"compressing with {m.Name}", _ => result = Compressor.Compress(inPath, outPath, m, context));
 
             EvaluationResult? er = null;
-            if (evalSource is not null)
+            if (evalSource is not null && original is not null)
             {
-                var original = OnnxClassifier.Load(inPath, o);
                 var compressed = OnnxClassifier.Load(outPath, o);
                 int total = Math.Max(0, Math.Min(r.GetValue(evalLimit) ?? int.MaxValue, evalSource.Count));
                 console.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>

@@ -36,7 +36,7 @@ public sealed class ActivationReader : IDisposable
     {
         var plan = LayerExposer.Plan(model, tensors);
         var exposed = LayerExposer.ExposePlanned(model, plan);
-        var clf = OnnxClassifier.FromBytes(exposed.ToBytes(), exposed.Name, options);
+        var clf = OnnxClassifier.FromBytes(exposed.ToBytes(), model.Name, options);
         return new ActivationReader(clf, plan, exposed);
     }
 

@@ -170,7 +170,23 @@ public static class OnnxTensors
         }
         if (dt is not (2 or 3 or 4 or 5 or 6))
             throw new DflareException($"Tensor '{t.Name}' has element type {TypeName(dt)}; an integer tensor was expected.");
-        return ToFloats(t).Select(v => (long)v).ToArray(); // all of these fit a float exactly except INT32 beyond 2^24
+        if (dt == 6)
+        {
+            if (IsExternal(t)) throw new DflareException($"Tensor '{t.Name}' keeps its data in an external file; external data is not supported.");
+            long count = ElementCount(t);
+            if (t.HasRawData)
+            {
+                var raw = t.RawData.Span;
+                if (raw.Length != count * 4)
+                    throw new DflareException($"Tensor '{t.Name}' has {raw.Length} bytes of raw data; its dims {FormatShape(t.Dims)} of INT32 need {count * 4}.");
+                var r = new long[count];
+                for (int i = 0; i < r.Length; i++) r[i] = BinaryPrimitives.ReadInt32LittleEndian(raw.Slice(i * 4, 4));
+                return r;
+            }
+            Check(t, t.Int32Data.Count, count, "int32_data");
+            return t.Int32Data.Select(v => (long)v).ToArray();
+        }
+        return ToFloats(t).Select(v => (long)v).ToArray(); // 8- and 16-bit values are exact in float
     }
 
     private static void Check(TensorProto t, long got, long want, string field)

@@ -41,7 +41,11 @@ public sealed class OnnxModelErrorTests : IDisposable
         var text = Path.Combine(_dir, "text.onnx");
         File.WriteAllText(text, "this is not a protobuf message at all, just text\n");
         ((Action)(() => OnnxModel.Load(text))).Should().Throw<DflareException>().WithMessage($"*'{text}'*not*ONNX model*");
+    }
 
+    [Fact]
+    public void A_truncated_model_file_is_a_clear_error()
+    {
         var bytes = File.ReadAllBytes(SharedData.Require("models/mnist/mnist-8.onnx"));
         var truncated = Path.Combine(_dir, "truncated.onnx");
         File.WriteAllBytes(truncated, bytes[..(bytes.Length / 2)]);

@@ -36,6 +36,9 @@ public sealed class OnnxTensorsTests
         var i32 = Typed(TensorProto.Types.DataType.Int32, [2]);
         i32.Int32Data.AddRange([-70000, 5]);
         OnnxTensors.ToFloats(i32).Should().Equal(-70000f, 5f);
+        var big = Typed(TensorProto.Types.DataType.Int32, [1]);
+        big.Int32Data.Add(16_777_217); // 2^24 + 1: not a float
+        OnnxTensors.ToInt64s(big).Should().Equal(16_777_217L);
 
         var i64 = Typed(TensorProto.Types.DataType.Int64, [2, 1]);
         i64.Int64Data.AddRange([-1L, 1L << 40]);
