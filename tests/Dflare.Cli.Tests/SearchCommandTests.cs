@@ -74,6 +74,28 @@ public sealed class SearchCommandTests : IDisposable
         string.Join("\n", json.Split('\n').Where(l => !l.TrimStart().StartsWith("\"seconds\"", StringComparison.Ordinal)));
 
     [Fact]
+    public void Query_unchanged_spends_queries_on_identity_mutants_and_is_recorded()
+    {
+        var skip = Path.Combine(_dir, "skip");
+        var query = Path.Combine(_dir, "query");
+        Run(MnistArgs("--limit", "3", "--budget", "300", "--strategy", "random-ops", "--out", skip)).Code.Should().Be(0);
+        Run(MnistArgs("--limit", "3", "--budget", "300", "--strategy", "random-ops", "--query-unchanged", "--out", query)).Code.Should().Be(0);
+        var a = JsonNode.Parse(File.ReadAllText(Path.Combine(skip, "results.json")))!;
+        var b = JsonNode.Parse(File.ReadAllText(Path.Combine(query, "results.json")))!;
+        a["run"]!["skipUnchanged"]!.GetValue<bool>().Should().BeTrue();
+        b["run"]!["skipUnchanged"]!.GetValue<bool>().Should().BeFalse();
+        // The same random choices: skipping only removes the queries of unchanged mutants, so the skipping run evaluates
+        // no more mutants per seed than the querying one needs for the same (or an earlier) outcome.
+        var sa = a["seeds"]!.AsArray(); var sb = b["seeds"]!.AsArray();
+        for (int i = 0; i < sa.Count; i++)
+            if (sa[i]!["status"]!.GetValue<string>() == "triggered" && sb[i]!["status"]!.GetValue<string>() == "triggered")
+            {
+                sa[i]!["mutations"]!.ToJsonString().Should().Be(sb[i]!["mutations"]!.ToJsonString(), "the same mutants are accepted");
+                sa[i]!["queries"]!.GetValue<long>().Should().BeLessThanOrEqualTo(sb[i]!["queries"]!.GetValue<long>());
+            }
+    }
+
+    [Fact]
     public void The_diffchaser_strategy_runs_with_its_parameters_recorded()
     {
         var (code, _, stderr) = Run(MnistArgs("--limit", "2", "--budget", "60", "--strategy", "diffchaser", "--dc-population", "6", "--dc-mutation-rate", "0.05", "--out", _dir));

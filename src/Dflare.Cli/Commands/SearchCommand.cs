@@ -38,13 +38,14 @@ internal static class SearchCommand
         var dcCrossover = new Option<double?>("--dc-crossover-rate") { Description = "DiffChaser: probability of regional crossover per child (default 0.9)." };
         var dcTournament = new Option<int?>("--dc-tournament") { Description = "DiffChaser: tournament size for parent selection (default 2)." };
         var dcWeight = new Option<double?>("--dc-uncertainty-weight") { Description = "DiffChaser: weight of the uncertainty term in the fitness (default 1)." };
+        var queryUnchanged = new Option<bool>("--query-unchanged") { Description = "DFlare: also query mutants identical to the current image (e.g. a blur with kernel 1), as the reference implementation does; by default they are skipped, which changes no decision and saves queries." };
         var lockStep = new Option<int>("--lock-step") { Description = "Seeds searched at once, their mutants evaluated together (does not change results).", DefaultValueFactory = _ => 64 };
         var threads = new Option<int>("--threads") { Description = "Model batches evaluated concurrently (does not change results).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var opts = new ModelOptionSet();
         var cmd = new Command("search", "Search seeds for inputs on which the compressed model's top-1 label differs from the original's (DFlare, or the DiffChaser baseline).")
         {
             original, compressed, seeds, labels, limit, offset, budget, timeLimit, runSeed, strategy, outDir, operators,
-            maxLinf, minSsim, minMargin, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads,
+            maxLinf, minSsim, minMargin, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads,
         };
         opts.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
@@ -70,6 +71,7 @@ internal static class SearchCommand
                 Operators = MutationOperators.Parse(r.GetValue(operators)),
                 Bound = new DistortionBound { MaxLInf = r.GetValue(maxLinf), MinSsim = r.GetValue(minSsim) },
                 MinMargin = r.GetValue(minMargin),
+                SkipUnchanged = !r.GetValue(queryUnchanged),
                 DiffChaser = dc,
                 LockStep = r.GetValue(lockStep),
                 Threads = r.GetValue(threads),

@@ -54,15 +54,16 @@ public sealed class SearchIntegrationTests
     public void Single_seed_runs_on_one_thread_equal_a_lock_step_multi_threaded_run_on_resnet8_with_fixed_batch_16(SearchStrategy strategy)
     {
         var pair = SearchTestData.Resnet8Pair();
-        var seeds = SearchTestData.Cifar().Load(20, 6);
-        var settings = new SearchSettings { Strategy = strategy, Budget = 240, RunSeed = 3 };
+        var seeds = SearchTestData.Cifar().Load(20, 4);
+        var settings = new SearchSettings { Strategy = strategy, Budget = 200, RunSeed = 3 };
 
         var single = seeds.Select(s => new SearchRunner(pair, settings with { LockStep = 1, Threads = 1 }).Run([s], cancellation: Ct).Seeds.Single()).ToArray();
-        var batched = new SearchRunner(pair, settings with { LockStep = 6, Threads = 2 }).Run(seeds, cancellation: Ct);
+        var batched = new SearchRunner(pair, settings with { LockStep = 4, Threads = 2 }).Run(seeds, cancellation: Ct);
 
         var one = new SearchRunResult { Settings = settings, Seeds = single };
         Json(batched).Should().Be(Json(one));
-        batched.Seeds.Select(s => s.Queries).Should().OnlyContain(q => q <= 240);
+        batched.Seeds.Select(s => s.Queries).Should().OnlyContain(q => q <= 200);
+        batched.Triggered.Should().BeGreaterThan(0, "the comparison must cover triggering inputs too");
     }
 
     [Fact]
@@ -139,10 +140,10 @@ public sealed class SearchIntegrationTests
     public void A_max_linf_bound_keeps_every_triggering_input_within_the_box_on_resnet8()
     {
         var pair = SearchTestData.Resnet8Pair();
-        var seeds = SearchTestData.Cifar().Load(0, 5);
-        var r = new SearchRunner(pair, new SearchSettings { Budget = 600, Bound = new DistortionBound { MaxLInf = 8 } }).Run(seeds, cancellation: Ct);
+        var seeds = SearchTestData.Cifar().Load(0, 4);
+        var r = new SearchRunner(pair, new SearchSettings { Budget = 400, Bound = new DistortionBound { MaxLInf = 12 } }).Run(seeds, cancellation: Ct);
         r.Triggered.Should().BeGreaterThan(0);
-        r.Seeds.Where(s => s.Trigger is not null).Should().OnlyContain(s => s.LInf <= 8);
+        r.Seeds.Where(s => s.Trigger is not null).Should().OnlyContain(s => s.LInf <= 12);
     }
 
     [Fact]
