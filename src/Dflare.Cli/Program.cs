@@ -15,6 +15,7 @@ public static class Program
         var root = new RootCommand("dflare: finds inputs on which a compressed image classifier disagrees with its original (DFlare), and more.");
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(RobustnessCommand.Create());
         return root;
     }
 }
