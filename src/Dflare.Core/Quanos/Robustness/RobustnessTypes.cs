@@ -62,7 +62,7 @@ public sealed record SeedRobustness
     public double? FlipEpsilon { get; init; }
     /// <summary>Cosine similarity of the gradient estimate to the reference estimator's at the clean image, when a reference was given.</summary>
     public double? CosineToReference { get; init; }
-    /// <summary>Share of values where the estimate's sign equals the reference's, when a reference was given.</summary>
+    /// <summary>Among the values where the reference gradient is non-zero, the share where the estimate has its sign (when a reference was given).</summary>
     public double? SignAgreementToReference { get; init; }
     /// <summary>Images the model evaluated for this seed (the reference estimator's probes excluded).</summary>
     public required long Queries { get; init; }
