@@ -19,6 +19,7 @@ public static class Program
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(CompressCommand.Create());
         root.Subcommands.Add(AcceptCommand.Create());
+        root.Subcommands.Add(RobustnessCommand.Create());
         return root;
     }
 }

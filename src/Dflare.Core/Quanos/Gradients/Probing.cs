@@ -1,0 +1,71 @@
+using Dflare.Models;
+
+namespace Dflare.Quanos.Gradients;
+
+/// <summary>Shared machinery of the query-based estimators: validation and batched evaluation of probe images.</summary>
+internal static class Probing
+{
+    /// <summary>Images per model call below which the probes of several queries are sent together.</summary>
+    internal const int Budget = 2048;
+
+    internal static void Validate(OnnxClassifier model, IReadOnlyList<GradientQuery> queries)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(queries);
+        int len = model.Info.ImageLength;
+        foreach (var q in queries)
+        {
+            ArgumentNullException.ThrowIfNull(q);
+            if (q.Pixels.Length != len)
+                throw new DflareException($"Image '{q.Id}' has {q.Pixels.Length} values but model '{model.Path}' takes {model.Info.Width}x{model.Info.Height}x{model.Info.Channels} = {len}.");
+            foreach (var v in q.Pixels)
+                if (!float.IsFinite(v)) throw new DflareException($"Image '{q.Id}' holds a non-finite pixel value.");
+            if ((uint)q.Target >= (uint)model.Classes)
+                throw new DflareException($"Target class {q.Target} of image '{q.Id}' is not a class of model '{model.Path}' (0..{model.Classes - 1}).");
+        }
+    }
+
+    /// <summary>
+    /// Evaluates <paramref name="probes"/> images per query (probe 0 is the query's own pixels, the others come from
+    /// <paramref name="probe"/>(query, index)), grouping whole queries into calls of about <see cref="Budget"/>
+    /// images, and returns each query's losses and its raw output row at probe 0.
+    /// </summary>
+    internal static (double[][] Losses, float[][] Scores) Evaluate(OnnxClassifier model, IReadOnlyList<GradientQuery> queries,
+        int probes, Func<int, int, float[]> probe)
+    {
+        var losses = new double[queries.Count][];
+        var scores = new float[queries.Count][];
+        var kind = model.Info.OutputKind;
+        int start = 0;
+        while (start < queries.Count)
+        {
+            int count = Math.Max(1, Math.Min(queries.Count - start, Budget / probes));
+            int s0 = start;
+            var list = new LazyList(count * probes, i =>
+            {
+                int q = s0 + i / probes, p = i % probes;
+                return p == 0 ? queries[q].Pixels : probe(q, p);
+            });
+            var rows = model.PredictScores(list);
+            for (int k = 0; k < count; k++)
+            {
+                int q = s0 + k;
+                var l = new double[probes];
+                for (int p = 0; p < probes; p++) l[p] = AdversarialLoss.CrossEntropy(rows[k * probes + p], queries[q].Target, kind);
+                losses[q] = l;
+                scores[q] = rows[k * probes];
+            }
+            start += count;
+        }
+        return (losses, scores);
+    }
+
+    /// <summary>A read-only list whose items are made on demand (probe images are not all held in memory at once).</summary>
+    private sealed class LazyList(int count, Func<int, float[]> make) : IReadOnlyList<float[]>
+    {
+        public float[] this[int index] => (uint)index < (uint)count ? make(index) : throw new ArgumentOutOfRangeException(nameof(index));
+        public int Count => count;
+        public IEnumerator<float[]> GetEnumerator() { for (int i = 0; i < count; i++) yield return make(i); }
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+}
