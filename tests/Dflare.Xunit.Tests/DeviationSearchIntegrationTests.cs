@@ -51,6 +51,12 @@ public sealed class DeviationSearchIntegrationTests
         if (haveOther)
             first.Matching("Mismatched_pair").Should().ContainSingle().Which.Message.Should().Contain("mismatch").And.Contain("32x32x3");
 
+        // Robustness: a floor the model misses fails in plain words; a modest one passes.
+        first.Matching("Demanding_robustness_floor").Should().ContainSingle().Which.Message.Should()
+            .Contain("compressed.onnx is not robust enough").And.Contain("median flipping ε").And.Contain("below the required 0.25");
+        first.Matching("Modest_robustness_floor").Should().ContainSingle().Which.Failed.Should().BeFalse(first.ToString());
+        list.Output.Should().Contain("GateTests.Demanding_robustness_floor [compressed.onnx robustness ≥ ε 0.25]");
+
         // Accept, run again: the known deviations pass and the received files are gone.
         var accept = CliRunner.Run("accept", fx.SnapshotDirectory);
         accept.ExitCode.Should().Be(0, accept.ToString());

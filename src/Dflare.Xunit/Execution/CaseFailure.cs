@@ -23,8 +23,8 @@ public sealed record CaseFailureReport(string Message, IReadOnlyList<CaseAttachm
 /// <summary>An explicit case whose search runs only when the test is really run.</summary>
 public sealed class DeferredCase
 {
-    internal DeferredCase(DeviationTestCase testCase) => TestCase = testCase;
-    internal DeviationTestCase TestCase { get; }
+    internal DeferredCase(DflareTestCase testCase) => TestCase = testCase;
+    internal DflareTestCase TestCase { get; }
     /// <inheritdoc />
     public override string ToString() => "deferred";
 }
@@ -55,7 +55,7 @@ public static class CaseFailure
         object? instance = method.IsStatic ? null : Activator.CreateInstance(type);
         try
         {
-            var args = method.GetParameters().Length == 1 ? new object?[] { outcome } : [];
+            var args = tc.ArgumentsFor(method, outcome);
             var ret = method.Invoke(instance, args);
             if (ret is Task t) await t;
             else if (ret is ValueTask vt) await vt;

@@ -7,44 +7,42 @@ using Xunit.v3;
 namespace Dflare.Xunit.Execution;
 
 /// <summary>
-/// One deviation-search test case (one seed, or a whole pair). The search runs when the case's tests are created;
-/// a passing case then invokes the test method (with the <see cref="DeviationOutcome"/> when it takes one), a failing
-/// case reports through <see cref="CaseFailure.Fail"/> so the message and the review pictures reach the test result.
-/// Explicit cases search only when they are really run.
+/// Base of the Dflare test cases. The check runs when the case's tests are created; a passing case then invokes the
+/// test method (with the outcome when it takes one), a failing case reports through <see cref="CaseFailure.Fail"/> so
+/// the message and the review pictures reach the test result. Skipped cases never run the check, and explicit cases
+/// run it only when they are really run.
 /// </summary>
-public sealed class DeviationTestCase : XunitTestCase
+public abstract class DflareTestCase : XunitTestCase
 {
     /// <summary>For the de-serializer only.</summary>
     [EditorBrowsable(EditorBrowsableState.Never)]
     [Obsolete("Called by the de-serializer; should only be called by deriving classes for de-serialization purposes")]
-    public DeviationTestCase() { }
+    protected DflareTestCase() { }
 
-    /// <summary>Creates a case for the seed at <paramref name="seedPosition"/> (−1: every seed of the pair).</summary>
-    public DeviationTestCase(int seedPosition, string? seedId, string? configurationError,
+    /// <summary>Creates the case.</summary>
+    protected DflareTestCase(string? configurationError,
         IXunitTestMethod testMethod, string displayName, string uniqueID, bool @explicit,
         Type[]? skipExceptions, string? skipReason, Type? skipType, string? skipUnless, string? skipWhen,
         Dictionary<string, HashSet<string>>? traits, string? sourceFilePath, int? sourceLineNumber, int? timeout)
         : base(testMethod, displayName, uniqueID, @explicit, skipExceptions, skipReason, skipType, skipUnless, skipWhen,
                traits, testMethodArguments: null, sourceFilePath, sourceLineNumber, timeout)
     {
-        SeedPosition = seedPosition;
-        SeedId = seedId;
         ConfigurationError = configurationError;
     }
 
-    /// <summary>Position of the seed in its source (−1 for a per-pair case).</summary>
-    public int SeedPosition { get; private set; } = -1;
-    /// <summary>Id of the seed (null for a per-pair case).</summary>
-    public string? SeedId { get; private set; }
     /// <summary>A configuration problem found at discovery, reported when the case runs.</summary>
     public string? ConfigurationError { get; private set; }
+
+    /// <summary>The type of the outcome object a test method may take.</summary>
+    protected abstract Type OutcomeType { get; }
+
+    /// <summary>Runs the check; returns the outcome, and a failure report when the test must fail.</summary>
+    protected abstract Task<(object Outcome, CaseFailureReport? Failure)> Check(CancellationToken cancellation);
 
     /// <inheritdoc />
     protected override void Serialize(IXunitSerializationInfo info)
     {
         base.Serialize(info);
-        info.AddValue("dflare.pos", SeedPosition);
-        info.AddValue("dflare.id", SeedId);
         info.AddValue("dflare.err", ConfigurationError);
     }
 
@@ -52,8 +50,6 @@ public sealed class DeviationTestCase : XunitTestCase
     protected override void Deserialize(IXunitSerializationInfo info)
     {
         base.Deserialize(info);
-        SeedPosition = info.GetValue<int>("dflare.pos");
-        SeedId = info.GetValue<string>("dflare.id");
         ConfigurationError = info.GetValue<string>("dflare.err");
     }
 
@@ -68,39 +64,42 @@ public sealed class DeviationTestCase : XunitTestCase
         return failure is not null ? [Redirect(nameof(CaseFailure.Fail), failure)] : [UserTest(outcome)];
     }
 
-    internal async Task<(DeviationOutcome? Outcome, CaseFailureReport? Failure)> Execute(CancellationToken cancellation)
+    internal async Task<(object? Outcome, CaseFailureReport? Failure)> Execute(CancellationToken cancellation)
     {
-        var attr = TestMethod.Method.GetCustomAttribute<DeviationSearchAttribute>()
-            ?? throw new InvalidOperationException($"{TestMethod.MethodName} has no [DeviationSearch] attribute.");
         if (ConfigurationError is not null)
             return (null, new CaseFailureReport($"Dflare configuration error: {ConfigurationError}", []));
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (Timeout > 0) cts.CancelAfter(Timeout);
         try
         {
-            var run = Task.Run(() => DeviationCaseRunner.Run(attr, TestMethod.TestClass.Class, TestMethod.Method,
-                SeedPosition, cts.Token), CancellationToken.None);
-            var result = await run.ConfigureAwait(false);
+            var (outcome, failure) = await Task.Run(() => Check(cts.Token), CancellationToken.None).ConfigureAwait(false);
             if (Timeout > 0 && cts.IsCancellationRequested && !cancellation.IsCancellationRequested)
-                return (null, new CaseFailureReport($"Test execution timed out after {Timeout} milliseconds (the deviation search was stopped).", []));
-            return result.Outcome.Passed ? (result.Outcome, null) : (result.Outcome, new CaseFailureReport(result.Outcome.Message, result.Attachments));
+                return (null, new CaseFailureReport($"Test execution timed out after {Timeout} milliseconds (the check was stopped).", []));
+            return (outcome, failure);
         }
         catch (DflareException e)
         {
             return (null, new CaseFailureReport($"Dflare configuration error: {e.Message}", []));
         }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellation.IsCancellationRequested)
+        {
+            return (null, new CaseFailureReport($"Test execution timed out after {Timeout} milliseconds (the check was stopped).", []));
+        }
     }
 
-    private XunitTest UserTest(DeviationOutcome? outcome)
+    /// <summary>The arguments for the user's test method: none, or the outcome.</summary>
+    internal object?[] ArgumentsFor(System.Reflection.MethodInfo method, object? outcome)
     {
-        var args = TestMethod.Parameters.Count switch
+        var ps = method.GetParameters();
+        return ps.Length switch
         {
-            0 => Array.Empty<object?>(),
-            1 when TestMethod.Parameters.First().ParameterType == typeof(DeviationOutcome) => [outcome],
-            _ => throw new InvalidOperationException($"A [DeviationSearch] method takes no parameters or one {nameof(DeviationOutcome)}; {TestMethod.MethodName} takes {TestMethod.Parameters.Count}."),
+            0 => [],
+            1 when ps[0].ParameterType.IsAssignableFrom(OutcomeType) => [outcome],
+            _ => throw new InvalidOperationException($"A Dflare test method takes no parameters or one {OutcomeType.Name}; {method.Name} takes {ps.Length}."),
         };
-        return NewTest(TestMethod, args);
     }
+
+    private XunitTest UserTest(object? outcome) => NewTest(TestMethod, ArgumentsFor(TestMethod.Method, outcome));
 
     private XunitTest Redirect(string method, object argument)
     {
@@ -113,4 +112,59 @@ public sealed class DeviationTestCase : XunitTestCase
         new(this, method, Explicit, SkipReason, SkipType, SkipUnless, SkipWhen, TestCaseDisplayName, 0,
             Traits.ToDictionary(kv => kv.Key, kv => (IReadOnlyCollection<string>)kv.Value.ToArray()), Timeout, args,
             testLabel: null, disableParallelization: false);
+}
+
+/// <summary>One deviation-search test case: one seed, or every seed of a pair.</summary>
+public sealed class DeviationTestCase : DflareTestCase
+{
+    /// <summary>For the de-serializer only.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [Obsolete("Called by the de-serializer; should only be called by deriving classes for de-serialization purposes")]
+    public DeviationTestCase() { }
+
+    /// <summary>Creates a case for the seed at <paramref name="seedPosition"/> (−1: every seed of the pair).</summary>
+    public DeviationTestCase(int seedPosition, string? seedId, string? configurationError,
+        IXunitTestMethod testMethod, string displayName, string uniqueID, bool @explicit,
+        Type[]? skipExceptions, string? skipReason, Type? skipType, string? skipUnless, string? skipWhen,
+        Dictionary<string, HashSet<string>>? traits, string? sourceFilePath, int? sourceLineNumber, int? timeout)
+        : base(configurationError, testMethod, displayName, uniqueID, @explicit, skipExceptions, skipReason, skipType, skipUnless, skipWhen,
+               traits, sourceFilePath, sourceLineNumber, timeout)
+    {
+        SeedPosition = seedPosition;
+        SeedId = seedId;
+    }
+
+    /// <summary>Position of the seed in its source (−1 for a per-pair case).</summary>
+    public int SeedPosition { get; private set; } = -1;
+    /// <summary>Id of the seed (null for a per-pair case).</summary>
+    public string? SeedId { get; private set; }
+
+    /// <inheritdoc />
+    protected override Type OutcomeType => typeof(DeviationOutcome);
+
+    /// <inheritdoc />
+    protected override void Serialize(IXunitSerializationInfo info)
+    {
+        base.Serialize(info);
+        info.AddValue("dflare.pos", SeedPosition);
+        info.AddValue("dflare.id", SeedId);
+    }
+
+    /// <inheritdoc />
+    protected override void Deserialize(IXunitSerializationInfo info)
+    {
+        base.Deserialize(info);
+        SeedPosition = info.GetValue<int>("dflare.pos");
+        SeedId = info.GetValue<string>("dflare.id");
+    }
+
+    /// <inheritdoc />
+    protected override Task<(object Outcome, CaseFailureReport? Failure)> Check(CancellationToken cancellation)
+    {
+        var attr = TestMethod.Method.GetCustomAttribute<DeviationSearchAttribute>()
+            ?? throw new InvalidOperationException($"{TestMethod.MethodName} has no [DeviationSearch] attribute.");
+        var result = DeviationCaseRunner.Run(attr, TestMethod.TestClass.Class, TestMethod.Method, SeedPosition, cancellation);
+        CaseFailureReport? failure = result.Outcome.Passed ? null : new CaseFailureReport(result.Outcome.Message, result.Attachments);
+        return Task.FromResult<(object, CaseFailureReport?)>((result.Outcome, failure));
+    }
 }

@@ -25,4 +25,12 @@ public class GateTests
 
     [DeviationSearch("models/original.onnx", "models/other-geometry.onnx", 100, Seeds = "seeds", Limit = 1)]
     public void Mismatched_pair() { }
+
+    // Robustness: the demo int8 copy flips at a median ε of about 0.05 on these seeds.
+    [QuanosRobustness(0.25, Model = "models/compressed.onnx", Seeds = "seeds", Limit = 2, Epsilon = 0.05, MaxEpsilon = 0.3)]
+    public void Demanding_robustness_floor() { }
+
+    [QuanosRobustness(0.01, Model = "models/compressed.onnx", Original = "models/original.onnx", Tolerance = 0.05, Seeds = "seeds", Limit = 2, Epsilon = 0.05, MaxEpsilon = 0.3)]
+    public void Modest_robustness_floor(RobustnessOutcome outcome) =>
+        outcome.Should().HaveMedianFlipEpsilonOfAtLeast(0.01);
 }

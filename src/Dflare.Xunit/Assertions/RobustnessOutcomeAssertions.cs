@@ -1,0 +1,39 @@
+using AwesomeAssertions;
+using AwesomeAssertions.Execution;
+using AwesomeAssertions.Primitives;
+
+namespace Dflare.Xunit;
+
+/// <summary>AwesomeAssertions entry point for robustness outcomes.</summary>
+public static class RobustnessAssertionExtensions
+{
+    /// <summary>Starts assertions on a robustness outcome.</summary>
+    public static RobustnessOutcomeAssertions Should(this RobustnessOutcome outcome) => new(outcome, AssertionChain.GetOrCreate());
+}
+
+/// <summary>Assertions on a <see cref="RobustnessOutcome"/>.</summary>
+public sealed class RobustnessOutcomeAssertions : ReferenceTypeAssertions<RobustnessOutcome, RobustnessOutcomeAssertions>
+{
+    /// <summary>Creates the assertions.</summary>
+    public RobustnessOutcomeAssertions(RobustnessOutcome subject, AssertionChain chain) : base(subject, chain) { }
+
+    /// <inheritdoc />
+    protected override string Identifier => "robustness outcome";
+
+    /// <summary>Asserts a minimum median flipping ε.</summary>
+    public AndConstraint<RobustnessOutcomeAssertions> HaveMedianFlipEpsilonOfAtLeast(double epsilon, string because = "", params object[] becauseArgs)
+    {
+        CurrentAssertionChain.BecauseOf(because, becauseArgs).ForCondition(Subject.MedianFlipEpsilon >= epsilon)
+            .FailWith("Expected {context:robustness outcome} to have a median flipping epsilon of at least {0}{reason}, but it was {1}.", epsilon, Subject.MedianFlipEpsilon);
+        return new(this);
+    }
+
+    /// <summary>Asserts a minimum adversarial accuracy at the attribute's ε (labelled seeds only).</summary>
+    public AndConstraint<RobustnessOutcomeAssertions> HaveAdversarialAccuracyOfAtLeast(double accuracy, string because = "", params object[] becauseArgs)
+    {
+        var a = Subject.Report.AdversarialAccuracy;
+        CurrentAssertionChain.BecauseOf(because, becauseArgs).ForCondition(a is { } v && v >= accuracy)
+            .FailWith("Expected {context:robustness outcome} to have an adversarial accuracy of at least {0}{reason}, but it was {1}.", accuracy, a);
+        return new(this);
+    }
+}

@@ -1,0 +1,80 @@
+using System.Runtime.CompilerServices;
+using Dflare.Xunit.Execution;
+using Xunit;
+using Xunit.v3;
+
+namespace Dflare.Xunit;
+
+/// <summary>
+/// A robustness check of one model (QUANOS): for every seed, the smallest ε (in [0,1] pixel units) at which an
+/// FGSM-style perturbation along the estimated gradient flips the model's top-1 label. The case fails when the median
+/// flipping ε over the seeds is below <see cref="MinEpsilon"/>, or — when <see cref="Original"/> and
+/// <see cref="Tolerance"/> are given — when the model's median flipping ε is lower than its original's by more than the
+/// tolerance. Gradients are estimated from model queries only (central finite differences, or SPSA for large inputs).
+/// </summary>
+/// <remarks>The test method may have no parameters, or one <see cref="RobustnessOutcome"/> parameter.</remarks>
+[XunitTestCaseDiscoverer(typeof(QuanosRobustnessDiscoverer))]
+[AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
+public sealed class QuanosRobustnessAttribute : FactAttribute
+{
+    /// <summary>Declares the check.</summary>
+    /// <param name="minEpsilon">Smallest acceptable median flipping ε, in [0,1] pixel units (8/255 ≈ 0.031 is eight grey levels).</param>
+    /// <param name="sourceFilePath">Filled in by the compiler.</param>
+    /// <param name="sourceLineNumber">Filled in by the compiler.</param>
+    public QuanosRobustnessAttribute(double minEpsilon,
+        [CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : base(sourceFilePath, sourceLineNumber)
+    {
+        MinEpsilon = minEpsilon;
+        SourceFile = sourceFilePath;
+    }
+
+    /// <summary>Smallest acceptable median flipping ε.</summary>
+    public double MinEpsilon { get; }
+    /// <summary>The source file holding the attribute (for relative paths).</summary>
+    public string? SourceFile { get; }
+
+    /// <summary>The model under test (.onnx). Required.</summary>
+    public string? Model { get; set; }
+    /// <summary>Its original, to compare robustness with (optional).</summary>
+    public string? Original { get; set; }
+    /// <summary>Largest acceptable drop of the median flipping ε against <see cref="Original"/> (negative = no comparison).</summary>
+    public double Tolerance { get; set; } = -1;
+    /// <summary>Seed images: a folder, an IDX file or a CIFAR-10 .bin file. Required.</summary>
+    public string? Seeds { get; set; }
+    /// <summary>Use at most this many seeds (default 20).</summary>
+    public int Limit { get; set; } = 20;
+    /// <summary>Skip this many seeds first.</summary>
+    public int Offset { get; set; }
+    /// <summary>ε at which adversarial accuracy is reported (0 = <see cref="MinEpsilon"/>).</summary>
+    public double Epsilon { get; set; }
+    /// <summary>Largest ε scanned for the flip (0 = the analyzer's default: 4·ε, at most 0.5).</summary>
+    public double MaxEpsilon { get; set; }
+    /// <summary>Grid points of the ε scan (default 20).</summary>
+    public int Grid { get; set; } = 20;
+    /// <summary>fd (central finite differences, exact; default) or spsa (cheaper for large inputs).</summary>
+    public string Gradient { get; set; } = "fd";
+    /// <summary>SPSA samples per gradient.</summary>
+    public int Samples { get; set; } = 64;
+    /// <summary>Seed of the SPSA directions.</summary>
+    public long RunSeed { get; set; }
+    /// <summary>Skip (naming the missing path) instead of failing when a model or the seeds do not exist.</summary>
+    public bool SkipWhenFilesMissing { get; set; }
+
+    /// <summary>Pixel scale before mean/std (0 = model / sidecar default).</summary>
+    public double Scale { get; set; }
+    /// <summary>Per-channel mean, comma-separated.</summary>
+    public string? Mean { get; set; }
+    /// <summary>Per-channel std, comma-separated.</summary>
+    public string? Std { get; set; }
+    /// <summary>nchw or nhwc.</summary>
+    public string? Layout { get; set; }
+    /// <summary>Resize the short side to this many pixels (0 = none).</summary>
+    public int Resize { get; set; }
+    /// <summary>Centre crop size (0 = none).</summary>
+    public int Crop { get; set; }
+    /// <summary>Output name.</summary>
+    public string? Output { get; set; }
+    /// <summary>logits or probabilities.</summary>
+    public string? OutputKind { get; set; }
+}

@@ -1,0 +1,138 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Reflection;
+using Dflare.Datasets;
+using Dflare.Models;
+using Dflare.Quanos.Gradients;
+using Dflare.Quanos.Robustness;
+using Xunit.Sdk;
+using Xunit.v3;
+
+namespace Dflare.Xunit.Execution;
+
+/// <summary>Discovers the single case of a <see cref="QuanosRobustnessAttribute"/>; configuration problems become a failing (or, with missing files and <c>SkipWhenFilesMissing</c>, skipped) case.</summary>
+public sealed class QuanosRobustnessDiscoverer : IXunitTestCaseDiscoverer
+{
+    /// <inheritdoc />
+    public ValueTask<IReadOnlyCollection<IXunitTestCase>> Discover(ITestFrameworkDiscoveryOptions discoveryOptions, IXunitTestMethod testMethod, IFactAttribute factAttribute)
+    {
+        var attr = (QuanosRobustnessAttribute)factAttribute;
+        var d = TestIntrospectionHelper.GetTestCaseDetails(discoveryOptions, testMethod, factAttribute);
+        string? error = null, skip = null;
+        try { RobustnessPlan.Create(attr); }
+        catch (MissingInputException e) when (attr.SkipWhenFilesMissing) { skip = e.Message; }
+        catch (Exception e) when (e is DflareException or IOException or UnauthorizedAccessException) { error = e.Message; }
+        var label = attr.Model is null ? "robustness" : $"{Path.GetFileName(attr.Model)} robustness ≥ ε {attr.MinEpsilon.ToString("G4", CultureInfo.InvariantCulture)}";
+        IXunitTestCase tc = new RobustnessTestCase(error, d.ResolvedTestMethod, $"{d.TestCaseDisplayName} [{label}]", d.UniqueID, d.Explicit,
+            d.SkipExceptions, skip ?? d.SkipReason, d.SkipType, d.SkipUnless, d.SkipWhen, TestCaseTraits.For(testMethod), d.SourceFilePath, d.SourceLineNumber, d.Timeout);
+        return new([tc]);
+    }
+}
+
+/// <summary>The resolved files of a robustness check.</summary>
+internal sealed record RobustnessPlan(string Model, string? Original, string Seeds)
+{
+    public static RobustnessPlan Create(QuanosRobustnessAttribute a)
+    {
+        var baseDir = AppContext.BaseDirectory;
+        var sourceDir = a.SourceFile is { } f ? Path.GetDirectoryName(f) : null;
+        if (string.IsNullOrWhiteSpace(a.Model)) throw new DflareException("[QuanosRobustness] needs Model = \"model.onnx\".");
+        if (string.IsNullOrWhiteSpace(a.Seeds)) throw new DflareException("[QuanosRobustness] needs Seeds = \"folder, IDX or CIFAR-10 file\".");
+        if (!(a.MinEpsilon > 0 && a.MinEpsilon < 1)) throw new DflareException($"minEpsilon must be in (0, 1) in [0,1] pixel units; got {a.MinEpsilon.ToString(CultureInfo.InvariantCulture)}.");
+        if (a.Limit <= 0 || a.Offset < 0) throw new DflareException($"Limit must be positive and Offset not negative (got {a.Limit}, {a.Offset}).");
+        return new RobustnessPlan(
+            PathResolver.Resolve(a.Model, "model", baseDir, sourceDir),
+            string.IsNullOrWhiteSpace(a.Original) ? null : PathResolver.Resolve(a.Original, "original model", baseDir, sourceDir),
+            PathResolver.Resolve(a.Seeds, "seed source", baseDir, sourceDir));
+    }
+}
+
+/// <summary>The test case of a <see cref="QuanosRobustnessAttribute"/>.</summary>
+public sealed class RobustnessTestCase : DflareTestCase
+{
+    /// <summary>For the de-serializer only.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [Obsolete("Called by the de-serializer; should only be called by deriving classes for de-serialization purposes")]
+    public RobustnessTestCase() { }
+
+    /// <summary>Creates the case.</summary>
+    public RobustnessTestCase(string? configurationError, IXunitTestMethod testMethod, string displayName, string uniqueID, bool @explicit,
+        Type[]? skipExceptions, string? skipReason, Type? skipType, string? skipUnless, string? skipWhen,
+        Dictionary<string, HashSet<string>>? traits, string? sourceFilePath, int? sourceLineNumber, int? timeout)
+        : base(configurationError, testMethod, displayName, uniqueID, @explicit, skipExceptions, skipReason, skipType, skipUnless, skipWhen,
+               traits, sourceFilePath, sourceLineNumber, timeout) { }
+
+    /// <inheritdoc />
+    protected override Type OutcomeType => typeof(RobustnessOutcome);
+
+    /// <inheritdoc />
+    protected override Task<(object Outcome, CaseFailureReport? Failure)> Check(CancellationToken cancellation)
+    {
+        var a = TestMethod.Method.GetCustomAttribute<QuanosRobustnessAttribute>()
+            ?? throw new InvalidOperationException($"{TestMethod.MethodName} has no [QuanosRobustness] attribute.");
+        var outcome = RobustnessCaseRunner.Run(a, cancellation);
+        return Task.FromResult<(object, CaseFailureReport?)>((outcome, outcome.Passed ? null : new CaseFailureReport(outcome.Message, [])));
+    }
+}
+
+/// <summary>Runs a robustness check.</summary>
+internal static class RobustnessCaseRunner
+{
+    public static RobustnessOutcome Run(QuanosRobustnessAttribute a, CancellationToken cancellation)
+    {
+        var plan = RobustnessPlan.Create(a);
+        var options = new ModelOptions
+        {
+            Scale = a.Scale > 0 ? a.Scale : null,
+            Mean = string.IsNullOrWhiteSpace(a.Mean) ? null : ModelOptions.ParseList(a.Mean, "Mean"),
+            Std = string.IsNullOrWhiteSpace(a.Std) ? null : ModelOptions.ParseList(a.Std, "Std"),
+            Layout = string.IsNullOrWhiteSpace(a.Layout) ? null : ModelOptions.ParseLayout(a.Layout),
+            ResizeShortSide = a.Resize > 0 ? a.Resize : null,
+            CenterCrop = a.Crop > 0 ? a.Crop : null,
+            Output = string.IsNullOrWhiteSpace(a.Output) ? null : a.Output,
+            OutputKind = string.IsNullOrWhiteSpace(a.OutputKind) ? null : ModelOptions.ParseOutputKind(a.OutputKind),
+        };
+        IGradientEstimator estimator = a.Gradient.Trim().ToLowerInvariant() switch
+        {
+            "fd" => new FiniteDifferenceGradient(),
+            "spsa" => a.Samples > 0 ? new SpsaGradient(a.Samples, unchecked((ulong)a.RunSeed))
+                : throw new DflareException($"Samples must be positive (got {a.Samples})."),
+            _ => throw new DflareException($"Gradient '{a.Gradient}' is not one of fd, spsa."),
+        };
+        var ro = new RobustnessOptions
+        {
+            Epsilon = a.Epsilon > 0 ? a.Epsilon : a.MinEpsilon,
+            MaxEpsilon = a.MaxEpsilon > 0 ? a.MaxEpsilon : Math.Min(0.99, Math.Max(4 * a.MinEpsilon, Math.Min(4 * (a.Epsilon > 0 ? a.Epsilon : a.MinEpsilon), 0.5))),
+            Grid = a.Grid,
+        };
+        ro.Validate();
+        var model = OnnxClassifier.Load(plan.Model, options);
+        var original = plan.Original is null ? null : OnnxClassifier.Load(plan.Original, options);
+        if (original is not null) _ = new ModelPair(original, model);
+        var seeds = SeedSource.Open(plan.Seeds).Load(a.Offset, a.Limit);
+        if (seeds.Count == 0) throw new DflareException($"No seeds in '{plan.Seeds}' after offset {a.Offset}.");
+        cancellation.ThrowIfCancellationRequested();
+        var analyzer = new RobustnessAnalyzer(estimator, ro);
+        var report = analyzer.Analyze(model, seeds);
+        cancellation.ThrowIfCancellationRequested();
+        var originalReport = original is null ? null : analyzer.Analyze(original, seeds);
+
+        string F(double v) => double.IsPositiveInfinity(v) ? "∞ (no flip within the scan)" : v.ToString("0.####", CultureInfo.InvariantCulture) + $" ({(v * 255).ToString("0.#", CultureInfo.InvariantCulture)} grey levels)";
+        double median = report.MedianFlipEpsilon ?? double.PositiveInfinity;
+        var failures = new List<string>();
+        if (median < a.MinEpsilon)
+            failures.Add($"{Path.GetFileName(plan.Model)} is not robust enough: its median flipping ε over {report.Count} seeds is {F(median)}, below the required {F(a.MinEpsilon)}.");
+        if (originalReport is not null && a.Tolerance >= 0)
+        {
+            double om = originalReport.MedianFlipEpsilon ?? double.PositiveInfinity;
+            if (!double.IsPositiveInfinity(om) && median < om - a.Tolerance)
+                failures.Add($"{Path.GetFileName(plan.Model)} is less robust than its original {Path.GetFileName(plan.Original)}: median flipping ε {F(median)} vs {F(om)}, a drop of more than the tolerance {a.Tolerance.ToString("0.####", CultureInfo.InvariantCulture)}.");
+        }
+        var summary = $"{Path.GetFileName(plan.Model)}: median flipping ε {F(median)} over {report.Count} seeds ({estimator.Name} gradients); " +
+            $"{report.Flips} of {report.Count} flip at ε = {ro.Epsilon.ToString("0.####", CultureInfo.InvariantCulture)}" +
+            (report.AdversarialAccuracy is { } adv ? $", adversarial accuracy {adv:P1} (clean {report.CleanAccuracy:P1})" : "") +
+            (originalReport is null ? "" : $"; original {Path.GetFileName(plan.Original)}: median flipping ε {F(originalReport.MedianFlipEpsilon ?? double.PositiveInfinity)}") + ".";
+        var message = failures.Count == 0 ? summary : string.Join("\n", failures) + "\n" + summary;
+        return new RobustnessOutcome(plan.Model, plan.Original, report, originalReport, a.MinEpsilon, failures.Count == 0, message);
+    }
+}
