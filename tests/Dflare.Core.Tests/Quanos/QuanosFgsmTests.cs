@@ -69,6 +69,19 @@ public sealed class QuanosFgsmTests
     }
 
     [Fact]
+    public void Fd_fgsm_works_on_a_probability_output_nhwc_model()
+    {
+        var model = QuanosData.Squeezenet();
+        model.Info.OutputKind.Should().Be(Dflare.Models.OutputKind.Probabilities);
+        model.Info.Layout.Should().Be(Dflare.Models.TensorLayout.Nhwc);
+
+        var adv = FdFgsm.Attack(model, QuanosData.Cifar(3), new FgsmOptions { Epsilon = 8 / 255.0 });
+
+        adv.Should().OnlyContain(a => a.AdversarialLoss > a.CleanLoss + 1, "measured losses rise from 0.02–0.39 to 4.4–8.5");
+        adv.Count(a => a.Flipped).Should().BeGreaterThanOrEqualTo(2, "measured 3 of 3");
+    }
+
+    [Fact]
     public void The_iterative_variant_stays_inside_the_eps_ball_and_pixel_range_and_flips_at_least_as_often()
     {
         var model = QuanosData.Mnist8();
