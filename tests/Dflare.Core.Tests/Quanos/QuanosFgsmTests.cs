@@ -29,7 +29,7 @@ public sealed class QuanosFgsmTests
         var randomRows = model.PredictScores(random);
         int randomFlips = adv.Where((a, i) => AdversarialLoss.ArgMax(randomRows[i]) != a.CleanPrediction).Count();
 
-        flips.Should().BeGreaterThanOrEqualTo(3, "measured 6 of 40 (14 of 100) on this model");
+        flips.Should().BeGreaterThanOrEqualTo(3, "measured 4 of these 40 (14 of the first 100) on this model");
         flips.Should().BeGreaterThan(randomFlips);
         adv.Should().OnlyContain(a => a.Linf <= 0.1 + 1e-6);
         adv.Should().OnlyContain(a => a.Queries == 1 + 1569 + 1);
@@ -53,11 +53,11 @@ public sealed class QuanosFgsmTests
     public void Fd_fgsm_flips_resnet8_cifar_seeds_at_8_over_255_and_the_8_bit_image_is_the_float_one()
     {
         var model = QuanosData.Resnet8();
-        var seeds = QuanosData.Cifar(3);
+        var seeds = QuanosData.Cifar(2);
 
         var adv = FdFgsm.Attack(model, seeds, new FgsmOptions { Epsilon = 8 / 255.0 });
 
-        adv.Count(a => a.Flipped).Should().BeGreaterThanOrEqualTo(2, "measured 30 of the first 30 seeds");
+        adv.Should().OnlyContain(a => a.Flipped, "measured: 10 of the first 10 seeds flip (96 of 100; half of them below 1/255)");
         adv.Should().OnlyContain(a => a.Queries == 1 + 6145 + 1);
         foreach (var a in adv)
         {
