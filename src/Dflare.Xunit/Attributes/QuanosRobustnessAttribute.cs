@@ -54,6 +54,11 @@ public sealed class QuanosRobustnessAttribute : FactAttribute
     public int Grid { get; set; } = 20;
     /// <summary>fd (central finite differences, exact; default) or spsa (cheaper for large inputs).</summary>
     public string Gradient { get; set; } = "fd";
+    /// <summary>
+    /// Finite-difference step in grey levels (default 1). Quantized models round their input, so a 1-level step mostly
+    /// sees rounding noise and the model looks more robust than it is (gradient masking); use e.g. 8 for int8 models.
+    /// </summary>
+    public double FiniteDifferenceStep { get; set; } = 1;
     /// <summary>SPSA samples per gradient.</summary>
     public int Samples { get; set; } = 64;
     /// <summary>Seed of the SPSA directions.</summary>

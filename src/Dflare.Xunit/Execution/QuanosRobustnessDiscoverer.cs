@@ -94,7 +94,8 @@ internal static class RobustnessCaseRunner
         };
         IGradientEstimator estimator = a.Gradient.Trim().ToLowerInvariant() switch
         {
-            "fd" => new FiniteDifferenceGradient(),
+            "fd" => a.FiniteDifferenceStep > 0 ? new FiniteDifferenceGradient(a.FiniteDifferenceStep)
+                : throw new DflareException($"FiniteDifferenceStep must be positive (got {a.FiniteDifferenceStep})."),
             "spsa" => a.Samples > 0 ? new SpsaGradient(a.Samples, unchecked((ulong)a.RunSeed))
                 : throw new DflareException($"Samples must be positive (got {a.Samples})."),
             _ => throw new DflareException($"Gradient '{a.Gradient}' is not one of fd, spsa."),

@@ -18,6 +18,8 @@ internal static class QuanosData
         OnnxClassifier.Load(SharedData.Require(int8 ? "models/cifar10/resnet8-int8.onnx" : "models/cifar10/resnet8.onnx"),
             new ModelOptions { Mean = [0.485, 0.456, 0.406], Std = [0.229, 0.224, 0.225] });
 
+    public static OnnxClassifier Squeezenet() => OnnxClassifier.Load(SharedData.Require("models/cifar10/squeezenet-nhwc.onnx"));
+
     public static IReadOnlyList<Seed> Mnist(int count, int offset = 0) =>
         SeedSource.Open(SharedData.Require("data/mnist/t10k-images-idx3-ubyte.gz")).Load(offset, count);
 

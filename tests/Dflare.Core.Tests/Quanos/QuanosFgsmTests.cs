@@ -29,7 +29,7 @@ public sealed class QuanosFgsmTests
         var randomRows = model.PredictScores(random);
         int randomFlips = adv.Where((a, i) => AdversarialLoss.ArgMax(randomRows[i]) != a.CleanPrediction).Count();
 
-        flips.Should().BeGreaterThanOrEqualTo(3, "measured 6 of 40 (14 of 100) on this model");
+        flips.Should().BeGreaterThanOrEqualTo(3, "measured 4 of these 40 (14 of the first 100) on this model");
         flips.Should().BeGreaterThan(randomFlips);
         adv.Should().OnlyContain(a => a.Linf <= 0.1 + 1e-6);
         adv.Should().OnlyContain(a => a.Queries == 1 + 1569 + 1);
@@ -53,11 +53,11 @@ public sealed class QuanosFgsmTests
     public void Fd_fgsm_flips_resnet8_cifar_seeds_at_8_over_255_and_the_8_bit_image_is_the_float_one()
     {
         var model = QuanosData.Resnet8();
-        var seeds = QuanosData.Cifar(3);
+        var seeds = QuanosData.Cifar(2);
 
         var adv = FdFgsm.Attack(model, seeds, new FgsmOptions { Epsilon = 8 / 255.0 });
 
-        adv.Count(a => a.Flipped).Should().BeGreaterThanOrEqualTo(2, "measured 30 of the first 30 seeds");
+        adv.Should().OnlyContain(a => a.Flipped, "measured: 10 of the first 10 seeds flip (96 of 100; half of them below 1/255)");
         adv.Should().OnlyContain(a => a.Queries == 1 + 6145 + 1);
         foreach (var a in adv)
         {
@@ -66,6 +66,19 @@ public sealed class QuanosFgsmTests
             img.Pixels.Select(b => (float)b).Should().Equal(a.Adversarial);
             a.Adversarial.Zip(a.Clean).Should().OnlyContain(p => Math.Abs(p.First - p.Second) <= 8.0001f);
         }
+    }
+
+    [Fact]
+    public void Fd_fgsm_works_on_a_probability_output_nhwc_model()
+    {
+        var model = QuanosData.Squeezenet();
+        model.Info.OutputKind.Should().Be(Dflare.Models.OutputKind.Probabilities);
+        model.Info.Layout.Should().Be(Dflare.Models.TensorLayout.Nhwc);
+
+        var adv = FdFgsm.Attack(model, QuanosData.Cifar(3), new FgsmOptions { Epsilon = 8 / 255.0 });
+
+        adv.Should().OnlyContain(a => a.AdversarialLoss > a.CleanLoss + 1, "measured losses rise from 0.02–0.39 to 4.4–8.5");
+        adv.Count(a => a.Flipped).Should().BeGreaterThanOrEqualTo(2, "measured 3 of 3");
     }
 
     [Fact]
