@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Dflare.Xunit.Execution;
-using Xunit;
 using Xunit.v3;
 
 namespace Dflare.Xunit;
@@ -28,7 +27,7 @@ public enum CaseGranularity
 /// </remarks>
 [XunitTestCaseDiscoverer(typeof(DeviationSearchDiscoverer))]
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class DeviationSearchAttribute : FactAttribute
+public sealed class DeviationSearchAttribute : DflareFactAttribute
 {
     /// <summary>Declares the pair and the query budget per seed.</summary>
     /// <param name="original">The original model (.onnx).</param>
@@ -43,7 +42,6 @@ public sealed class DeviationSearchAttribute : FactAttribute
         Original = original;
         Compressed = compressed;
         Budget = budget;
-        SourceFile = sourceFilePath;
     }
 
     /// <summary>The original model path.</summary>
@@ -52,8 +50,6 @@ public sealed class DeviationSearchAttribute : FactAttribute
     public string Compressed { get; }
     /// <summary>Model queries per seed.</summary>
     public int Budget { get; }
-    /// <summary>The source file holding the attribute (for the snapshot folder).</summary>
-    public string? SourceFile { get; }
 
     /// <summary>Seed images: a folder (labels.csv optional), an IDX file or a CIFAR-10 .bin file. Required.</summary>
     public string? Seeds { get; set; }
@@ -76,26 +72,4 @@ public sealed class DeviationSearchAttribute : FactAttribute
     /// <summary>Largest per-value difference (grey levels) at which a triggering image still equals its verified snapshot.</summary>
     public int PixelTolerance { get; set; }
 
-    /// <summary>
-    /// Report the cases as skipped, naming the missing path, when a model or the seed source does not exist (for
-    /// optional data such as a shared folder); by default a missing file fails the case.
-    /// </summary>
-    public bool SkipWhenFilesMissing { get; set; }
-
-    /// <summary>Pixel scale before mean/std (0 = model / sidecar default).</summary>
-    public double Scale { get; set; }
-    /// <summary>Per-channel mean, comma-separated (empty = sidecar / default).</summary>
-    public string? Mean { get; set; }
-    /// <summary>Per-channel std, comma-separated (empty = sidecar / default).</summary>
-    public string? Std { get; set; }
-    /// <summary>nchw or nhwc (empty = inferred).</summary>
-    public string? Layout { get; set; }
-    /// <summary>Resize the short side to this many pixels (0 = no resize).</summary>
-    public int Resize { get; set; }
-    /// <summary>Centre crop size (0 = none).</summary>
-    public int Crop { get; set; }
-    /// <summary>Output name (empty = first).</summary>
-    public string? Output { get; set; }
-    /// <summary>logits or probabilities (empty = detected).</summary>
-    public string? OutputKind { get; set; }
 }

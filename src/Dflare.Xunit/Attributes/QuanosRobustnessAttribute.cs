@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Dflare.Xunit.Execution;
-using Xunit;
 using Xunit.v3;
 
 namespace Dflare.Xunit;
@@ -15,7 +14,7 @@ namespace Dflare.Xunit;
 /// <remarks>The test method may have no parameters, or one <see cref="RobustnessOutcome"/> parameter.</remarks>
 [XunitTestCaseDiscoverer(typeof(QuanosRobustnessDiscoverer))]
 [AttributeUsage(AttributeTargets.Method, AllowMultiple = false)]
-public sealed class QuanosRobustnessAttribute : FactAttribute
+public sealed class QuanosRobustnessAttribute : DflareFactAttribute
 {
     /// <summary>Declares the check.</summary>
     /// <param name="minEpsilon">Smallest acceptable median flipping ε, in [0,1] pixel units (8/255 ≈ 0.031 is eight grey levels).</param>
@@ -26,13 +25,10 @@ public sealed class QuanosRobustnessAttribute : FactAttribute
         : base(sourceFilePath, sourceLineNumber)
     {
         MinEpsilon = minEpsilon;
-        SourceFile = sourceFilePath;
     }
 
     /// <summary>Smallest acceptable median flipping ε.</summary>
     public double MinEpsilon { get; }
-    /// <summary>The source file holding the attribute (for relative paths).</summary>
-    public string? SourceFile { get; }
 
     /// <summary>The model under test (.onnx). Required.</summary>
     public string? Model { get; set; }
@@ -63,23 +59,4 @@ public sealed class QuanosRobustnessAttribute : FactAttribute
     public int Samples { get; set; } = 64;
     /// <summary>Seed of the SPSA directions.</summary>
     public long RunSeed { get; set; }
-    /// <summary>Skip (naming the missing path) instead of failing when a model or the seeds do not exist.</summary>
-    public bool SkipWhenFilesMissing { get; set; }
-
-    /// <summary>Pixel scale before mean/std (0 = model / sidecar default).</summary>
-    public double Scale { get; set; }
-    /// <summary>Per-channel mean, comma-separated.</summary>
-    public string? Mean { get; set; }
-    /// <summary>Per-channel std, comma-separated.</summary>
-    public string? Std { get; set; }
-    /// <summary>nchw or nhwc.</summary>
-    public string? Layout { get; set; }
-    /// <summary>Resize the short side to this many pixels (0 = none).</summary>
-    public int Resize { get; set; }
-    /// <summary>Centre crop size (0 = none).</summary>
-    public int Crop { get; set; }
-    /// <summary>Output name.</summary>
-    public string? Output { get; set; }
-    /// <summary>logits or probabilities.</summary>
-    public string? OutputKind { get; set; }
 }

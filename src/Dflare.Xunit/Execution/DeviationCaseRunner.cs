@@ -18,7 +18,7 @@ internal static class DeviationCaseRunner
     {
         var settings = DflareTestSettings.For(testClass.Assembly);
         var plan = CasePlan.Create(attr, settings, method);
-        var options = ToModelOptions(attr);
+        var options = attr.ToModelOptions();
         var pair = ModelCache.Pair(plan.Original, plan.Compressed, options);
         var search = SearchSettingsFor(attr, settings);
 
@@ -69,17 +69,6 @@ internal static class DeviationCaseRunner
         return new Result(outcome, attachments);
     }
 
-    internal static ModelOptions ToModelOptions(DeviationSearchAttribute a) => new()
-    {
-        Scale = a.Scale > 0 ? a.Scale : null,
-        Mean = string.IsNullOrWhiteSpace(a.Mean) ? null : ModelOptions.ParseList(a.Mean, "Mean"),
-        Std = string.IsNullOrWhiteSpace(a.Std) ? null : ModelOptions.ParseList(a.Std, "Std"),
-        Layout = string.IsNullOrWhiteSpace(a.Layout) ? null : ModelOptions.ParseLayout(a.Layout),
-        ResizeShortSide = a.Resize > 0 ? a.Resize : null,
-        CenterCrop = a.Crop > 0 ? a.Crop : null,
-        Output = string.IsNullOrWhiteSpace(a.Output) ? null : a.Output,
-        OutputKind = string.IsNullOrWhiteSpace(a.OutputKind) ? null : ModelOptions.ParseOutputKind(a.OutputKind),
-    };
 
     internal static SearchSettings SearchSettingsFor(DeviationSearchAttribute a, DflareTestSettings s)
     {

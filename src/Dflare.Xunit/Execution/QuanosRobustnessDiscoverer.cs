@@ -81,17 +81,7 @@ internal static class RobustnessCaseRunner
     public static RobustnessOutcome Run(QuanosRobustnessAttribute a, CancellationToken cancellation)
     {
         var plan = RobustnessPlan.Create(a);
-        var options = new ModelOptions
-        {
-            Scale = a.Scale > 0 ? a.Scale : null,
-            Mean = string.IsNullOrWhiteSpace(a.Mean) ? null : ModelOptions.ParseList(a.Mean, "Mean"),
-            Std = string.IsNullOrWhiteSpace(a.Std) ? null : ModelOptions.ParseList(a.Std, "Std"),
-            Layout = string.IsNullOrWhiteSpace(a.Layout) ? null : ModelOptions.ParseLayout(a.Layout),
-            ResizeShortSide = a.Resize > 0 ? a.Resize : null,
-            CenterCrop = a.Crop > 0 ? a.Crop : null,
-            Output = string.IsNullOrWhiteSpace(a.Output) ? null : a.Output,
-            OutputKind = string.IsNullOrWhiteSpace(a.OutputKind) ? null : ModelOptions.ParseOutputKind(a.OutputKind),
-        };
+        var options = a.ToModelOptions();
         IGradientEstimator estimator = a.Gradient.Trim().ToLowerInvariant() switch
         {
             "fd" => a.FiniteDifferenceStep > 0 ? new FiniteDifferenceGradient(a.FiniteDifferenceStep)

@@ -58,7 +58,7 @@ public sealed class SeedSourceTests : IDisposable
         {
             var img = new Image(4, 4, 1); Array.Fill(img.Pixels, (byte)v);
             if (name.EndsWith(".png")) img.SavePng(Path.Combine(folder, name));
-            else File.WriteAllBytes(Path.Combine(folder, name), Bmp(img));
+            else File.WriteAllBytes(Path.Combine(folder, name), TestImages.Bmp24(img));
         }
         File.WriteAllText(Path.Combine(folder, "labels.csv"), "file,label\na.png,1\nb.png,2\nc.bmp,3\n");
 
@@ -91,20 +91,4 @@ public sealed class SeedSourceTests : IDisposable
         ((Action)(() => SeedSource.Open(folder))).Should().Throw<DflareException>().WithMessage("*labels.csv*header*file*label*");
     }
 
-    private static byte[] Bmp(Image grey)
-    {
-        // 24-bit BMP, bottom-up rows padded to 4 bytes.
-        int w = grey.Width, h = grey.Height, row = (w * 3 + 3) & ~3, size = 54 + row * h;
-        var b = new byte[size];
-        void I32(int o, int v) => BitConverter.GetBytes(v).CopyTo(b, o);
-        b[0] = (byte)'B'; b[1] = (byte)'M'; I32(2, size); I32(10, 54); I32(14, 40); I32(18, w); I32(22, h);
-        b[26] = 1; b[28] = 24; I32(34, row * h);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int o = 54 + (h - 1 - y) * row + x * 3;
-                b[o] = b[o + 1] = b[o + 2] = grey[y, x, 0];
-            }
-        return b;
-    }
 }

@@ -1,3 +1,4 @@
+using Dflare.Search.Random;
 using Dflare.Quanos;
 using Dflare.Quanos.Adversarial;
 using Dflare.Quanos.Gradients;
@@ -23,7 +24,7 @@ public sealed class QuanosFgsmTests
         // Baseline: the same budget with random signs (a gradient that carries no information).
         var random = adv.Select(a =>
         {
-            var r = StableRandom.For(3, a.Id);
+            var r = Rng.For(3, a.Id);
             return Fgsm.Perturb(a.Clean, a.Clean.Select(_ => (r.NextUInt64() & 1) == 0 ? 1.0 : -1.0).ToArray(), 0.1);
         }).ToList();
         var randomRows = model.PredictScores(random);

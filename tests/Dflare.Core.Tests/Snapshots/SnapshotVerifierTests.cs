@@ -126,23 +126,8 @@ public sealed class SnapshotVerifierTests : IDisposable
         var b = Path.Combine(_dir, "b.bmp");
         // The same pixels as an RGB PNG and as a 24-bit BMP: different bytes, same decoded pixels.
         Img(42).ToRgb().SavePng(a);
-        File.WriteAllBytes(b, Bmp24(Img(42)));
+        File.WriteAllBytes(b, TestImages.Bmp24(Img(42)));
         PixelComparison.CompareFiles(a, b).Equal.Should().BeTrue();
     }
 
-    private static byte[] Bmp24(Image grey)
-    {
-        int w = grey.Width, h = grey.Height, row = (w * 3 + 3) & ~3, size = 54 + row * h;
-        var b = new byte[size];
-        void I32(int o, int v) => BitConverter.GetBytes(v).CopyTo(b, o);
-        b[0] = (byte)'B'; b[1] = (byte)'M'; I32(2, size); I32(10, 54); I32(14, 40); I32(18, w); I32(22, h);
-        b[26] = 1; b[28] = 24; I32(34, row * h);
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int o = 54 + (h - 1 - y) * row + x * 3;
-                b[o] = b[o + 1] = b[o + 2] = grey[y, x, 0];
-            }
-        return b;
-    }
 }

@@ -1,3 +1,4 @@
+using Dflare.Search.Random;
 using System.Globalization;
 using Dflare.Models;
 
@@ -12,7 +13,7 @@ namespace Dflare.Quanos.Gradients;
 /// <remarks>
 /// <para>With <see cref="Tile"/> &gt; 1 the directions are constant over tile × tile pixel blocks (per channel), which
 /// cuts the free dimensions by tile² and estimates the block-averaged gradient: lower variance, some bias.</para>
-/// <para>Directions come from <see cref="StableRandom"/> seeded by (<see cref="Seed"/>, query id, query iteration):
+/// <para>Directions come from <see cref="Rng"/> seeded by (<see cref="Seed"/>, query id, query iteration):
 /// the same inputs give the same estimate, and different seeds or iterations get independent directions.</para>
 /// </remarks>
 public sealed class SpsaGradient : IGradientEstimator
@@ -70,7 +71,8 @@ public sealed class SpsaGradient : IGradientEstimator
         for (int q = 0; q < queries.Count; q++)
         {
             bits[q] = new ulong[Samples * words];
-            StableRandom.For(Seed, queries[q].Id, queries[q].Iteration).NextBits(bits[q]);
+            var rng = Rng.For(Seed, queries[q].Id, unchecked((ulong)queries[q].Iteration));
+            for (int i = 0; i < bits[q].Length; i++) bits[q][i] = rng.NextUInt64();
         }
         float cp = (float)Perturbation;
         var (losses, scores) = Probing.Evaluate(model, queries, probes, (q, p) =>
