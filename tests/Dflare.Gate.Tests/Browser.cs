@@ -27,7 +27,7 @@ public static class Browser
     /// same way), waits for the page to load and returns the title the probe set: <c>images-ok N</c> when all N
     /// images decoded, else <c>images-broken: src,...</c>.
     /// </summary>
-    public static PageCheck Check(string html, string screenshot)
+    public static PageCheck Check(string html, string screenshot, int height = 2000)
     {
         var chromium = Require();
         var dir = Path.GetDirectoryName(Path.GetFullPath(html))!;
@@ -47,7 +47,7 @@ public static class Browser
         try
         {
             string[] common = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", $"--user-data-dir={profile}", "--window-size=1280,2000"];
+                "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", $"--user-data-dir={profile}", $"--window-size=1280,{height}"];
             var shell = new Shell();
             var dom = shell.Run(dir, chromium, [.. common, "--virtual-time-budget=5000", "--dump-dom", new Uri(probe).AbsoluteUri], TimeSpan.FromMinutes(2));
             var shot = shell.Run(dir, chromium, [.. common, $"--screenshot={screenshot}", new Uri(html).AbsoluteUri], TimeSpan.FromMinutes(2));

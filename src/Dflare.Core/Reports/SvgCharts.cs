@@ -20,12 +20,9 @@ public static class SvgCharts
     public static string Histogram(IReadOnlyList<double> values, string xLabel, double upper = 0, int bins = 10, string title = "")
     {
         const int w = 520, h = 220, left = 44, right = 12, top = 26, bottom = 42;
-        var sb = Open(w, h, title);
         if (values.Count == 0)
-        {
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{w / 2}\" y=\"{h / 2}\" text-anchor=\"middle\" class=\"muted\">no triggering input</text>");
-            return sb.Append("</svg>").ToString();
-        }
+            return Open(w, 40, title).Append(CultureInfo.InvariantCulture, $"<text x=\"{w / 2}\" y=\"24\" text-anchor=\"middle\" class=\"muted\">no triggering input</text></svg>").ToString();
+        var sb = Open(w, h, title);
         double max = Math.Max(values.Max(), upper);
         double width = NiceStep(max / bins);
         int n = Math.Max(1, (int)Math.Ceiling(max / width));
