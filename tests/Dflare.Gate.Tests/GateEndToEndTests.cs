@@ -27,9 +27,10 @@ public sealed class GateEndToEndTests : IDisposable
         foreach (var d in new[] { feed, home, packages, work }) Directory.CreateDirectory(d);
         var shell = new Shell().Set("DOTNET_CLI_HOME", home).Set("NUGET_PACKAGES", packages).Set("CI", "true");
 
-        // 1. Pack the four packages into a local folder (the solution's Release build made their binaries).
+        // 1. Pack the four packages into a local folder; this test project's build (same configuration) built them.
+        var configuration = AppContext.BaseDirectory.Replace('\\', '/').Contains("/Debug/", StringComparison.Ordinal) ? "Debug" : "Release";
         foreach (var p in new[] { "src/Dflare.Core", "src/Dflare.Xunit", "src/Dflare.Cli", "templates/Dflare.Templates" })
-            Step(shell.Dotnet(SharedData.RepoRoot, "pack", Path.Combine(SharedData.RepoRoot, p), "-c", "Release", "--no-build", "-o", feed, "-nologo"));
+            Step(shell.Dotnet(SharedData.RepoRoot, "pack", Path.Combine(SharedData.RepoRoot, p), "-c", configuration, "--no-build", "-o", feed, "-nologo"));
         Directory.GetFiles(feed, "*.nupkg").Select(Path.GetFileName).Should().BeEquivalentTo(
             $"Dflare.Core.{version}.nupkg", $"Dflare.Testing.{version}.nupkg", $"Dflare.Cli.{version}.nupkg", $"Dflare.Templates.{version}.nupkg");
 
