@@ -20,6 +20,8 @@ public static class Program
         root.Subcommands.Add(CompressCommand.Create());
         root.Subcommands.Add(AcceptCommand.Create());
         root.Subcommands.Add(RobustnessCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(MergeCommand.Create());
         return root;
     }
 }

@@ -6,6 +6,7 @@ using Dflare.Images;
 using Dflare.Models;
 using Dflare.Search;
 using Dflare.Snapshots;
+using Dflare.Xunit.Reporting;
 
 namespace Dflare.Xunit.Execution;
 
@@ -66,9 +67,26 @@ internal static class DeviationCaseRunner
         var message = Message(plan, run, outcomes, unaccepted, gone, attr.AllowedDeviations, settings.FailOnDeviation);
         var outcome = new DeviationOutcome(plan.Original, plan.Compressed, search, outcomes, run.Seconds,
             passed: !violated || !settings.FailOnDeviation, message);
+        Record(testClass, method, seedPosition, run, context, outcomes, outcome);
         return new Result(outcome, attachments);
     }
 
+    /// <summary>Adds the case to the run's report (a reporting problem becomes a warning, never a failure).</summary>
+    private static void Record(Type testClass, MethodInfo method, int seedPosition, SearchRunResult run, SearchReportContext context,
+        List<SeedOutcome> outcomes, DeviationOutcome outcome)
+    {
+        var recorder = DflareRun.For(testClass.Assembly);
+        if (!recorder.IsEnabled) return;
+        var id = $"{testClass.FullName}.{method.Name}" + (seedPosition >= 0 && outcomes.Count == 1 ? $"[seed={outcomes[0].SeedId}]" : "");
+        try
+        {
+            recorder.RecordDeviationCase(recorder.BuildCase(id, testClass, method, run, context, outcomes, outcome, r => Composite(r, context)));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            global::Xunit.TestContext.Current.AddWarning($"Dflare could not write to the report directory {recorder.ReportDirectory}: {e.Message}");
+        }
+    }
 
     internal static SearchSettings SearchSettingsFor(DeviationSearchAttribute a, DflareTestSettings s)
     {
@@ -113,7 +131,7 @@ internal static class DeviationCaseRunner
         };
     }
 
-    private static Image Composite(SeedSearchResult r, SearchReportContext context)
+    internal static Image Composite(SeedSearchResult r, SearchReportContext context)
     {
         if (r.Trigger is not null) return SearchReport.Picture(r, context);
         string P(float[] p, int label) => $"{context.ClassName(label)} {p[label].ToString("F2", CultureInfo.InvariantCulture)}";

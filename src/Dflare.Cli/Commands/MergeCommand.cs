@@ -1,0 +1,30 @@
+using System.CommandLine;
+using Dflare.Reports;
+
+namespace Dflare.Cli.Commands;
+
+/// <summary><c>dflare merge OUT DIR1 DIR2 ...</c>: combines the results of several shards into one report.</summary>
+internal static class MergeCommand
+{
+    public static Command Create()
+    {
+        var outDir = new Argument<string>("out") { Description = "The report directory to write (created if needed)." };
+        var inputs = new Argument<string[]>("dirs") { Description = "Report directories to merge (e.g. of shards 1/n … n/n).", Arity = ArgumentArity.OneOrMore };
+        var cmd = new Command("merge", "Combine the results of several Dflare test runs (e.g. the shards of one run, -p:DflareShard=i/n) into one report: results.json, report.html, summary.md, junit.xml.")
+        {
+            outDir, inputs,
+        };
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            var dirs = r.GetValue(inputs)!;
+            foreach (var d in dirs)
+                if (!Directory.Exists(d)) throw new DflareException($"Report directory '{d}' does not exist.");
+            var (results, warnings) = GateReport.Merge(dirs, r.GetValue(outDir)!);
+            foreach (var w in warnings) Console.Error.WriteLine($"warning: {w}");
+            Console.Out.WriteLine($"merged {dirs.Length} report(s){(results.Shards.Count > 0 ? $" (shards {string.Join(", ", results.Shards)})" : "")} into {Path.GetFullPath(r.GetValue(outDir)!)}");
+            ReportCommand.Summarize(results);
+            return CommandRunner.Ok;
+        }));
+        return cmd;
+    }
+}

@@ -1,0 +1,36 @@
+using System.CommandLine;
+using Dflare.Reports;
+
+namespace Dflare.Cli.Commands;
+
+/// <summary><c>dflare report DIR</c>: rebuilds the HTML, Markdown and JUnit views of a test run from its results.json.</summary>
+internal static class ReportCommand
+{
+    public static Command Create()
+    {
+        var dir = new Argument<string>("dir") { Description = "The report directory of a Dflare test run (holding results.json)." };
+        var cmd = new Command("report", "Rebuild report.html, summary.md and junit.xml of a Dflare test run from its results.json.") { dir };
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            var folder = Path.GetFullPath(r.GetValue(dir)!);
+            if (!Directory.Exists(folder)) throw new DflareException($"Report directory '{folder}' does not exist.");
+            var results = GateResultsStore.Read(folder);
+            var files = GateReport.WriteViews(results, folder);
+            Summarize(results);
+            Console.Out.WriteLine($"wrote {files.Html}");
+            Console.Out.WriteLine($"wrote {files.Markdown}");
+            Console.Out.WriteLine($"wrote {files.JUnit}");
+            return CommandRunner.Ok;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Prints one line per pair: seeds, deviations (new / accepted / gone), queries.</summary>
+    public static void Summarize(GateResults results)
+    {
+        foreach (var p in results.Pairs)
+            Console.Out.WriteLine($"{p.Title}: {p.SeedCount} seed(s), {p.Deviations} deviation(s) ({p.New} new, {p.Accepted} accepted, {p.Gone} gone), {p.Queries} queries");
+        foreach (var c in results.Robustness)
+            Console.Out.WriteLine($"{Path.GetFileName(c.Model)}: robustness {(c.Passed ? "passed" : "failed")} (ε {c.Epsilon}, clean {c.CleanAccuracy:P1}, adversarial {c.AdversarialAccuracy:P1})");
+    }
+}

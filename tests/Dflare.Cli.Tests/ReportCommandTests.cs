@@ -1,0 +1,62 @@
+using Dflare.Reports;
+
+namespace Dflare.Cli.Tests;
+
+public sealed class ReportCommandTests : IDisposable
+{
+    private readonly string dir = Directory.CreateTempSubdirectory("dflare-cli-report-").FullName;
+
+    private string WriteRun(string name, string shard, string seed, int index)
+    {
+        var d = Path.Combine(dir, name);
+        GateResultsStore.Write(new GateResults
+        {
+            Project = "T", Shards = [shard],
+            Cases = [new DeviationCaseRecord
+            {
+                Id = "T.C.M", TestClass = "T.C", TestMethod = "M", Original = "/m/a.onnx", Compressed = "/m/a.int8.onnx", Passed = true,
+                Seeds = [new SeedRecord { Id = seed, Index = index, Status = "not-found", Queries = 100 }],
+            }],
+        }, Directory.CreateDirectory(d).FullName);
+        return d;
+    }
+
+    [Fact]
+    public void Report_rebuilds_the_views_from_results_json()
+    {
+        var run = WriteRun("run", "1/1", "s0", 0);
+        var r = CliRunner.Run("report", run);
+        r.ExitCode.Should().Be(0, r.ToString());
+        r.StdOut.Should().Contain("a.int8.onnx vs a.onnx: 1 seed(s), 0 deviation(s)").And.Contain("report.html");
+        foreach (var f in new[] { "report.html", "summary.md", "junit.xml" }) File.Exists(Path.Combine(run, f)).Should().BeTrue(f);
+    }
+
+    [Fact]
+    public void Report_on_a_folder_without_results_is_a_clear_error()
+    {
+        var r = CliRunner.Run("report", dir);
+        r.ExitCode.Should().Be(2, r.ToString());
+        r.StdErr.Should().Contain("has no results.json");
+    }
+
+    [Fact]
+    public void Merge_combines_shards_and_names_a_missing_input()
+    {
+        var a = WriteRun("a", "1/2", "s0", 0);
+        var b = WriteRun("b", "2/2", "s1", 1);
+        var outDir = Path.Combine(dir, "merged");
+        var r = CliRunner.Run("merge", outDir, a, b);
+        r.ExitCode.Should().Be(0, r.ToString());
+        r.StdOut.Should().Contain("shards 1/2, 2/2").And.Contain("2 seed(s)");
+        GateResultsStore.Read(outDir).Cases.Single().Seeds.Select(s => s.Id).Should().Equal("s0", "s1");
+
+        var missing = CliRunner.Run("merge", outDir, a, Path.Combine(dir, "nope"));
+        missing.ExitCode.Should().Be(2);
+        missing.StdErr.Should().Contain("nope").And.Contain("does not exist");
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}
