@@ -175,9 +175,9 @@ public sealed record RobustnessRecord
     /// <summary>The attack's ε (L∞, in the model's input units or pixel fraction, as the check defines).</summary>
     public double Epsilon { get; init; }
     /// <summary>Top-1 accuracy on the clean seeds (0–1).</summary>
-    public double CleanAccuracy { get; init; }
+    public double? CleanAccuracy { get; init; }
     /// <summary>Top-1 accuracy on the adversarial inputs (0–1).</summary>
-    public double AdversarialAccuracy { get; init; }
+    public double? AdversarialAccuracy { get; init; }
     /// <summary>The original model's adversarial accuracy at the same ε, when compared.</summary>
     public double? OriginalAdversarialAccuracy { get; init; }
     /// <summary>Median smallest ε that flips a seed's label (null when none flipped).</summary>

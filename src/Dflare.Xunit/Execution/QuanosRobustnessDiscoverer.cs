@@ -5,6 +5,8 @@ using Dflare.Datasets;
 using Dflare.Models;
 using Dflare.Quanos.Gradients;
 using Dflare.Quanos.Robustness;
+using Dflare.Reports;
+using Dflare.Xunit.Reporting;
 using Xunit.Sdk;
 using Xunit.v3;
 
@@ -71,6 +73,7 @@ public sealed class RobustnessTestCase : DflareTestCase
         var a = TestMethod.Method.GetCustomAttribute<QuanosRobustnessAttribute>()
             ?? throw new InvalidOperationException($"{TestMethod.MethodName} has no [QuanosRobustness] attribute.");
         var outcome = RobustnessCaseRunner.Run(a, cancellation);
+        RobustnessCaseRunner.Record(TestMethod.TestClass.Class, TestMethod.Method, a, outcome);
         return Task.FromResult<(object, CaseFailureReport?)>((outcome, outcome.Passed ? null : new CaseFailureReport(outcome.Message, [])));
     }
 }
@@ -125,5 +128,32 @@ internal static class RobustnessCaseRunner
             (originalReport is null ? "" : $"; original {Path.GetFileName(plan.Original)}: median flipping ε {F(originalReport.MedianFlipEpsilon ?? double.PositiveInfinity)}") + ".";
         var message = failures.Count == 0 ? summary : string.Join("\n", failures) + "\n" + summary;
         return new RobustnessOutcome(plan.Model, plan.Original, report, originalReport, a.MinEpsilon, failures.Count == 0, message);
+    }
+
+    /// <summary>Adds the check to the run's report (a reporting problem becomes a warning, never a failure).</summary>
+    public static void Record(Type testClass, MethodInfo method, QuanosRobustnessAttribute a, RobustnessOutcome outcome)
+    {
+        var recorder = DflareRun.For(testClass.Assembly);
+        if (!recorder.IsEnabled) return;
+        var r = outcome.Report;
+        try
+        {
+            recorder.RecordRobustness(new RobustnessRecord
+            {
+                Id = $"{testClass.FullName}.{method.Name}",
+                TestClass = testClass.FullName!, TestMethod = method.Name,
+                Model = outcome.Model, Original = outcome.Original, SeedSource = a.Seeds, Seeds = r.Count,
+                Epsilon = r.Options.Epsilon, CleanAccuracy = r.CleanAccuracy, AdversarialAccuracy = r.AdversarialAccuracy,
+                OriginalAdversarialAccuracy = outcome.OriginalReport?.AdversarialAccuracy,
+                MedianFlipEpsilon = r.MedianFlipEpsilon is { } m && double.IsFinite(m) ? m : null,
+                Layers = [],
+                Queries = r.Queries + (outcome.OriginalReport?.Queries ?? 0), Seconds = r.Seconds + (outcome.OriginalReport?.Seconds ?? 0),
+                Passed = outcome.Passed, Message = outcome.Passed ? null : outcome.Message,
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            global::Xunit.TestContext.Current.AddWarning($"Dflare could not write to the report directory {recorder.ReportDirectory}: {e.Message}");
+        }
     }
 }
