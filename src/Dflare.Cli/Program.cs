@@ -20,6 +20,7 @@ public static class Program
         root.Subcommands.Add(CompressCommand.Create());
         root.Subcommands.Add(AcceptCommand.Create());
         root.Subcommands.Add(RobustnessCommand.Create());
+        root.Subcommands.Add(QuanosCommand.Create());
         return root;
     }
 }
