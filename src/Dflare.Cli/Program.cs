@@ -22,6 +22,7 @@ public static class Program
         root.Subcommands.Add(RobustnessCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
+        root.Subcommands.Add(QuanosCommand.Create());
         return root;
     }
 }

@@ -352,11 +352,38 @@ public sealed class OnnxClassifier : IDisposable
     /// <exception cref="DflareException">An output does not exist, or has no batch axis while several images go in one run.</exception>
     public IReadOnlyDictionary<string, TensorRows> RunOutputs(IReadOnlyList<Image> images, IReadOnlyList<string> outputNames)
     {
+        ArgumentNullException.ThrowIfNull(images);
+        return RunOutputs(images.Count, (i, dst) =>
+        {
+            var img = Fits(images[i]) ? images[i] : Prepare(images[i]);
+            Normalize(img.Pixels, dst);
+        }, outputNames);
+    }
+
+    /// <summary>
+    /// <see cref="RunOutputs(IReadOnlyList{Image}, IReadOnlyList{string})"/> for images given as float pixels (0..255
+    /// scale, H×W×C at model geometry, as for <see cref="PredictScores(IReadOnlyList{float[]})"/>), e.g. adversarial
+    /// images that are not whole grey levels.
+    /// </summary>
+    /// <param name="pixels">The images as float pixels.</param>
+    /// <param name="outputNames">Outputs to fetch; each must be a graph output of the model.</param>
+    /// <exception cref="ArgumentException">A pixel buffer does not have <see cref="ModelInfo.ImageLength"/> values.</exception>
+    /// <exception cref="DflareException">An output does not exist, or has no batch axis while several images go in one run.</exception>
+    public IReadOnlyDictionary<string, TensorRows> RunOutputs(IReadOnlyList<float[]> pixels, IReadOnlyList<string> outputNames)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        foreach (var p in pixels)
+            if (p.Length != Info.ImageLength) throw new ArgumentException($"Pixel buffer has {p.Length} values; model '{Path}' takes {Info.ImageLength}.");
+        return RunOutputs(pixels.Count, (i, dst) => Normalize(pixels[i], dst), outputNames);
+    }
+
+    private IReadOnlyDictionary<string, TensorRows> RunOutputs(int n, Action<int, Span<float>> fill, IReadOnlyList<string> outputNames)
+    {
         var outputs = _session.OutputMetadata;
         foreach (var name in outputNames)
             if (!outputs.ContainsKey(name))
                 throw new DflareException($"Model '{Path}' has no output '{name}'; its outputs are: {string.Join(", ", outputs.Keys)}.");
-        int n = images.Count, len = Info.ImageLength, maxBatch = Info.MaxBatch;
+        int len = Info.ImageLength, maxBatch = Info.MaxBatch;
         var names = outputNames.ToArray();
         var rows = names.Select(_ => new float[n][]).ToArray();
         var shapes = new int[names.Length][];
@@ -367,11 +394,7 @@ public sealed class OnnxClassifier : IDisposable
             int real = Math.Min(maxBatch, n - start);
             int batch = Info.FixedBatch ?? real;
             var data = new float[batch * len];
-            for (int i = 0; i < real; i++)
-            {
-                var img = Fits(images[start + i]) ? images[start + i] : Prepare(images[start + i]);
-                Normalize(img.Pixels, data.AsSpan(i * len, len));
-            }
+            for (int i = 0; i < real; i++) fill(start + i, data.AsSpan(i * len, len));
             inputShape[0] = batch;
             using var input = OrtValue.CreateTensorValueFromMemory(data, inputShape);
             using var results = _session.Run(RunOptions, [Info.InputName], [input], names);

@@ -45,9 +45,20 @@ public sealed class ActivationReader : IDisposable
     /// tensors with a known scale and zero point come back as their float values (element type reported as <c>Float</c>).
     /// </summary>
     /// <exception cref="DflareException">An image does not fit the model, or a tensor has no batch axis.</exception>
-    public IReadOnlyDictionary<string, TensorRows> Read(IReadOnlyList<Image> images, bool dequantize = true)
+    public IReadOnlyDictionary<string, TensorRows> Read(IReadOnlyList<Image> images, bool dequantize = true) =>
+        Dequantize(Classifier.RunOutputs(images, Tensors.Select(t => t.Name).ToList()), dequantize);
+
+    /// <summary>
+    /// <see cref="Read(IReadOnlyList{Image}, bool)"/> for images given as float pixels (0..255 scale, H×W×C at model
+    /// geometry), such as adversarial images that are not whole grey levels.
+    /// </summary>
+    /// <exception cref="ArgumentException">A pixel buffer does not fit the model.</exception>
+    /// <exception cref="DflareException">A tensor has no batch axis.</exception>
+    public IReadOnlyDictionary<string, TensorRows> Read(IReadOnlyList<float[]> pixels, bool dequantize = true) =>
+        Dequantize(Classifier.RunOutputs(pixels, Tensors.Select(t => t.Name).ToList()), dequantize);
+
+    private IReadOnlyDictionary<string, TensorRows> Dequantize(IReadOnlyDictionary<string, TensorRows> raw, bool dequantize)
     {
-        var raw = Classifier.RunOutputs(images, Tensors.Select(t => t.Name).ToList());
         if (!dequantize) return raw;
         var result = new Dictionary<string, TensorRows>(StringComparer.Ordinal);
         foreach (var t in Tensors)

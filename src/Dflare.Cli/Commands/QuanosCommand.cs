@@ -1,0 +1,344 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Dflare.Datasets;
+using Dflare.Models;
+using Dflare.Onnx;
+using Dflare.Quanos.Gradients;
+using Dflare.Quanos.Sensitivity;
+using Spectre.Console;
+
+namespace Dflare.Cli.Commands;
+
+/// <summary>
+/// <c>dflare quanos MODEL.onnx --seeds PATH [--limit N] [--epsilon E] [--gradient fd|spsa] [--samples N] [--k-init 16]
+/// [--tolerance T] [--out HYBRID.onnx] [--report DIR]</c>: ANS per weighted layer, QUANOS bit widths, the hybrid-precision
+/// model, and its clean / adversarial accuracy and size beside uniform 8-bit and uniform k̄-bit models.
+/// </summary>
+internal static class QuanosCommand
+{
+    public static Command Create()
+    {
+        var model = new Argument<string>("model") { Description = "The float ONNX model." };
+        var seeds = new Option<string>("--seeds") { Description = "Seed images: a folder (with optional labels.csv), an IDX file or a CIFAR-10 .bin file.", Required = true };
+        var labels = new Option<string?>("--labels") { Description = "Labels file (IDX labels or CSV) if not found beside the seeds." };
+        var limit = new Option<int?>("--limit") { Description = "Use at most N seeds." };
+        var offset = new Option<int>("--offset") { Description = "Skip the first N seeds.", DefaultValueFactory = _ => 0 };
+        var epsilon = new Option<string>("--epsilon") { Description = "FGSM budget for x_adv in [0,1] pixel units, 0 < E < 1 (default 8/255; MNIST studies often use 0.1).", DefaultValueFactory = _ => "8/255" };
+        var gradient = new Option<string>("--gradient") { Description = "Gradient estimator: fd (central finite differences, 2·H·W·C queries) or spsa (2·samples queries).", DefaultValueFactory = _ => "fd" };
+        var samples = new Option<int?>("--samples") { Description = "SPSA direction pairs per gradient (default 100)." };
+        var seed = new Option<ulong>("--seed") { Description = "Run seed of the SPSA directions.", DefaultValueFactory = _ => 0UL };
+        var tile = new Option<int>("--tile") { Description = "SPSA: directions constant over N×N pixel blocks.", DefaultValueFactory = _ => 1 };
+        var fdStep = new Option<double>("--fd-step") { Description = "Finite-difference step in grey levels (0..255 scale).", DefaultValueFactory = _ => 1.0 };
+        var kInit = new Option<int>("--k-init") { Description = "k_init of the rule k = k_init − round(k_init·ANS), 2..16.", DefaultValueFactory = _ => BitAllocation.DefaultKInit };
+        var tolerance = new Option<double>("--tolerance") { Description = "Constrained variant: largest share of seeds whose clean class may differ from the float model's.", DefaultValueFactory = _ => 0.01 };
+        var fragile = new Option<double>("--fragile-margin") { Description = "A layer's bits are fragile when k_init·ANS is closer than this to a rounding boundary.", DefaultValueFactory = _ => BitAllocation.DefaultFragileMargin };
+        var noCompare = new Option<bool>("--no-compare") { Description = "Do not attack the hybrid and uniform models (no adversarial accuracy for them; much faster)." };
+        var grid = new Option<int>("--grid") { Description = "Points of the flip-ε scan.", DefaultValueFactory = _ => 20 };
+        var output = new Option<string?>("--out") { Description = "Write the hybrid-precision model (fake-quantized weights, float-sized file) here." };
+        var variant = new Option<string>("--variant") { Description = "Which hybrid --out writes: constrained (accuracy-constrained bits) or ans (the pure rule).", DefaultValueFactory = _ => "constrained" };
+        var report = new Option<string?>("--report") { Description = "Write DIR/quanos.json and DIR/quanos-layers.png." };
+        var json = new Option<bool>("--json") { Description = "Print the result as one JSON object." };
+        var opts = new ModelOptionSet();
+        var cmd = new Command("quanos", "QUANOS: adversarial noise sensitivity (ANS) per weighted layer, ANS-driven bit widths and the hybrid-precision model, compared with uniform 8-bit and uniform mean-bit models.")
+        {
+            model, seeds, labels, limit, offset, epsilon, gradient, samples, seed, tile, fdStep, kInit, tolerance, fragile, noCompare, grid, output, variant, report, json,
+        };
+        opts.AddTo(cmd);
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            var asJson = r.GetValue(json);
+            var console = CommandRunner.Console2(asJson);
+            var kind = r.GetValue(gradient)?.ToLowerInvariant();
+            IGradientEstimator estimator = kind switch
+            {
+                "fd" when r.GetValue(samples) is not null => throw new DflareException("--samples applies to --gradient spsa, not fd."),
+                "fd" => new FiniteDifferenceGradient(r.GetValue(fdStep)),
+                "spsa" => new SpsaGradient(r.GetValue(samples) ?? 100, r.GetValue(seed), tile: r.GetValue(tile)),
+                var v => throw new DflareException($"Unknown gradient estimator '{v}'; use fd or spsa."),
+            };
+            var options = new QuanosOptions
+            {
+                Epsilon = RobustnessCommand.ParseEpsilon(r.GetValue(epsilon)!, "--epsilon"),
+                Gradient = estimator,
+                KInit = r.GetValue(kInit),
+                Tolerance = r.GetValue(tolerance),
+                FragileMargin = r.GetValue(fragile),
+                Compare = !r.GetValue(noCompare),
+                Grid = r.GetValue(grid),
+            };
+            options.Validate();
+            var which = r.GetValue(variant)?.ToLowerInvariant() switch
+            {
+                "constrained" => PrecisionKind.ConstrainedHybrid,
+                "ans" or "pure" => PrecisionKind.AnsHybrid,
+                var v => throw new DflareException($"Unknown --variant '{v}'; use constrained or ans."),
+            };
+            var path = r.GetValue(model)!;
+            var outPath = r.GetValue(output);
+            if (outPath is not null)
+            {
+                if (Directory.Exists(outPath)) throw new DflareException($"--out '{outPath}' is a folder; give a file path such as HYBRID.onnx.");
+                if (!File.Exists(path)) throw new DflareException($"Model file '{path}' does not exist.");
+                if (HybridPrecision.WhyNot(OnnxModel.Load(path)) is { } why) throw new DflareException($"--out: no hybrid-precision model can be built from '{path}': {why}.");
+            }
+            var o = opts.Read(r);
+            var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
+            var list = source.Load(r.GetValue(offset), r.GetValue(limit));
+            if (list.Count == 0) throw new DflareException($"No seeds to analyse in '{source.Path}' (offset {r.GetValue(offset)}, {source.Count} seeds).");
+
+            QuanosReport result = null!;
+            if (asJson) result = QuanosAnalysis.Run(path, o, list, options);
+            else
+            {
+                AnsiConsole.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
+                {
+                    ProgressTask? task = null;
+                    string? stage = null;
+                    result = QuanosAnalysis.Run(path, o, list, options, p =>
+                    {
+                        if (p.Stage != stage)
+                        {
+                            task?.StopTask();
+                            stage = p.Stage;
+                            task = ctx.AddTask(Markup.Escape(p.Stage), maxValue: Math.Max(1, p.Total));
+                        }
+                        task!.MaxValue = Math.Max(1, p.Total);
+                        task.Value = p.Done;
+                    });
+                    task?.StopTask();
+                });
+            }
+
+            string? written = null;
+            if (outPath is not null)
+            {
+                var hybrid = result.Variant(which)!;
+                try { hybrid.Model.Save(outPath); }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DflareException($"Cannot write '{outPath}': {e.Message}", e); }
+                var inSidecar = ModelOptions.SidecarPath(Path.GetFullPath(path));
+                var outSidecar = ModelOptions.SidecarPath(Path.GetFullPath(outPath));
+                if (File.Exists(inSidecar) && inSidecar != outSidecar) AtomicFile.WriteAllBytes(outSidecar, File.ReadAllBytes(inSidecar));
+                written = outPath;
+            }
+            var obj = ToJson(result, written, written is null ? null : which);
+            if (r.GetValue(report) is { } dir)
+            {
+                AtomicFile.WriteAllText(Path.Combine(dir, "quanos.json"), obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                Chart(result).SavePng(Path.Combine(dir, "quanos-layers.png"));
+            }
+            if (asJson)
+            {
+                Console.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+                return CommandRunner.Ok;
+            }
+            PrintHuman(console, source, result);
+            if (written is not null) console.MarkupLine($"Wrote the {Markup.Escape(result.Variant(which)!.Label)} model to [bold]{Markup.Escape(written)}[/] (fake-quantized weights stored as float: the file is float-sized).");
+            if (r.GetValue(report) is { } d2)
+                console.MarkupLine($"Wrote [bold]{Markup.Escape(Path.Combine(d2, "quanos.json"))}[/] and [bold]{Markup.Escape(Path.Combine(d2, "quanos-layers.png"))}[/]");
+            return CommandRunner.Ok;
+        }));
+        return cmd;
+    }
+
+    internal static Images.Image Chart(QuanosReport r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var title = $"QUANOS: ANS and bits per layer - {Path.GetFileName(r.Model)}";
+        var sub = string.Create(inv, $"eps = {r.Options.Epsilon:0.####} ({r.Options.Epsilon * 255:0.##}/255), {r.Seeds} seeds, gradient {r.Estimator}, k_init {r.Options.KInit}, tolerance {r.Options.Tolerance:0.###}");
+        return AnsChart.Render(r.Ans, r.ConstrainedBits, title, sub);
+    }
+
+    private static JsonObject Bits(IReadOnlyDictionary<string, int> bits, IEnumerable<LayerSensitivity> order)
+    {
+        var o = new JsonObject();
+        foreach (var l in order) o[l.Name] = bits[l.Name];
+        return o;
+    }
+
+    internal static JsonObject ToJson(QuanosReport r, string? outPath, PrecisionKind? outKind)
+    {
+        var o = r.Options;
+        var floatV = r.Float;
+        var layers = new JsonArray(r.Layers.Select(l => (JsonNode)new JsonObject
+        {
+            ["name"] = l.Name,
+            ["op"] = l.Op,
+            ["outputTensor"] = l.OutputTensor,
+            ["weights"] = l.Weights,
+            ["parameters"] = l.Parameters,
+            ["ans"] = l.Ans,
+            ["ansStdErr"] = l.AnsStdErr,
+            ["seeds"] = l.Seeds,
+            ["scaled"] = l.Scaled,
+            ["rawBits"] = l.RawBits,
+            ["bits"] = l.Bits,
+            ["clamped"] = l.Clamped,
+            ["margin"] = l.Margin,
+            ["marginStdErrs"] = l.MarginStdErrs,
+            ["fragile"] = l.Fragile,
+            ["constrainedBits"] = r.ConstrainedBits is { } cb ? cb[l.Name] : null,
+        }).ToArray());
+        var c = r.Constrained;
+        var obj = new JsonObject
+        {
+            ["model"] = r.Model,
+            ["epsilon"] = o.Epsilon,
+            ["epsilonGreyLevels"] = Math.Round(o.Epsilon * 255, 6),
+            ["gradient"] = r.Estimator,
+            ["gradientDescription"] = r.EstimatorDescription,
+            ["samples"] = o.Gradient is SpsaGradient s ? s.Samples : null,
+            ["queriesPerGradient"] = r.QueriesPerGradient,
+            ["seeds"] = r.Seeds,
+            ["labelled"] = r.Labelled,
+            ["kInit"] = o.KInit,
+            ["tolerance"] = o.Tolerance,
+            ["fragileMargin"] = o.FragileMargin,
+            ["compare"] = o.Compare,
+            ["grid"] = o.Grid,
+            ["maxEpsilon"] = o.Robustness.ScanMax,
+            ["adversarialImages"] = "float FGSM images of the float model at epsilon (not rounded to 8 bits)",
+            ["cleanAccuracy"] = floatV.CleanAccuracy,
+            ["adversarialAccuracy"] = floatV.AdversarialAccuracy,
+            ["flipRate"] = floatV.FlipRate,
+            ["medianFlipEpsilon"] = floatV.MedianFlipEpsilon,
+            ["layers"] = layers,
+            ["bits"] = new JsonObject
+            {
+                ["ans"] = Bits(r.Bits, r.Layers),
+                ["constrained"] = r.ConstrainedBits is { } b ? Bits(b, r.Layers) : null,
+            },
+            ["clampedLayers"] = new JsonArray(r.Ans.ClampedLayers.Select(l => (JsonNode)JsonValue.Create(l.Name)).ToArray()),
+            ["fragileLayers"] = new JsonArray(r.Ans.FragileLayers.Select(l => (JsonNode)JsonValue.Create(l.Name)).ToArray()),
+            ["constrained"] = c is null ? null : new JsonObject
+            {
+                ["met"] = c.Met,
+                ["allowedDisagreements"] = c.AllowedDisagreements,
+                ["startDisagreements"] = c.StartFidelity.Disagreements,
+                ["startAgreement"] = c.StartAgreement,
+                ["disagreements"] = c.Fidelity.Disagreements,
+                ["agreement"] = c.Agreement,
+                ["relativeOutputError"] = c.Fidelity.RelativeError,
+                ["evaluations"] = c.Evaluations,
+                ["steps"] = new JsonArray(c.Steps.Select(st => (JsonNode)new JsonObject
+                {
+                    ["layer"] = st.Layer,
+                    ["bits"] = st.Bits,
+                    ["isolatedDisagreements"] = st.Isolated.Disagreements,
+                    ["isolatedRelativeError"] = st.Isolated.RelativeError,
+                    ["disagreements"] = st.Result.Disagreements,
+                    ["relativeError"] = st.Result.RelativeError,
+                }).ToArray()),
+            },
+            ["hybridUnavailable"] = r.HybridUnavailable,
+            ["sizes"] = new JsonObject
+            {
+                ["definition"] = "effective weight storage: sum over weighted layers of (weights*k + output channels*32 + biases*32) bits / 8; float layers (weights + biases)*32 bits / 8",
+                ["floatFileBytes"] = r.FloatFileBytes,
+                ["int8FileBytes"] = r.Int8FileBytes,
+                ["hybridFileBytes"] = r.HybridFileBytes,
+                ["floatWeightBytes"] = floatV.Size.Bytes,
+                ["uniform8WeightBytes"] = r.Variant(PrecisionKind.Uniform8)?.Size.Bytes,
+                ["ansHybridWeightBytes"] = r.Variant(PrecisionKind.AnsHybrid)?.Size.Bytes,
+                ["constrainedHybridWeightBytes"] = r.Variant(PrecisionKind.ConstrainedHybrid)?.Size.Bytes,
+            },
+            ["models"] = new JsonArray(r.Variants.Select(v => (JsonNode)new JsonObject
+            {
+                ["kind"] = JsonNamingPolicy.CamelCase.ConvertName(v.Kind.ToString()),
+                ["label"] = v.Label,
+                ["uniformBits"] = v.UniformBits,
+                ["meanBits"] = v.MeanBits,
+                ["weightedMeanBits"] = v.WeightedMeanBits,
+                ["weightBytes"] = v.Size.Bytes,
+                ["sizeVsFloat"] = v.SizeVsFloat,
+                ["sizeVsUniform8"] = v.SizeVsUniform8,
+                ["cleanAccuracy"] = v.CleanAccuracy,
+                ["agreement"] = v.Agreement,
+                ["disagreements"] = v.Disagreements,
+                ["relativeOutputError"] = v.RelativeOutputError,
+                ["adversarialAccuracy"] = v.AdversarialAccuracy,
+                ["flipRate"] = v.FlipRate,
+                ["medianFlipEpsilon"] = v.MedianFlipEpsilon,
+                ["transferAccuracy"] = v.TransferAccuracy,
+                ["transferFlipRate"] = v.TransferFlipRate,
+                ["queries"] = v.Robustness?.Queries,
+            }).ToArray()),
+            ["claims"] = new JsonArray(r.Claims.Select(cl => (JsonNode)new JsonObject
+            {
+                ["hybrid"] = JsonNamingPolicy.CamelCase.ConvertName(cl.Hybrid.ToString()),
+                ["uniform"] = JsonNamingPolicy.CamelCase.ConvertName(cl.Uniform.ToString()),
+                ["uniformBits"] = cl.UniformBits,
+                ["adversarialAccuracyDelta"] = cl.AdversarialAccuracyDelta,
+                ["cleanAccuracyDelta"] = cl.CleanAccuracyDelta,
+                ["sizeRatio"] = cl.SizeRatio,
+                ["held"] = cl.Held,
+            }).ToArray()),
+            ["out"] = outPath,
+            ["outVariant"] = outKind is { } k ? JsonNamingPolicy.CamelCase.ConvertName(k.ToString()) : null,
+            ["seconds"] = Math.Round(r.Seconds, 3),
+        };
+        return obj;
+    }
+
+    private static void PrintHuman(IAnsiConsole console, SeedSource source, QuanosReport r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var o = r.Options;
+        console.MarkupLine(Markup.Escape(string.Create(inv,
+            $"{r.Seeds} seeds from {source.Kind}; FGSM at ε = {o.Epsilon:0.####} ({o.Epsilon * 255:0.##}/255) on the float model; gradient: {r.EstimatorDescription}; k_init {o.KInit}")));
+        var t = new Table().AddColumn("#").AddColumn("layer").AddColumn("op").AddColumn(new TableColumn("params").RightAligned())
+            .AddColumn(new TableColumn("ANS ± s.e.").RightAligned()).AddColumn(new TableColumn("k·ANS").RightAligned())
+            .AddColumn(new TableColumn("margin").RightAligned()).AddColumn(new TableColumn("bits").RightAligned());
+        if (r.ConstrainedBits is not null) t.AddColumn(new TableColumn("constrained").RightAligned());
+        for (int i = 0; i < r.Layers.Count; i++)
+        {
+            var l = r.Layers[i];
+            var cells = new List<string>
+            {
+                i.ToString(inv), Markup.Escape(l.Name), l.Op, l.Parameters.ToString("N0", inv),
+                string.Create(inv, $"{l.Ans:0.0000} ± {l.AnsStdErr:0.0000}"), l.Scaled.ToString("0.000", inv),
+                l.Margin.ToString("0.000", inv) + (l.Fragile ? " [red]fragile[/]" : ""),
+                l.Bits.ToString(inv) + (l.Clamped ? Markup.Escape($" (clamped from {l.RawBits})") : ""),
+            };
+            if (r.ConstrainedBits is { } cb) cells.Add(cb[l.Name].ToString(inv));
+            t.AddRow(cells.ToArray());
+        }
+        console.Write(t);
+        if (r.Ans.ClampedLayers.Count > 0)
+            console.MarkupLine(Markup.Escape($"Clamped to [2, {o.KInit}]: {string.Join(", ", r.Ans.ClampedLayers.Select(l => $"{l.Name} ({l.RawBits} → {l.Bits})"))}."));
+        if (r.Ans.FragileLayers.Count > 0)
+            console.MarkupLine(Markup.Escape(string.Create(inv, $"Fragile (k·ANS within {o.FragileMargin} of a rounding boundary; a slightly different seed sample could change the bits): {string.Join(", ", r.Ans.FragileLayers.Select(l => $"{l.Name} (margin {l.Margin:0.000})"))}.")));
+        if (r.HybridUnavailable is { } why)
+        {
+            console.MarkupLine(Markup.Escape($"No hybrid model: {why}."));
+            return;
+        }
+        var c = r.Constrained!;
+        console.MarkupLine(Markup.Escape(string.Create(inv,
+            $"Constrained variant: {c.Steps.Count} bit(s) added; agreement with the float model {c.StartAgreement * 100:0.##} % → {c.Agreement * 100:0.##} % (target ≥ {(1 - o.Tolerance) * 100:0.##} %{(c.Met ? "" : ", NOT met")}).")));
+        var m = new Table().AddColumn("model").AddColumn(new TableColumn("bits/w").RightAligned())
+            .AddColumn(new TableColumn("weights (vs float)").RightAligned()).AddColumn(new TableColumn("clean").RightAligned())
+            .AddColumn(new TableColumn("agree").RightAligned()).AddColumn(new TableColumn("adv.").RightAligned())
+            .AddColumn(new TableColumn("flip ε").RightAligned()).AddColumn(new TableColumn("transfer").RightAligned());
+        foreach (var v in r.Variants)
+            m.AddRow(Markup.Escape(v.Label), v.WeightedMeanBits.ToString("0.00", inv), $"{Bytes(v.Size.Bytes)} ({Pct(v.SizeVsFloat, 1)})",
+                Pct(v.CleanAccuracy), Pct(v.Agreement), Pct(v.AdversarialAccuracy),
+                v.MedianFlipEpsilon?.ToString("0.####", inv) ?? (v.Robustness is null ? "n/a" : "> scan"), Pct(v.TransferAccuracy));
+        console.Write(m);
+        console.MarkupLine(Markup.Escape("clean, adv. (own-gradient FGSM at ε), transfer (the float model's x_adv): top-1 accuracy; agree: clean top-1 agreement with float; flip ε: median smallest flipping ε."));
+        console.MarkupLine(Markup.Escape(string.Create(inv, $"Weights: effective storage (weights at their bits + 32-bit scales and biases); uniform 8-bit is {Pct(1 / r.Float.SizeVsUniform8)} of float. Files: float {r.FloatFileBytes:N0} B, int8 weight-only {r.Int8FileBytes:N0} B, fake-quantized hybrid {r.HybridFileBytes:N0} B.")));
+        foreach (var cl in r.Claims)
+        {
+            var h = r.Variant(cl.Hybrid)!;
+            console.MarkupLine(Markup.Escape(string.Create(inv,
+                $"QUANOS claim, {h.Label} vs uniform {cl.UniformBits}-bit: adversarial accuracy {Delta(cl.AdversarialAccuracyDelta)}, clean accuracy {Delta(cl.CleanAccuracyDelta)}, size ×{cl.SizeRatio:0.###} → ")) +
+                (cl.Held switch { true => "[green]held[/]", false => "[red]did not hold[/]", null => "n/a" }));
+        }
+    }
+
+    private static string Delta(double? d) => d is { } x ? string.Create(CultureInfo.InvariantCulture, $"{x * 100:+0.00;-0.00;0.00} pts") : "n/a";
+    private static string Pct(double? v, int decimals = 1) => v is { } x ? (x * 100).ToString("F" + decimals, CultureInfo.InvariantCulture) + "%" : "n/a";
+    private static string Bytes(double b) => b >= 1024 * 1024 ? string.Create(CultureInfo.InvariantCulture, $"{b / 1024 / 1024:0.00} MiB")
+        : b >= 1024 ? string.Create(CultureInfo.InvariantCulture, $"{b / 1024:0.0} KiB") : string.Create(CultureInfo.InvariantCulture, $"{b:0} B");
+}
