@@ -37,5 +37,9 @@ public class DemoPairTests
         outcome.MedianFlipEpsilon.Should().BeLessThan(0.3, "the scan reaches a flip for most seeds");
         outcome.OriginalMedianFlipEpsilon.Should().NotBeNull();
         outcome.Report.Count.Should().Be(8);
+        // The per-layer sensitivity table is always recorded: 2 Conv + 3 Gemm in the LeNet-5 style model.
+        outcome.Sensitivity!.Layers.Should().HaveCount(5);
+        outcome.Sensitivity.Layers.Should().OnlyContain(l => l.Ans >= 0 && double.IsFinite(l.Ans) && l.Bits >= 2 && l.Bits <= 16);
+        outcome.Message.Should().Contain("Per-layer sensitivity (ANS)");
     }
 }

@@ -53,7 +53,7 @@ public sealed class DeviationSearchIntegrationTests
 
         // Robustness: a floor the model misses fails in plain words; a modest one passes.
         first.Matching("Demanding_robustness_floor").Should().ContainSingle().Which.Message.Should()
-            .Contain("compressed.onnx is not robust enough").And.Contain("median flipping ε").And.Contain("below the required 0.25");
+            .Contain("compressed.onnx is not robust enough").And.Contain("median flipping ε").And.Contain("below the required 0.25").And.Contain("Per-layer sensitivity (ANS)");
         first.Matching("Modest_robustness_floor").Should().ContainSingle().Which.Failed.Should().BeFalse(first.ToString());
         list.Output.Should().Contain("GateTests.Demanding_robustness_floor [compressed.onnx robustness ≥ ε 0.25]");
 

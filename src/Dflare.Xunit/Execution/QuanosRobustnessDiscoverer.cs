@@ -4,7 +4,9 @@ using System.Reflection;
 using Dflare.Datasets;
 using Dflare.Models;
 using Dflare.Quanos.Gradients;
+using Dflare.Onnx;
 using Dflare.Quanos.Robustness;
+using Dflare.Quanos.Sensitivity;
 using Dflare.Reports;
 using Dflare.Xunit.Reporting;
 using Xunit.Sdk;
@@ -110,6 +112,18 @@ internal static class RobustnessCaseRunner
         var report = analyzer.Analyze(model, seeds);
         cancellation.ThrowIfCancellationRequested();
         var originalReport = original is null ? null : analyzer.Analyze(original, seeds);
+        cancellation.ThrowIfCancellationRequested();
+
+        // Per-layer adversarial noise sensitivity (QUANOS) from the same clean / adversarial pairs, with the bit-widths
+        // the rule gives; recorded whatever the verdict.
+        AnsReport? ans = null;
+        string? ansNote = null;
+        try
+        {
+            var clean = seeds.Select(s => Array.ConvertAll(model.Prepare(s.Image).Pixels, b => (float)b)).ToList();
+            ans = new AnsAnalyzer().Analyze(OnnxModel.Load(plan.Model), options, clean, report.Seeds.Select(r => r.Adversarial).ToList());
+        }
+        catch (DflareException e) { ansNote = $"no per-layer sensitivity: {e.Message}"; }
 
         string F(double v) => double.IsPositiveInfinity(v) ? "∞ (no flip within the scan)" : v.ToString("0.####", CultureInfo.InvariantCulture) + $" ({(v * 255).ToString("0.#", CultureInfo.InvariantCulture)} grey levels)";
         double median = report.MedianFlipEpsilon ?? double.PositiveInfinity;
@@ -126,8 +140,10 @@ internal static class RobustnessCaseRunner
             $"{report.Flips} of {report.Count} flip at ε = {ro.Epsilon.ToString("0.####", CultureInfo.InvariantCulture)}" +
             (report.AdversarialAccuracy is { } adv ? $", adversarial accuracy {adv:P1} (clean {report.CleanAccuracy:P1})" : "") +
             (originalReport is null ? "" : $"; original {Path.GetFileName(plan.Original)}: median flipping ε {F(originalReport.MedianFlipEpsilon ?? double.PositiveInfinity)}") + ".";
-        var message = failures.Count == 0 ? summary : string.Join("\n", failures) + "\n" + summary;
-        return new RobustnessOutcome(plan.Model, plan.Original, report, originalReport, a.MinEpsilon, failures.Count == 0, message);
+        var table = ans is null ? ansNote! : "Per-layer sensitivity (ANS) and bits (k_init 16):\n" + string.Join("\n", ans.Layers.Select(l =>
+            string.Create(CultureInfo.InvariantCulture, $"  {l.Name} ({l.Op}): ANS {l.Ans:0.####} → {l.Bits} bits{(l.Clamped ? " (clamped)" : "")}{(l.Fragile ? " (fragile: near a rounding boundary)" : "")}")));
+        var message = (failures.Count == 0 ? summary : string.Join("\n", failures) + "\n" + summary) + "\n" + table;
+        return new RobustnessOutcome(plan.Model, plan.Original, report, originalReport, a.MinEpsilon, failures.Count == 0, message, ans);
     }
 
     /// <summary>Adds the check to the run's report (a reporting problem becomes a warning, never a failure).</summary>
@@ -146,7 +162,7 @@ internal static class RobustnessCaseRunner
                 Epsilon = r.Options.Epsilon, CleanAccuracy = r.CleanAccuracy, AdversarialAccuracy = r.AdversarialAccuracy,
                 OriginalAdversarialAccuracy = outcome.OriginalReport?.AdversarialAccuracy,
                 MedianFlipEpsilon = r.MedianFlipEpsilon is { } m && double.IsFinite(m) ? m : null,
-                Layers = [],
+                Layers = outcome.Sensitivity?.Layers.Select(l => new LayerSensitivityRecord(l.Name, l.Op, l.Ans, l.Bits)).ToArray() ?? [],
                 Queries = r.Queries + (outcome.OriginalReport?.Queries ?? 0), Seconds = r.Seconds + (outcome.OriginalReport?.Seconds ?? 0),
                 Passed = outcome.Passed, Message = outcome.Passed ? null : outcome.Message,
             });

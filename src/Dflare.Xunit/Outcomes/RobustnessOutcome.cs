@@ -1,4 +1,5 @@
 using Dflare.Quanos.Robustness;
+using Dflare.Quanos.Sensitivity;
 
 namespace Dflare.Xunit;
 
@@ -8,10 +9,17 @@ namespace Dflare.Xunit;
 /// </summary>
 public sealed class RobustnessOutcome
 {
-    internal RobustnessOutcome(string model, string? original, RobustnessReport report, RobustnessReport? originalReport, double minEpsilon, bool passed, string message)
+    internal RobustnessOutcome(string model, string? original, RobustnessReport report, RobustnessReport? originalReport, double minEpsilon, bool passed, string message, AnsReport? sensitivity)
     {
-        Model = model; Original = original; Report = report; OriginalReport = originalReport; MinEpsilon = minEpsilon; Passed = passed; Message = message;
+        Model = model; Original = original; Report = report; OriginalReport = originalReport; MinEpsilon = minEpsilon; Passed = passed; Message = message; Sensitivity = sensitivity;
     }
+
+    /// <summary>
+    /// Per weighted layer: the adversarial noise sensitivity ANS (relative change of the layer's output between the seeds
+    /// and their adversarial images at the attribute's ε) and the bit-width the QUANOS rule gives it; null when the model
+    /// has no weighted layers.
+    /// </summary>
+    public AnsReport? Sensitivity { get; }
 
     /// <summary>Path of the model under test.</summary>
     public string Model { get; }
