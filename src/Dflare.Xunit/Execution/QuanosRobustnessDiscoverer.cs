@@ -23,7 +23,13 @@ public sealed class QuanosRobustnessDiscoverer : IXunitTestCaseDiscoverer
         var attr = (QuanosRobustnessAttribute)factAttribute;
         var d = TestIntrospectionHelper.GetTestCaseDetails(discoveryOptions, testMethod, factAttribute);
         string? error = null, skip = null;
-        try { RobustnessPlan.Create(attr); }
+        try
+        {
+            // A robustness check has no seeds to slice between shards: it runs in shard 1 only.
+            if (DflareTestSettings.For(testMethod.TestClass.Class.Assembly).Shard is { Index: > 1 } shard)
+                skip = $"QUANOS robustness checks run in shard 1/{shard.Count} only (this is shard {shard.Index}/{shard.Count}).";
+            RobustnessPlan.Create(attr);
+        }
         catch (MissingInputException e) when (attr.SkipWhenFilesMissing) { skip = e.Message; }
         catch (Exception e) when (e is DflareException or IOException or UnauthorizedAccessException) { error = e.Message; }
         var label = attr.Model is null ? "robustness" : $"{Path.GetFileName(attr.Model)} robustness ≥ ε {attr.MinEpsilon.ToString("G4", CultureInfo.InvariantCulture)}";
