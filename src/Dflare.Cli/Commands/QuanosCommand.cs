@@ -36,6 +36,8 @@ internal static class QuanosCommand
         var fragile = new Option<double>("--fragile-margin") { Description = "A layer's bits are fragile when k_init·ANS is closer than this to a rounding boundary.", DefaultValueFactory = _ => BitAllocation.DefaultFragileMargin };
         var noCompare = new Option<bool>("--no-compare") { Description = "Do not attack the hybrid and uniform models (no adversarial accuracy for them; much faster)." };
         var grid = new Option<int>("--grid") { Description = "Points of the flip-ε scan.", DefaultValueFactory = _ => 20 };
+        var maxEps = new Option<string?>("--max-epsilon") { Description = "End of the flip-ε scan (default max(E, min(4E, 0.5)))." };
+        var refine = new Option<int>("--refine") { Description = "Extra points scanned between the last non-flipping and the first flipping grid point.", DefaultValueFactory = _ => 0 };
         var output = new Option<string?>("--out") { Description = "Write the hybrid-precision model (fake-quantized weights, float-sized file) here." };
         var variant = new Option<string>("--variant") { Description = "Which hybrid --out writes: constrained (accuracy-constrained bits) or ans (the pure rule).", DefaultValueFactory = _ => "constrained" };
         var report = new Option<string?>("--report") { Description = "Write DIR/quanos.json and DIR/quanos-layers.png." };
@@ -43,7 +45,7 @@ internal static class QuanosCommand
         var opts = new ModelOptionSet();
         var cmd = new Command("quanos", "QUANOS: adversarial noise sensitivity (ANS) per weighted layer, ANS-driven bit widths and the hybrid-precision model, compared with uniform 8-bit and uniform mean-bit models.")
         {
-            model, seeds, labels, limit, offset, epsilon, gradient, samples, seed, tile, fdStep, kInit, tolerance, fragile, noCompare, grid, output, variant, report, json,
+            model, seeds, labels, limit, offset, epsilon, gradient, samples, seed, tile, fdStep, kInit, tolerance, fragile, noCompare, grid, maxEps, refine, output, variant, report, json,
         };
         opts.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
@@ -67,6 +69,8 @@ internal static class QuanosCommand
                 FragileMargin = r.GetValue(fragile),
                 Compare = !r.GetValue(noCompare),
                 Grid = r.GetValue(grid),
+                MaxEpsilon = r.GetValue(maxEps) is { } me ? RobustnessCommand.ParseEpsilon(me, "--max-epsilon") : null,
+                Refine = r.GetValue(refine),
             };
             options.Validate();
             var which = r.GetValue(variant)?.ToLowerInvariant() switch
@@ -198,6 +202,7 @@ internal static class QuanosCommand
             ["compare"] = o.Compare,
             ["grid"] = o.Grid,
             ["maxEpsilon"] = o.Robustness.ScanMax,
+            ["refine"] = o.Refine,
             ["adversarialImages"] = "float FGSM images of the float model at epsilon (not rounded to 8 bits)",
             ["cleanAccuracy"] = floatV.CleanAccuracy,
             ["adversarialAccuracy"] = floatV.AdversarialAccuracy,

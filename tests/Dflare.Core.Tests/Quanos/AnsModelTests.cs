@@ -45,47 +45,57 @@ public sealed class AnsModelTests
     [Fact]
     public void Ans_is_re_derived_independently_from_the_exposed_model_and_is_zero_for_x_adv_equal_to_x()
     {
-        var model = OnnxModel.Load(Cnn);
-        var clf = OnnxClassifier.Load(Cnn, CnnOptions);
-        var seeds = QuanosData.Mnist(6);
-        var adv = new Fgsm(new SpsaGradient(10)).Attack(clf, seeds, new FgsmOptions { Epsilon = 0.1 });
+        var cnn = ReDerive(Cnn, CnnOptions, QuanosData.Mnist(6), 0.1, new AnsAnalyzer());
+        cnn.Layers.Select(l => l.Name).Should().Equal("/conv1/Conv", "/conv2/Conv", "/fc1/Gemm", "/fc2/Gemm");
+        cnn.Layers.Select(l => l.Op).Should().Equal("Conv", "Conv", "Gemm", "Gemm");
+        // resnet8: fixed batch 16, and 5 seeds read 2 at a time (chunks of 4 images, padded to 16).
+        var resnet = ReDerive(Resnet, ResnetOptions, QuanosData.Cifar(5), 8 / 255.0, new AnsAnalyzer(batch: 2));
+        resnet.Layers.Should().HaveCount(10);
+    }
+
+    private static AnsReport ReDerive(string path, ModelOptions options, IReadOnlyList<Dflare.Datasets.Seed> seeds, double epsilon, AnsAnalyzer analyzer)
+    {
+        var model = OnnxModel.Load(path);
+        var clf = OnnxClassifier.Load(path, options);
+        var adv = new Fgsm(new SpsaGradient(10)).Attack(clf, seeds, new FgsmOptions { Epsilon = epsilon });
         var clean = adv.Select(a => a.Clean).ToList();
         var xAdv = adv.Select(a => a.Adversarial).ToList();
+        int n = seeds.Count;
 
-        var report = new AnsAnalyzer().Analyze(model, CnnOptions, clean, xAdv);
+        var report = analyzer.Analyze(model, options, clean, xAdv);
 
-        report.Layers.Select(l => l.Name).Should().Equal("/conv1/Conv", "/conv2/Conv", "/fc1/Gemm", "/fc2/Gemm");
-        report.Layers.Select(l => l.Op).Should().Equal("Conv", "Conv", "Gemm", "Gemm");
-        report.Layers.Should().OnlyContain(l => l.Ans > 0 && double.IsFinite(l.Ans) && l.Seeds == 6);
-        report.Seeds.Should().Be(6);
-        // Independently: expose the layer outputs, run clean and adversarial images, average the ratios.
+        report.Layers.Should().OnlyContain(l => l.Ans > 0 && double.IsFinite(l.Ans) && l.Seeds == n);
+        report.Seeds.Should().Be(n);
+        // Independently: expose the layer outputs, run each image on its own, average the ratios.
         var exposed = LayerExposer.Expose(model, report.Layers.Select(l => l.OutputTensor));
-        using var ex = OnnxClassifier.FromBytes(exposed.ToBytes(), "exposed", CnnOptions);
+        using var ex = OnnxClassifier.FromBytes(exposed.ToBytes(), "exposed", options);
         var names = report.Layers.Select(l => l.OutputTensor).ToList();
-        var c = ex.RunOutputs(clean, names);
-        var x = ex.RunOutputs(xAdv, names);
+        var c = clean.Select(x => ex.RunOutputs([x], names)).ToList();
+        var a = xAdv.Select(x => ex.RunOutputs([x], names)).ToList();
         foreach (var l in report.Layers)
         {
             double sum = 0;
-            var ratios = new double[6];
-            for (int i = 0; i < 6; i++)
+            for (int i = 0; i < n; i++)
             {
+                var cr = c[i][l.OutputTensor].Rows[0];
+                var ar = a[i][l.OutputTensor].Rows[0];
                 double num = 0, den = 0;
-                for (int j = 0; j < c[l.OutputTensor].Rows[i].Length; j++)
+                for (int j = 0; j < cr.Length; j++)
                 {
-                    double cv = c[l.OutputTensor].Rows[i][j], d = x[l.OutputTensor].Rows[i][j] - cv;
-                    num += d * d; den += cv * cv;
+                    double d = (double)ar[j] - cr[j];
+                    num += d * d; den += (double)cr[j] * cr[j];
                 }
-                ratios[i] = Math.Sqrt(num / den);
-                sum += ratios[i];
+                sum += Math.Sqrt(num / den);
             }
-            l.Ans.Should().BeApproximately(sum / 6, 1e-9 * l.Ans, l.Name);
+            // Batch composition may change ORT's last float bits; the mean agrees far below the reported precision.
+            l.Ans.Should().BeApproximately(sum / n, 1e-5 * l.Ans, l.Name);
             l.Bits.Should().Be(BitAllocation.Bits(l.Ans, 16));
             l.Weights.Should().Be(WeightedLayers.Find(model).Single(w => w.Name == l.Name).WeightCount);
         }
 
-        var zero = new AnsAnalyzer().Analyze(model, CnnOptions, clean, clean);
+        var zero = analyzer.Analyze(model, options, clean, clean);
         zero.Layers.Should().OnlyContain(l => l.Ans == 0 && l.Bits == 16 && !l.Clamped);
+        return report;
     }
 
     [Fact]

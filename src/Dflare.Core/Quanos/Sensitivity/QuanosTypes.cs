@@ -35,12 +35,14 @@ public sealed record QuanosOptions
     public int Grid { get; init; } = 20;
     /// <summary>End of the flip-ε scan (default max(ε, min(4ε, 0.5))).</summary>
     public double? MaxEpsilon { get; init; }
+    /// <summary>Extra points scanned between the last non-flipping and the first flipping grid point (default 0).</summary>
+    public int Refine { get; init; }
 
     /// <summary>The estimator used: <see cref="Gradient"/> or finite differences.</summary>
     public IGradientEstimator EffectiveGradient => Gradient ?? new FiniteDifferenceGradient();
 
     /// <summary>The robustness settings used for every model.</summary>
-    public RobustnessOptions Robustness => new() { Epsilon = Epsilon, Grid = Grid, MaxEpsilon = MaxEpsilon };
+    public RobustnessOptions Robustness => new() { Epsilon = Epsilon, Grid = Grid, MaxEpsilon = MaxEpsilon, Refine = Refine };
 
     /// <summary>Checks the settings (ε first, with the same message as the attacks).</summary>
     /// <exception cref="DflareException">A setting is out of range.</exception>
