@@ -1,5 +1,4 @@
 using BenchmarkDotNet.Configs;
-using BenchmarkDotNet.Exporters;
 using BenchmarkDotNet.Jobs;
 using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
@@ -74,9 +73,8 @@ internal static class Program
         var config = ManualConfig.Create(DefaultConfig.Instance)
             .AddJob(job)
             .WithArtifactsPath(Path.Combine(BenchPaths.Results, "micro"))
-            .AddExporter(MarkdownExporter.GitHub)
             .WithOptions(ConfigOptions.JoinSummary | ConfigOptions.DisableLogFile);
-        var summaries = BenchmarkSwitcher.FromTypes([typeof(OperatorBenchmarks), typeof(FitnessBenchmarks), typeof(PreprocessingBenchmarks)])
+        var summaries = BenchmarkSwitcher.FromTypes([typeof(OperatorBenchmarks), typeof(FitnessBenchmarks), typeof(NoveltyBenchmarks), typeof(PreprocessingBenchmarks)])
             .Run(args.Length == 0 ? ["--filter", "*"] : args, config);
         return summaries.Any(s => s.HasCriticalValidationErrors) ? 1 : 0;
     }

@@ -20,6 +20,13 @@ internal static class MicroImages
         for (int i = 0; i < img.Pixels.Length; i++) img.Pixels[i] = (byte)((i * 7 % 256 + rng.NextInt(0, 32)) & 0xFF);
         return img;
     }
+
+    public static float[] Probabilities(Rng rng)
+    {
+        var l = new float[10];
+        for (int i = 0; i < l.Length; i++) l[i] = (float)(rng.NextDouble() * 4);
+        return OnnxClassifier.Softmax(l);
+    }
 }
 
 /// <summary>Cost of one application of each built-in mutation operator (default parameters).</summary>
@@ -55,45 +62,25 @@ public class OperatorBenchmarks
     public Image Apply() => _op.Apply(_image, _rng);
 }
 
-/// <summary>Cost of DFlare's fitness (gap, novelty against the pairs seen so far), DiffChaser's fitness, the deviation judge and SSIM.</summary>
+/// <summary>Cost of DFlare's gap, DiffChaser's fitness, the deviation judge and SSIM (per evaluated mutant).</summary>
 [MemoryDiagnoser]
 public class FitnessBenchmarks
 {
-    private float[] _o = null!, _c = null!, _pair = null!;
-    private List<float[]> _seen = null!;
+    private float[] _o = null!, _c = null!;
     private Image _a = null!, _b = null!;
 
-    /// <summary>Pairs already seen for the seed (DFlare's novelty is checked against all of them).</summary>
-    [Params(10, 100, 1000)]
-    public int Seen { get; set; }
-
-    /// <summary>Builds probability vectors and a history of pairs.</summary>
+    /// <summary>Builds two probability vectors and two 32×32×3 images.</summary>
     [GlobalSetup]
     public void Setup()
     {
         var rng = new Rng(3);
-        float[] Probs()
-        {
-            var l = new float[10];
-            for (int i = 0; i < l.Length; i++) l[i] = (float)(rng.NextDouble() * 4);
-            return OnnxClassifier.Softmax(l);
-        }
-        _o = Probs(); _c = Probs();
-        _pair = DflareSearch.Pair(_o, _c);
-        // Pairs close to each other, as in a real search (novelty must scan the whole history).
-        _seen = Enumerable.Range(0, Seen).Select(_ => { var p = (float[])_pair.Clone(); for (int i = 0; i < p.Length; i++) p[i] += (float)(rng.NextDouble() * 1e-3); return p; }).ToList();
-        _seen[0] = _pair.Select(v => v + 1f).ToArray(); // far away: the scan does not stop at the first element
-        _seen.Reverse();
+        _o = MicroImages.Probabilities(rng); _c = MicroImages.Probabilities(rng);
         _a = MicroImages.Make("32x32x3"); _b = _a.Clone(); _b.Pixels[5] ^= 0x10;
     }
 
     /// <summary>DFlare: gap = P_orig(y) − P_comp(y).</summary>
     [Benchmark]
     public double Gap() => DflareSearch.Gap(_o, _c);
-
-    /// <summary>DFlare: the novelty check of one pair against <see cref="Seen"/> pairs (the worst case: none within the threshold until the end).</summary>
-    [Benchmark]
-    public bool Novelty() => DflareSearch.IsNovel(DflareSearch.Pair(_o, _c), _seen, 0.5);
 
     /// <summary>DiffChaser's fitness.</summary>
     [Benchmark]
@@ -106,6 +93,32 @@ public class FitnessBenchmarks
     /// <summary>SSIM of a 32×32×3 image to its seed (used by the --min-ssim bound and for every trigger).</summary>
     [Benchmark]
     public double Ssim() => Distances.Ssim(_a, _b);
+}
+
+/// <summary>Cost of DFlare's novelty check: one probability pair against every pair seen so far for the seed.</summary>
+[MemoryDiagnoser]
+public class NoveltyBenchmarks
+{
+    private float[] _o = null!, _c = null!;
+    private List<float[]> _seen = null!;
+
+    /// <summary>Pairs already seen for the seed (grows by one per evaluated mutant, up to ~1,000 with a 2,000-query budget).</summary>
+    [Params(10, 100, 1000)]
+    public int Seen { get; set; }
+
+    /// <summary>Builds a history of pairs far from the new one, so the scan runs to the end (the novel case).</summary>
+    [GlobalSetup]
+    public void Setup()
+    {
+        var rng = new Rng(3);
+        _o = MicroImages.Probabilities(rng); _c = MicroImages.Probabilities(rng);
+        var pair = DflareSearch.Pair(_o, _c);
+        _seen = Enumerable.Range(0, Seen).Select(_ => pair.Select(v => v + 1f + (float)rng.NextDouble()).ToArray()).ToList();
+    }
+
+    /// <summary>Pair + novelty scan (the worst case: no earlier pair within the threshold).</summary>
+    [Benchmark]
+    public bool Novelty() => DflareSearch.IsNovel(DflareSearch.Pair(_o, _c), _seen, 0.5);
 }
 
 /// <summary>Cost of preprocessing one image: 0..255 bytes to the model's normalised float tensor, and softmax.</summary>
