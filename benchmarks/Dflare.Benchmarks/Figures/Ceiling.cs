@@ -73,7 +73,7 @@ internal static class Ceiling
             }
         var best = timings.MinBy(t => t.OrtMicrosPerImage)!;
         var bestApi = timings.Min(t => t.ApiMicrosPerImage);
-        return new ModelCeiling(key, $"[{string.Join(",", model.Info.InputShape)}] {model.Info.Layout}", model.Info.FixedBatch, timings, best.Batch, best.Callers,
+        return new ModelCeiling(key, $"[{string.Join(",", model.Info.InputShape)}] {model.Info.Layout.ToString().ToUpperInvariant()}", model.Info.FixedBatch, timings, best.Batch, best.Callers,
             best.OrtMicrosPerImage, bestApi, machine.Line(MachineInfo.LoadAverageNow()));
     }
 

@@ -117,6 +117,15 @@ internal static class CostCurve
                 $"{Output.F(c.Stages[1].ManagedMb, 1)} → {Output.F(c.Stages[3].ManagedMb, 1)}", $"{Output.F(c.Stages[1].PrivateMb, 0)} → {Output.F(c.Stages[3].PrivateMb, 0)}",
                 Output.F(c.ManagedKbPerSeed, 2), Output.F(c.PrivateKbPerSeed, 2), Output.F(c.LeakCheckPrivateGrowthMb, 1),
             ])));
+        sb.AppendLine().AppendLine("Marginal cost between consecutive sizes (after-GC memory with results held; one-time costs such as ONNX Runtime's arena growth cancel out):").AppendLine();
+        sb.Append(Output.Table(["from → to seeds", "managed KB per extra seed", "private KB per extra seed", "seconds per extra seed"],
+            points.Zip(points.Skip(1)).Select(z => (IReadOnlyList<string>)
+            [
+                $"{z.First.Seeds:N0} → {z.Second.Seeds:N0}",
+                Output.F((z.Second.Stages[3].ManagedMb - z.First.Stages[3].ManagedMb) * 1024 / (z.Second.Seeds - z.First.Seeds), 2),
+                Output.F((z.Second.Stages[3].PrivateMb - z.First.Stages[3].PrivateMb) * 1024 / (z.Second.Seeds - z.First.Seeds), 2),
+                Output.F((z.Second.Seconds - z.First.Seconds) / (z.Second.Seeds - z.First.Seeds), 4),
+            ])));
         sb.AppendLine().AppendLine($"Measured {machine}.");
         return sb.ToString();
     }

@@ -31,6 +31,7 @@ internal static class Effectiveness
         var strategies = Runs.Strategies(a.List("strategies", "all"));
         var outDir = a.Str("out", BenchPaths.Results);
         int? threads = a.Str("threads") is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null;
+        int repeats = a.Int("repeats", 1);
         a.CheckAllUsed();
 
         var fresh = new List<PairResult>();
@@ -39,7 +40,7 @@ internal static class Effectiveness
         {
             try
             {
-                var r = RunPair(catalog, spec, seeds, budget, strategies, outDir, threads);
+                var r = RunPair(catalog, spec, seeds, budget, strategies, outDir, threads, repeats);
                 fresh.Add(r);
                 // Write after every pair so that a long matrix survives interruption.
                 Save(outDir, Runs.Merge(Runs.ReadPrevious<PairResult>(outDir, Name, "pairs"), [r], x => x.Pair));
@@ -53,7 +54,7 @@ internal static class Effectiveness
         return missing.Count > 0 && fresh.Count == 0 ? 3 : 0;
     }
 
-    public static PairResult RunPair(Catalog catalog, PairSpec spec, int seedCount, long budget, IReadOnlyList<SearchStrategy> strategies, string outDir, int? threads)
+    public static PairResult RunPair(Catalog catalog, PairSpec spec, int seedCount, long budget, IReadOnlyList<SearchStrategy> strategies, string outDir, int? threads, int repeats = 1)
     {
         var machine = MachineInfo.Now();
         Console.WriteLine($"== {spec.Name}: {spec.Describe(catalog)}");
@@ -64,8 +65,9 @@ internal static class Effectiveness
         var results = new List<StrategyResult>();
         foreach (var s in strategies)
         {
-            var run = Runs.Run(p, sel.Seeds, Runs.Settings(s, budget, dc, threads: threads));
-            var r = StrategyResult.From(run);
+            var runs = Enumerable.Range(0, Math.Max(1, repeats)).Select(_ => Runs.Run(p, sel.Seeds, Runs.Settings(s, budget, dc, threads: threads))).ToArray();
+            var r = StrategyResult.FromRepeats(runs);
+            if (!r.Deterministic) Console.Error.WriteLine($"   WARNING: {spec.Name} {r.Strategy}: repeats gave different per-seed results");
             results.Add(r);
             Console.WriteLine($"   {r.Strategy,-10} {r.Triggered}/{r.Searched} triggered, median {Output.F(r.MedianQueries, 0)} / mean {Output.F(r.MeanQueries, 0)} queries, " +
                               $"{Output.F(r.WallSeconds, 1)} s wall, median L∞ {Output.F(r.MedianLInf, 0)}, SSIM {Output.F(r.MedianSsim, 3)}");
@@ -100,7 +102,7 @@ internal static class Effectiveness
     {
         var sb = new StringBuilder();
         sb.AppendLine("# Effectiveness: every pair × strategy (same seeds, same query budget)").AppendLine();
-        sb.AppendLine("Queries: one image on one model = 1 (a DFlare iteration = 2, the seed check = 2). Time per trigger is the wall time attributed to the seed (its share of each lock-step batch), mean over triggered seeds. Distances are to the seed, in pixel levels (0..255).").AppendLine();
+        sb.AppendLine("Queries: one image on one model = 1 (a DFlare iteration = 2, the seed check = 2). Time per trigger is the wall time attributed to the seed (its share of each lock-step batch), mean over triggered seeds, then the median over the repeated runs (see Runs). Distances are to the seed, in pixel levels (0..255).").AppendLine();
         sb.Append(Output.Table(
             ["pair", "seeds", "strategy", "success", "median q", "mean q", "mean s/trigger", "median L∞", "median L2", "median SSIM"],
             all.SelectMany(p => p.Strategies.Select(s => (IReadOnlyList<string>)
@@ -127,7 +129,7 @@ internal static class Effectiveness
             }), "l"));
         sb.AppendLine().AppendLine("## Runs").AppendLine();
         foreach (var p in all)
-            sb.AppendLine($"- **{p.Pair}** ({p.Description}; {p.Dataset}): {p.Seeds}; budget {p.Budget:N0} queries per seed; DiffChaser: {p.DiffChaserSource}. Measured {p.Machine}.");
+            sb.AppendLine($"- **{p.Pair}** ({p.Description}; {p.Dataset}): {p.Seeds}; budget {p.Budget:N0} queries per seed; DiffChaser: {p.DiffChaserSource}; {p.Strategies.FirstOrDefault()?.Repeats ?? 1} run(s) per strategy{(p.Strategies.All(s => s.Deterministic) ? "" : " (REPEATS DIFFERED)")}. Measured {p.Machine}.");
         return sb.ToString();
     }
 }

@@ -18,6 +18,33 @@ internal sealed record StrategyResult(
     double? MedianLInf, double? MeanLInf, double? MedianL2, double? MeanL2, double? MedianSsim, double? MeanSsim,
     string DiffChaser, IReadOnlyList<SeedOutcome> PerSeed)
 {
+    /// <summary>Runs of the same configuration behind the timing fields (their medians); 1 when not repeated.</summary>
+    public int Repeats { get; init; } = 1;
+    /// <summary>Wall seconds of each repeat.</summary>
+    public IReadOnlyList<double>? RepeatWallSeconds { get; init; }
+    /// <summary>False when a repeat gave different per-seed results (it never should: the query budget is deterministic).</summary>
+    public bool Deterministic { get; init; } = true;
+
+    /// <summary>One result from repeated runs: deterministic fields from the first, timing fields as medians over all.</summary>
+    public static StrategyResult FromRepeats(IReadOnlyList<SearchRunResult> runs)
+    {
+        var all = runs.Select(From).ToArray();
+        var first = all[0];
+        static string Key(StrategyResult r) => string.Join(";", r.PerSeed.Select(s => $"{s.Id}:{s.Status}:{s.Queries}:{s.LInf}"));
+        double? Med(Func<StrategyResult, double?> f) => Stats.Median(all.Select(f).Where(v => v is not null).Select(v => v!.Value));
+        return first with
+        {
+            MedianSecondsPerTrigger = Med(r => r.MedianSecondsPerTrigger),
+            MeanSecondsPerTrigger = Med(r => r.MeanSecondsPerTrigger),
+            WallSeconds = Med(r => r.WallSeconds) ?? first.WallSeconds,
+            WallSecondsPerTrigger = Med(r => r.WallSecondsPerTrigger),
+            InferenceSeconds = Med(r => r.InferenceSeconds) ?? first.InferenceSeconds,
+            Repeats = all.Length,
+            RepeatWallSeconds = all.Select(r => Math.Round(r.WallSeconds, 3)).ToArray(),
+            Deterministic = all.All(r => Key(r) == Key(first)),
+        };
+    }
+
     public static StrategyResult From(SearchRunResult run)
     {
         var t = run.Seeds.Where(s => s.Status == SearchStatus.Triggered).ToArray();

@@ -119,6 +119,10 @@ public sealed class SearchRunner
         int chunk = Math.Max(1, Math.Min(_pair.Original.Info.MaxBatch, _pair.Compressed.Info.MaxBatch));
         // Keep chunks whole multiples of both fixed batches so only the last chunk is padded.
         if (_pair.Original.Info.FixedBatch is { } a && _pair.Compressed.Info.FixedBatch is { } b) chunk = Lcm(a, b);
+        // Dynamic batches: spread the images over the threads. Two callers with half batches beat one caller with the
+        // whole batch on small models (benchmarks/results/ceiling.md); an image's output does not depend on its batch.
+        else if (_pair.Original.Info.FixedBatch is null && _pair.Compressed.Info.FixedBatch is null)
+            chunk = Math.Max(1, Math.Min(chunk, (images.Length + Settings.Threads - 1) / Settings.Threads));
         int chunks = (images.Length + chunk - 1) / chunk;
         Parallel.For(0, chunks, Options, k =>
         {
