@@ -281,7 +281,8 @@ public sealed class OnnxClassifier : IDisposable
     private float[][] RunRaw(byte[][] pixels, bool count) =>
         Run(pixels.Length, (i, dst) => Normalize(pixels[i], dst), count);
 
-    private void Normalize(ReadOnlySpan<byte> src, Span<float> dst)
+    /// <summary>Normalises one image's 0..255 values (H×W×C) into the model's input layout (internal for the micro-benchmarks).</summary>
+    internal void Normalize(ReadOnlySpan<byte> src, Span<float> dst)
     {
         int c = Info.Channels, hw = Info.Height * Info.Width;
         if (Info.Layout == TensorLayout.Nhwc)

@@ -54,6 +54,9 @@ public sealed class SessionCache
     private static SessionOptions Options(int? intraOpThreads)
     {
         var o = new SessionOptions { LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR };
+        // Intra-op worker threads sleep when a run ends instead of spinning: between runs the search mutates images
+        // on the same cores, and spinning workers would take that time away (it does not change any output).
+        o.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         if (intraOpThreads is { } t and > 0) o.IntraOpNumThreads = t;
         return o;
     }

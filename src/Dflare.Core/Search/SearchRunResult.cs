@@ -11,6 +11,11 @@ public sealed record SearchRunResult
     public double Seconds { get; init; }
     /// <summary>Images the two models actually evaluated together (may exceed <see cref="TotalQueries"/> for DiffChaser, whose last generation is evaluated as a whole).</summary>
     public long ModelQueries { get; init; }
+    /// <summary>
+    /// Wall time of the run spent evaluating batches on the two models (preprocessing, padding and ONNX Runtime), in
+    /// seconds; the rest of <see cref="Seconds"/> is mutation, fitness and bookkeeping. Not deterministic.
+    /// </summary>
+    public double InferenceSeconds { get; init; }
 
     /// <summary>Seeds searched.</summary>
     public int SeedCount => Seeds.Count;

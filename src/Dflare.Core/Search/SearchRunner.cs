@@ -50,6 +50,7 @@ public sealed class SearchRunner
     public SearchRunResult Run(IEnumerable<Seed> seeds, Action<SeedSearchResult>? onResult = null, CancellationToken cancellation = default)
     {
         var total = Stopwatch.StartNew();
+        var inference = new Stopwatch();
         long queriesBefore = _pair.Queries;
         var results = new List<(int Order, SeedSearchResult Result)>();
         var active = new List<(int Order, SeedSearch Search)>();
@@ -71,7 +72,9 @@ public sealed class SearchRunner
             var proposals = new IReadOnlyList<Image>[active.Count];
             Parallel.For(0, active.Count, Options, i => proposals[i] = active[i].Search.Propose());
             var flat = proposals.SelectMany(p => p).ToArray();
+            inference.Start();
             var (po, pc) = Evaluate(flat);
+            inference.Stop();
             Parallel.For(0, active.Count, Options, i =>
             {
                 if (proposals[i].Count == 0) return;
@@ -101,6 +104,7 @@ public sealed class SearchRunner
             Seeds = results.OrderBy(r => r.Order).Select(r => r.Result).ToArray(),
             Seconds = total.Elapsed.TotalSeconds,
             ModelQueries = _pair.Queries - queriesBefore,
+            InferenceSeconds = inference.Elapsed.TotalSeconds,
         };
     }
 
@@ -115,6 +119,10 @@ public sealed class SearchRunner
         int chunk = Math.Max(1, Math.Min(_pair.Original.Info.MaxBatch, _pair.Compressed.Info.MaxBatch));
         // Keep chunks whole multiples of both fixed batches so only the last chunk is padded.
         if (_pair.Original.Info.FixedBatch is { } a && _pair.Compressed.Info.FixedBatch is { } b) chunk = Lcm(a, b);
+        // Dynamic batches: spread the images over the threads. Two callers with half batches beat one caller with the
+        // whole batch on small models (benchmarks/results/ceiling.md); an image's output does not depend on its batch.
+        else if (_pair.Original.Info.FixedBatch is null && _pair.Compressed.Info.FixedBatch is null)
+            chunk = Math.Max(1, Math.Min(chunk, (images.Length + Settings.Threads - 1) / Settings.Threads));
         int chunks = (images.Length + chunk - 1) / chunk;
         Parallel.For(0, chunks, Options, k =>
         {

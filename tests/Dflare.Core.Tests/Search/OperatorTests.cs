@@ -170,6 +170,22 @@ public sealed class OperatorTests
         m.Pixels.Should().Equal(1, 5, 5);
     }
 
+    [Fact]
+    public void Median_blur_with_a_sliding_histogram_equals_the_per_window_reference_on_random_images()
+    {
+        var rng = new Rng(5);
+        foreach (var (w, h, c) in new[] { (1, 1, 1), (3, 1, 1), (2, 9, 3), (28, 28, 1), (32, 32, 3), (5, 4, 3) })
+            for (int trial = 0; trial < 3; trial++)
+            {
+                var img = new Image(w, h, c);
+                // Mix of smooth areas, noise and few distinct levels (many ties).
+                for (int i = 0; i < img.Pixels.Length; i++)
+                    img.Pixels[i] = trial switch { 0 => (byte)rng.NextInt(256), 1 => (byte)(rng.NextInt(4) * 60), _ => (byte)(i % 17 * 15) };
+                foreach (var k in new[] { 1, 3, 5, 7, 9 })
+                    MedianBlur.Blur(img, k).Should().Be(MedianBlur.BlurReference(img, k), $"{w}x{h}x{c}, trial {trial}, kernel {k}");
+            }
+    }
+
     private static double Variance(Image img)
     {
         double mean = img.Pixels.Average(v => (double)v);

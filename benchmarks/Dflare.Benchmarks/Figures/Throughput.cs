@@ -1,0 +1,103 @@
+using System.Globalization;
+using System.Text;
+using Dflare.Benchmarks.Harness;
+using Dflare.Search;
+using Dflare.Search.DiffChaser;
+
+namespace Dflare.Benchmarks.Figures;
+
+/// <summary>One search configuration's speed, medians over repeats.</summary>
+internal sealed record SpeedRun(string Mode, int LockStep, int Threads, int Seeds, long Budget, int Repeats,
+    double QueriesPerSecond, double ImagePairsPerSecond, double OutsideInferenceShare, double PaddedImagesPerImage, IReadOnlyList<double> RepeatQueriesPerSecond);
+
+/// <summary>Search throughput on one pair against the pair's inference ceiling.</summary>
+internal sealed record ThroughputResult(string Pair, ModelCeiling Original, ModelCeiling Compressed, double CeilingImagePairsPerSecond,
+    SpeedRun OneChain, SpeedRun LockStep, double ShareOfCeiling, double OneChainShareOfCeiling, double Speedup, string Machine);
+
+/// <summary>
+/// Queries per second of a DFlare search with one chain at a time (lock-step 1, one thread) and with lock-step batched
+/// chains (64 seeds, all cores), against the ceiling measured in the same run.
+/// </summary>
+internal static class Throughput
+{
+    public const string Name = "throughput";
+
+    public static int Run(Args a)
+    {
+        var catalog = new Catalog();
+        var pairs = catalog.Select(a.List("pairs", "resnet8-real,demo,cnn-pytorch-int8,mnist-8-int8,squeezenet-int8"));
+        int seeds = a.Int("seeds", 128);
+        int oneChainSeeds = a.Int("one-chain-seeds", 4);
+        long budget = a.Long("budget", 400);
+        int repeats = a.Int("repeats", 3);
+        int lockStep = a.Int("lock-step", 64);
+        var outDir = a.Str("out", BenchPaths.Results);
+        a.CheckAllUsed();
+        var fresh = new List<ThroughputResult>();
+        foreach (var spec in pairs)
+        {
+            try { fresh.Add(Measure(catalog, spec, seeds, oneChainSeeds, budget, repeats, lockStep)); }
+            catch (MissingDataException e) { Console.Error.WriteLine($"skipped {spec.Name}: {e.Message}"); }
+        }
+        var all = Runs.Merge(Runs.ReadPrevious<ThroughputResult>(outDir, Name, "pairs"), fresh, t => t.Pair);
+        Output.Write(outDir, Name, new { figure = Name, pairs = all }, Markdown(all));
+        return 0;
+    }
+
+    public static ThroughputResult Measure(Catalog catalog, PairSpec spec, int seeds, int oneChainSeeds, long budget, int repeats, int lockStep)
+    {
+        var machine = MachineInfo.Now();
+        Console.WriteLine($"== {spec.Name}");
+        var p = catalog.Load(spec);
+        // Any seeds will do for speed; the first agreeing ones, as elsewhere.
+        var sel = catalog.Agreeing(p, 0, p.Dataset.EvalEnd, seeds);
+        var images = sel.Seeds.Select(s => p.Pair.Prepare(s.Image)).ToArray();
+        var co = Ceiling.Measure(spec.Name + " original", p.Pair.Original, images, repeats);
+        var cc = Ceiling.Measure(spec.Name + " compressed", p.Pair.Compressed, images, repeats);
+        double ceiling = 1e6 / (co.BestOrtMicrosPerImage + cc.BestOrtMicrosPerImage);
+        var one = Speed(p, sel.Seeds.Take(oneChainSeeds).ToArray(), "one chain", 1, 1, budget, repeats);
+        var many = Speed(p, sel.Seeds, "lock-step", lockStep, Environment.ProcessorCount, budget, repeats);
+        var r = new ThroughputResult(spec.Name, co, cc, ceiling, one, many, many.ImagePairsPerSecond / ceiling, one.ImagePairsPerSecond / ceiling,
+            many.QueriesPerSecond / one.QueriesPerSecond, machine.Line(MachineInfo.LoadAverageNow()));
+        Console.WriteLine($"   ceiling {ceiling:F0} image pairs/s; one chain {one.ImagePairsPerSecond:F0} ({r.OneChainShareOfCeiling:P0}); lock-step {many.ImagePairsPerSecond:F0} ({r.ShareOfCeiling:P0}); ×{r.Speedup:F1}; outside inference {many.OutsideInferenceShare:P0}");
+        return r;
+    }
+
+    private static SpeedRun Speed(LoadedPair p, IReadOnlyList<Dflare.Datasets.Seed> seeds, string mode, int lockStep, int threads, long budget, int repeats)
+    {
+        var qps = new List<double>(); var outside = new List<double>(); var padding = new List<double>();
+        var settings = Runs.Settings(SearchStrategy.Dflare, budget, new DiffChaserSettings(), lockStep: lockStep, threads: threads);
+        for (int i = 0; i < repeats; i++)
+        {
+            long runsBefore = p.Pair.Original.Runs + p.Pair.Compressed.Runs;
+            var run = Runs.Run(p, seeds, settings);
+            long runs = p.Pair.Original.Runs + p.Pair.Compressed.Runs - runsBefore;
+            qps.Add(run.ModelQueries / run.Seconds);
+            outside.Add(1 - run.InferenceSeconds / run.Seconds);
+            // Images actually pushed through the models per real image (fixed batches pad).
+            int fb = p.Pair.Original.Info.FixedBatch ?? 0;
+            padding.Add(fb > 0 ? runs * (double)fb / run.ModelQueries : 1);
+            Console.WriteLine($"   {mode,-10} repeat {i + 1}: {run.ModelQueries / run.Seconds,8:F0} queries/s, {run.Seconds:F2} s, outside inference {outside[^1]:P0}");
+        }
+        double q = Stats.Median(qps)!.Value;
+        return new SpeedRun(mode, lockStep, threads, seeds.Count, budget, repeats, Math.Round(q, 1), Math.Round(q / 2, 1),
+            Math.Round(Stats.Median(outside)!.Value, 4), Math.Round(Stats.Median(padding)!.Value, 3), qps.Select(x => Math.Round(x, 1)).ToArray());
+    }
+
+    public static string Markdown(IReadOnlyList<ThroughputResult> all)
+    {
+        var sb = new StringBuilder("# Search throughput against the inference ceiling (DFlare)\n\n");
+        sb.AppendLine("Queries/s: model queries (one image on one model) per second of wall time, median over repeats. Ceiling: both models at their best batch size and caller count (image pairs/s = 10⁶ / (µs_original + µs_compressed)). Outside inference: share of the run's wall time not spent in the batched model evaluation (mutation, fitness, novelty, bookkeeping). Padded images/image: images ONNX Runtime actually computes per real image (fixed batch 16 pads short batches).").AppendLine();
+        sb.Append(Output.Table(["pair", "ceiling pairs/s", "one chain q/s", "one chain % ceiling", "lock-step q/s", "lock-step % ceiling", "speed-up", "outside inference (lock-step)", "padded/image (one, lock-step)"],
+            all.Select(t => (IReadOnlyList<string>)
+            [
+                t.Pair, Output.F(t.CeilingImagePairsPerSecond, 0), Output.F(t.OneChain.QueriesPerSecond, 0), Output.Pct(t.OneChainShareOfCeiling, 0),
+                Output.F(t.LockStep.QueriesPerSecond, 0), Output.Pct(t.ShareOfCeiling, 0), Output.F(t.Speedup, 1) + "×", Output.Pct(t.LockStep.OutsideInferenceShare, 0),
+                $"{Output.F(t.OneChain.PaddedImagesPerImage, 2)}, {Output.F(t.LockStep.PaddedImagesPerImage, 2)}",
+            ]), "l"));
+        sb.AppendLine();
+        foreach (var t in all)
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"- **{t.Pair}**: one chain = {t.OneChain.Seeds} seeds, lock-step 1, 1 thread; lock-step = {t.LockStep.Seeds} seeds, lock-step {t.LockStep.LockStep}, {t.LockStep.Threads} threads; budget {t.LockStep.Budget} queries per seed; {t.LockStep.Repeats} repeats (q/s per repeat: one chain {string.Join(", ", t.OneChain.RepeatQueriesPerSecond)}; lock-step {string.Join(", ", t.LockStep.RepeatQueriesPerSecond)}). Measured {t.Machine}."));
+        return sb.ToString();
+    }
+}
