@@ -31,7 +31,7 @@ internal static class Effectiveness
         var strategies = Runs.Strategies(a.List("strategies", "all"));
         var outDir = a.Str("out", BenchPaths.Results);
         int? threads = a.Str("threads") is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null;
-        int repeats = a.Int("repeats", 1);
+        int repeats = a.Int("repeats", 3);
         a.CheckAllUsed();
 
         var fresh = new List<PairResult>();
