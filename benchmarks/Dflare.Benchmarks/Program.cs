@@ -14,7 +14,7 @@ internal static class Program
     private const string Usage = """
         Dflare.Benchmarks: dotnet run -c Release --project benchmarks/Dflare.Benchmarks -- COMMAND [options]
 
-          effectiveness  [--seeds 100] [--budget 2000] [--pairs all|NAME,..] [--strategies all|dflare,..] [--repeats 3] [--threads N] [--out DIR]
+          effectiveness  [--seeds 100] [--budget 2000] [--pairs all|NAME,..] [--strategies all|dflare,..] [--repeats 3] [--threads N] [--out DIR] [--render-only]
           dc-grid        [--datasets cifar10,mnist,fashion-demo] [--seeds 20] [--budget 2000] [--populations 4,10] [--rates 0.03,0.1] [--steps 32,64]
           bounds         [--pairs resnet8-real,demo,cnn-pytorch-bits4] [--seeds 50] [--budget 2000] [--linf 16,32,64] [--strategies dflare,diffchaser]
           ceiling        [--models demo,demo-int8,mnist-8,cnn-pytorch,resnet8,resnet8-int8,squeezenet|MODEL@METHOD] [--repeats 5]
