@@ -62,7 +62,7 @@ internal static class Program
     private static int ListPairs()
     {
         var c = new Catalog();
-        foreach (var p in c.Pairs) Console.WriteLine($"{p.Name,-26} {p.Describe(c)}");
+        foreach (var p in c.Pairs) Console.WriteLine($"{p.Name,-26} {p.Describe()}");
         return 0;
     }
 

@@ -68,7 +68,7 @@ internal static class Effectiveness
     public static PairResult RunPair(Catalog catalog, PairSpec spec, int seedCount, long budget, IReadOnlyList<SearchStrategy> strategies, string outDir, int? threads, int repeats = 1)
     {
         var machine = MachineInfo.Now();
-        Console.WriteLine($"== {spec.Name}: {spec.Describe(catalog)}");
+        Console.WriteLine($"== {spec.Name}: {spec.Describe()}");
         var p = catalog.Load(spec);
         var sel = catalog.Agreeing(p, 0, p.Dataset.EvalEnd, seedCount);
         Console.WriteLine($"   seeds: {sel.Describe()}");
@@ -83,7 +83,7 @@ internal static class Effectiveness
             Console.WriteLine($"   {r.Strategy,-10} {r.Triggered}/{r.Searched} triggered, median {Output.F(r.MedianQueries, 0)} / mean {Output.F(r.MeanQueries, 0)} queries, " +
                               $"{Output.F(r.WallSeconds, 1)} s wall, median L∞ {Output.F(r.MedianLInf, 0)}, SSIM {Output.F(r.MedianSsim, 3)}");
         }
-        return new PairResult(spec.Name, spec.Describe(catalog), p.Dataset.Description, sel.Describe(), sel.Seeds.Count, budget, dcSource,
+        return new PairResult(spec.Name, spec.Describe(), p.Dataset.Description, sel.Describe(), sel.Seeds.Count, budget, dcSource,
             machine.Line(MachineInfo.LoadAverageNow()), results, Compare(results));
     }
 
