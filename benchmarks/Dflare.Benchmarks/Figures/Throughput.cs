@@ -28,7 +28,7 @@ internal static class Throughput
         var pairs = catalog.Select(a.List("pairs", "resnet8-real,demo,cnn-pytorch-int8,mnist-8-int8,squeezenet-int8"));
         int seeds = a.Int("seeds", 128);
         int oneChainSeeds = a.Int("one-chain-seeds", 4);
-        long budget = a.Long("budget", 400);
+        long budget = a.Long("budget", 200);
         int repeats = a.Int("repeats", 3);
         int lockStep = a.Int("lock-step", 64);
         var outDir = a.Str("out", BenchPaths.Results);

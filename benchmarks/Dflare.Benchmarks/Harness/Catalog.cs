@@ -18,7 +18,7 @@ internal sealed record ModelSpec(string Key, Func<string> Path, ModelOptions? Op
 /// <summary>A pair: an original and either a given compressed file or a compression method applied by the harness.</summary>
 internal sealed record PairSpec(string Name, string Original, string? Method, string? Compressed)
 {
-    public string Describe(Catalog c) => Method is null ? $"{Original} vs {Compressed}" : $"{Original} vs {Original} {Method} (made by dflare compress)";
+    public string Describe() => Method is null ? $"{Original} vs {Compressed}" : $"{Original} vs {Original} {Method} (made by dflare compress)";
 }
 
 /// <summary>A loaded pair with its dataset.</summary>
