@@ -56,6 +56,11 @@ public sealed class QuanosCommandTests : IDisposable
             l.GetProperty("margin").GetDouble().Should().BeInRange(0, 0.5);
             o.GetProperty("bits").GetProperty("ans").GetProperty(l.GetProperty("name").GetString()!).GetInt32().Should().Be(l.GetProperty("bits").GetInt32());
         }
+        o.GetProperty("refine").GetInt32().Should().Be(0);
+        o.GetProperty("fragileLayers").EnumerateArray().Select(e => e.GetString())
+            .Should().Equal(layers.Where(l => l.GetProperty("fragile").GetBoolean()).Select(l => l.GetProperty("name").GetString()));
+        o.GetProperty("clampedLayers").EnumerateArray().Select(e => e.GetString())
+            .Should().Equal(layers.Where(l => l.GetProperty("clamped").GetBoolean()).Select(l => l.GetProperty("name").GetString()));
         var models = o.GetProperty("models").EnumerateArray().ToArray();
         models.Select(m => m.GetProperty("kind").GetString()).Should().Equal("float", "ansHybrid", "constrainedHybrid", "uniform8", "uniformAnsMean", "uniformConstrainedMean");
         models.Should().OnlyContain(m => m.GetProperty("adversarialAccuracy").ValueKind == JsonValueKind.Number);
