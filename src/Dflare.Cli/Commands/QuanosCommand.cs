@@ -195,6 +195,8 @@ internal static class QuanosCommand
             ["samples"] = o.Gradient is SpsaGradient s ? s.Samples : null,
             ["queriesPerGradient"] = r.QueriesPerGradient,
             ["seeds"] = r.Seeds,
+            ["seedIds"] = new JsonArray(r.Float.Robustness!.Seeds.Select(x => (JsonNode)JsonValue.Create(x.Id)).ToArray()),
+            ["seedLabels"] = new JsonArray(r.Float.Robustness!.Seeds.Select(x => (JsonNode?)JsonValue.Create(x.Label)).ToArray()),
             ["labelled"] = r.Labelled,
             ["kInit"] = o.KInit,
             ["tolerance"] = o.Tolerance,
@@ -268,6 +270,7 @@ internal static class QuanosCommand
                 ["transferAccuracy"] = v.TransferAccuracy,
                 ["transferFlipRate"] = v.TransferFlipRate,
                 ["queries"] = v.Robustness?.Queries,
+                ["adversarialPredictions"] = v.Robustness is { } rb ? new JsonArray(rb.Seeds.Select(x => (JsonNode)JsonValue.Create(x.AdversarialPrediction)).ToArray()) : null,
             }).ToArray()),
             ["claims"] = new JsonArray(r.Claims.Select(cl => (JsonNode)new JsonObject
             {
@@ -276,6 +279,9 @@ internal static class QuanosCommand
                 ["uniformBits"] = cl.UniformBits,
                 ["adversarialAccuracyDelta"] = cl.AdversarialAccuracyDelta,
                 ["cleanAccuracyDelta"] = cl.CleanAccuracyDelta,
+                ["hybridOnlyCorrect"] = cl.HybridOnlyCorrect,
+                ["uniformOnlyCorrect"] = cl.UniformOnlyCorrect,
+                ["pValue"] = cl.PValue,
                 ["sizeRatio"] = cl.SizeRatio,
                 ["held"] = cl.Held,
             }).ToArray()),
@@ -336,8 +342,9 @@ internal static class QuanosCommand
         foreach (var cl in r.Claims)
         {
             var h = r.Variant(cl.Hybrid)!;
+            var test = cl.PValue is { } pv ? string.Create(inv, $" ({cl.HybridOnlyCorrect} vs {cl.UniformOnlyCorrect} seeds, McNemar p = {pv:0.###})") : "";
             console.MarkupLine(Markup.Escape(string.Create(inv,
-                $"QUANOS claim, {h.Label} vs uniform {cl.UniformBits}-bit: adversarial accuracy {Delta(cl.AdversarialAccuracyDelta)}, clean accuracy {Delta(cl.CleanAccuracyDelta)}, size ×{cl.SizeRatio:0.###} → ")) +
+                $"QUANOS claim, {h.Label} vs uniform {cl.UniformBits}-bit: adversarial accuracy {Delta(cl.AdversarialAccuracyDelta)}{test}, clean accuracy {Delta(cl.CleanAccuracyDelta)}, size ×{cl.SizeRatio:0.###} → ")) +
                 (cl.Held switch { true => "[green]held[/]", false => "[red]did not hold[/]", null => "n/a" }));
         }
     }

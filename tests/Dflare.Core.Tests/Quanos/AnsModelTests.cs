@@ -130,6 +130,12 @@ public sealed class AnsModelTests
         r.Variants.Where(v => v.Kind != PrecisionKind.Float).Should().OnlyContain(v => v.Robustness != null && v.AdversarialAccuracy != null);
         r.Claims.Should().HaveCount(2);
         r.Claims[0].AdversarialAccuracyDelta.Should().BeApproximately(hybrid.AdversarialAccuracy!.Value - r.Variant(PrecisionKind.UniformAnsMean)!.AdversarialAccuracy!.Value, 1e-12);
+        foreach (var cl in r.Claims)
+        {
+            ((cl.HybridOnlyCorrect!.Value - cl.UniformOnlyCorrect!.Value) / 8.0).Should().BeApproximately(cl.AdversarialAccuracyDelta!.Value, 1e-12, "all 8 seeds are labelled");
+            cl.PValue.Should().Be(QuanosClaim.McNemar(cl.HybridOnlyCorrect.Value, cl.UniformOnlyCorrect.Value));
+            cl.Held.Should().Be(cl.AdversarialAccuracyDelta > 0 && cl.PValue < 0.05 && cl.CleanAccuracyDelta >= -0.01);
+        }
         r.FloatFileBytes.Should().Be(new FileInfo(Cnn).Length);
         r.HybridFileBytes.Should().BeGreaterThan(r.Int8FileBytes!.Value, "the fake-quantized file keeps float weights");
 

@@ -122,6 +122,25 @@ public sealed class AnsRuleTests
         r.Bits["a"].Should().Be(2);
     }
 
+    [Theory]
+    [InlineData(0, 0, 1.0)]
+    [InlineData(1, 0, 1.0)]
+    [InlineData(5, 0, 0.0625)]      // 2 · 2^-5
+    [InlineData(6, 0, 0.03125)]     // 2 · 2^-6
+    [InlineData(10, 2, 79.0 / 2048)] // 2 · (1 + 12 + 66) / 2^12
+    [InlineData(2, 10, 79.0 / 2048)]
+    [InlineData(4, 0, 0.125)]
+    public void The_claim_test_is_an_exact_two_sided_mcnemar_test(int b, int c, double p) =>
+        QuanosClaim.McNemar(b, c).Should().BeApproximately(p, 1e-12);
+
+    [Fact]
+    public void The_mcnemar_test_does_not_underflow_on_many_discordant_seeds()
+    {
+        QuanosClaim.McNemar(600, 600).Should().BeApproximately(1.0, 1e-9);
+        QuanosClaim.McNemar(700, 500).Should().BeInRange(1e-10, 1e-6);
+        ((Action)(() => QuanosClaim.McNemar(-1, 0))).Should().Throw<ArgumentOutOfRangeException>();
+    }
+
     private static WeightedLayer Layer(string name, long[] shape, long bias) => new()
     {
         Name = name, OpType = "Conv", NodeIndex = 0, InputTensor = "in", OutputTensor = name + "_out", WeightInputIndex = 1,

@@ -181,11 +181,20 @@ public static class QuanosAnalysis
         var u = variants.First(v => v.Kind == uniform);
         double? adv = h.AdversarialAccuracy - u.AdversarialAccuracy;
         double? cleanDelta = h.CleanAccuracy - u.CleanAccuracy;
-        bool? held = adv is { } a && cleanDelta is { } c ? a > 0 && c >= -tolerance - 1e-12 : null;
+        int? b = null, c = null;
+        double? p = null;
+        if (h.Robustness is { } hr && u.Robustness is { } ur)
+        {
+            var pairs = hr.Seeds.Zip(ur.Seeds).Where(s => s.First.Label is not null).ToList();
+            b = pairs.Count(s => s.First.AdversarialCorrect == true && s.Second.AdversarialCorrect != true);
+            c = pairs.Count(s => s.First.AdversarialCorrect != true && s.Second.AdversarialCorrect == true);
+            p = QuanosClaim.McNemar(b.Value, c.Value);
+        }
+        bool? held = adv is { } a && cleanDelta is { } cd && p is { } pv ? a > 0 && pv < QuanosClaim.Alpha && cd >= -tolerance - 1e-12 : null;
         return new QuanosClaim
         {
             Hybrid = hybrid, Uniform = uniform, UniformBits = k, AdversarialAccuracyDelta = adv, CleanAccuracyDelta = cleanDelta,
-            SizeRatio = h.Size.Bytes / u.Size.Bytes, Held = held,
+            HybridOnlyCorrect = b, UniformOnlyCorrect = c, PValue = p, SizeRatio = h.Size.Bytes / u.Size.Bytes, Held = held,
         };
     }
 }

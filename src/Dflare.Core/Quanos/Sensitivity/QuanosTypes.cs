@@ -121,12 +121,16 @@ public sealed record PrecisionVariant
 }
 
 /// <summary>
-/// The QUANOS claim on one pair: the hybrid against the uniform model at its (rounded) mean bit width.
-/// <see cref="Held"/>: the hybrid's adversarial accuracy is strictly higher and its clean accuracy is not lower by more
-/// than the tolerance.
+/// The QUANOS claim on one pair: the hybrid against the uniform model at its (rounded) mean bit width, on the same seeds.
+/// <see cref="Held"/>: the hybrid's adversarial accuracy is higher, significantly so by an exact two-sided McNemar test
+/// on the paired per-seed adversarial correctness (p &lt; <see cref="Alpha"/>), and its clean accuracy is not lower
+/// by more than the tolerance.
 /// </summary>
 public sealed record QuanosClaim
 {
+    /// <summary>The significance level of <see cref="Held"/>.</summary>
+    public const double Alpha = 0.05;
+
     /// <summary>The hybrid.</summary>
     public required PrecisionKind Hybrid { get; init; }
     /// <summary>The uniform model it is compared with.</summary>
@@ -137,10 +141,36 @@ public sealed record QuanosClaim
     public double? AdversarialAccuracyDelta { get; init; }
     /// <summary>Hybrid minus uniform clean accuracy (null without labels).</summary>
     public double? CleanAccuracyDelta { get; init; }
+    /// <summary>Labelled seeds the hybrid gets right after its attack and the uniform model gets wrong after its own (null when not compared).</summary>
+    public int? HybridOnlyCorrect { get; init; }
+    /// <summary>Labelled seeds the uniform model gets right after its attack and the hybrid gets wrong (null when not compared).</summary>
+    public int? UniformOnlyCorrect { get; init; }
+    /// <summary>Exact two-sided McNemar p-value of the adversarial-accuracy difference (null when not compared).</summary>
+    public double? PValue { get; init; }
     /// <summary>Hybrid size over uniform size (rounding k̄ makes them differ).</summary>
     public required double SizeRatio { get; init; }
-    /// <summary>Whether the claim held on these seeds (null when it cannot be told).</summary>
+    /// <summary>Whether the claim held on these seeds (null when it cannot be told: not compared or no labels).</summary>
     public bool? Held { get; init; }
+
+    /// <summary>
+    /// Exact two-sided McNemar test: <c>min(1, 2 · P(X ≤ min(b, c)))</c> with X ~ Binomial(b + c, ½); 1 when b + c = 0.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A count is negative.</exception>
+    public static double McNemar(int b, int c)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(b);
+        ArgumentOutOfRangeException.ThrowIfNegative(c);
+        int n = b + c, k = Math.Min(b, c);
+        if (n == 0) return 1;
+        // Σ_{i ≤ k} C(n, i) / 2^n in log space (no underflow for large n).
+        double logTerm = -n * Math.Log(2), sum = 0;
+        for (int i = 0; i <= k; i++)
+        {
+            sum += Math.Exp(logTerm);
+            logTerm += Math.Log(n - i) - Math.Log(i + 1);
+        }
+        return Math.Min(1, 2 * sum);
+    }
 }
 
 /// <summary>Progress of a QUANOS analysis.</summary>
