@@ -35,6 +35,7 @@ internal static class CostCurve
         long budget = a.Long("budget", 100);
         var pair = a.Str("pair", "cnn-pytorch-int8");
         int repeats = a.Int("repeats", 1);
+        int leakBatches = a.Int("leak-batches", 2000);
         var outDir = a.Str("out", BenchPaths.Results);
         a.CheckAllUsed();
         var machine = MachineInfo.Now();
@@ -44,7 +45,7 @@ internal static class CostCurve
             var runs = new List<CostPoint>();
             for (int r = 0; r < repeats; r++)
             {
-                var point = Child(n, budget, pair);
+                var point = Child(n, budget, pair, leakBatches);
                 if (point is null) return 3;
                 runs.Add(point);
                 Console.WriteLine($"   {n,6} seeds: {point.Seconds:F1} s ({point.SeedsPerSecond:F1} seeds/s), managed {point.ManagedKbPerSeed:F2} KB/seed, private {point.PrivateKbPerSeed:F2} KB/seed, leak check +{point.LeakCheckPrivateGrowthMb:F1} MB private");
@@ -57,11 +58,11 @@ internal static class CostCurve
         return 0;
     }
 
-    private static CostPoint? Child(int seeds, long budget, string pair)
+    private static CostPoint? Child(int seeds, long budget, string pair, int leakBatches)
     {
         var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
         if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(typeof(CostCurve).Assembly.Location);
-        foreach (var x in new[] { "cost-curve-one", "--seeds", seeds.ToString(CultureInfo.InvariantCulture), "--budget", budget.ToString(CultureInfo.InvariantCulture), "--pair", pair })
+        foreach (var x in new[] { "cost-curve-one", "--seeds", seeds.ToString(CultureInfo.InvariantCulture), "--budget", budget.ToString(CultureInfo.InvariantCulture), "--pair", pair, "--leak-batches", leakBatches.ToString(CultureInfo.InvariantCulture) })
             psi.ArgumentList.Add(x);
         using var p = Process.Start(psi)!;
         string? result = null;
@@ -79,6 +80,7 @@ internal static class CostCurve
         int n = a.Int("seeds", 100);
         long budget = a.Long("budget", 100);
         var pairName = a.Str("pair", "cnn-pytorch-int8");
+        int batches = a.Int("leak-batches", 2000);
         a.CheckAllUsed();
         var catalog = new Catalog();
         var stages = new List<MemoryStage> { MemoryStage.Take("start", true) };
@@ -95,7 +97,6 @@ internal static class CostCurve
         var images = seeds.Take(64).Select(s => s.Image).ToArray();
         for (int i = 0; i < 50; i++) p.Pair.Predict(images);
         var before = MemoryStage.Take("leak check start", true);
-        const int batches = 2000;
         for (int i = 0; i < batches; i++) p.Pair.Predict(images);
         var after = MemoryStage.Take($"leak check after {batches} batches of 64 on both models", true);
         stages.Add(before); stages.Add(after);
@@ -109,7 +110,7 @@ internal static class CostCurve
     private static string Markdown(string pair, long budget, string machine, IReadOnlyList<CostPoint> points)
     {
         var sb = new StringBuilder($"# Cost curve: time and memory as the number of MNIST seeds grows ({pair}, DFlare, budget {budget} queries per seed)\n\n");
-        sb.AppendLine("Each size runs in a fresh process. Managed = `GC.GetTotalMemory` after a full collection; private = `Process.PrivateMemorySize64` (managed + native, incl. ONNX Runtime); per seed = growth from \"models and seeds loaded\" to \"after search, after GC\" divided by the seeds (the run keeps every seed's result: seed image, probabilities, trigger). Leak check: 2,000 more batches of 64 images on both models after the search; native tensors that were not released would show as private-memory growth.").AppendLine();
+        sb.AppendLine($"Each size runs in a fresh process. Managed = `GC.GetTotalMemory` after a full collection; private = `Process.PrivateMemorySize64` (managed + native, incl. ONNX Runtime); per seed = growth from \"models and seeds loaded\" to \"after search, after GC\" divided by the seeds (the run keeps every seed's result: seed image, probabilities, trigger). Leak check: {(points.Count > 0 ? points[0].LeakCheckBatches : 0):N0} more batches of 64 images on both models after the search; native tensors that were not released would show as private-memory growth (an undisposed output collection alone would leak 64 × 10 floats per model and batch).").AppendLine();
         sb.Append(Output.Table(["seeds", "wall s", "seeds/s", "model queries", "triggered", "managed MB (loaded → after)", "private MB (loaded → after)", "managed KB/seed", "private KB/seed", "leak check: private MB growth"],
             points.Select(c => (IReadOnlyList<string>)
             [
