@@ -7,16 +7,20 @@ using Dflare.Search.DiffChaser;
 namespace Dflare.Benchmarks.Figures;
 
 /// <summary>One search configuration's speed, medians over repeats.</summary>
-internal sealed record SpeedRun(string Mode, int LockStep, int Threads, int Seeds, long Budget, int Repeats,
-    double QueriesPerSecond, double ImagePairsPerSecond, double OutsideInferenceShare, double PaddedImagesPerImage, IReadOnlyList<double> RepeatQueriesPerSecond);
+internal sealed record SpeedRun(string Mode, int LockStep, int Threads, bool Speculate, int Seeds, long Budget, int Repeats,
+    double QueriesPerSecond, double ImagePairsPerSecond, double OutsideInferenceShare, double PaddedImagesPerImage, double SpeculationHitRate,
+    IReadOnlyList<double> RepeatQueriesPerSecond);
 
 /// <summary>Search throughput on one pair against the pair's inference ceiling.</summary>
 internal sealed record ThroughputResult(string Pair, ModelCeiling Original, ModelCeiling Compressed, double CeilingImagePairsPerSecond,
-    SpeedRun OneChain, SpeedRun LockStep, double ShareOfCeiling, double OneChainShareOfCeiling, double Speedup, string Machine);
+    SpeedRun OneChain, SpeedRun LockStepPlain, SpeedRun LockStep, double ShareOfCeiling, double PlainShareOfCeiling, double OneChainShareOfCeiling,
+    double Speedup, string Machine);
 
 /// <summary>
-/// Queries per second of a DFlare search with one chain at a time (lock-step 1, one thread) and with lock-step batched
-/// chains (64 seeds, all cores), against the ceiling measured in the same run.
+/// Queries per second of a DFlare search with one chain at a time (lock-step 1, one thread, no speculation: the naive
+/// search) and with lock-step batched chains (64 seeds, all cores), without and with speculation (the default), against
+/// the ceiling measured in the same run. Queries are the searches' own (what their budgets are charged); speculative
+/// evaluations that go unused are not counted, so they only cost.
 /// </summary>
 internal static class Throughput
 {
@@ -55,49 +59,54 @@ internal static class Throughput
         var co = Ceiling.Measure(spec.Name + " original", p.Pair.Original, images, repeats);
         var cc = Ceiling.Measure(spec.Name + " compressed", p.Pair.Compressed, images, repeats);
         double ceiling = 1e6 / (co.BestOrtMicrosPerImage + cc.BestOrtMicrosPerImage);
-        var one = Speed(p, sel.Seeds.Take(oneChainSeeds).ToArray(), "one chain", 1, 1, budget, repeats);
-        var many = Speed(p, sel.Seeds, "lock-step", lockStep, Environment.ProcessorCount, budget, repeats);
-        var r = new ThroughputResult(spec.Name, co, cc, ceiling, one, many, many.ImagePairsPerSecond / ceiling, one.ImagePairsPerSecond / ceiling,
-            many.QueriesPerSecond / one.QueriesPerSecond, machine.Line(MachineInfo.LoadAverageNow()));
-        Console.WriteLine($"   ceiling {ceiling:F0} image pairs/s; one chain {one.ImagePairsPerSecond:F0} ({r.OneChainShareOfCeiling:P0}); lock-step {many.ImagePairsPerSecond:F0} ({r.ShareOfCeiling:P0}); ×{r.Speedup:F1}; outside inference {many.OutsideInferenceShare:P0}");
+        var one = Speed(p, sel.Seeds.Take(oneChainSeeds).ToArray(), "one chain", 1, 1, false, budget, repeats);
+        var plain = Speed(p, sel.Seeds, "lock-step, no speculation", lockStep, Environment.ProcessorCount, false, budget, repeats);
+        var many = Speed(p, sel.Seeds, "lock-step", lockStep, Environment.ProcessorCount, true, budget, repeats);
+        var r = new ThroughputResult(spec.Name, co, cc, ceiling, one, plain, many, many.ImagePairsPerSecond / ceiling, plain.ImagePairsPerSecond / ceiling,
+            one.ImagePairsPerSecond / ceiling, many.QueriesPerSecond / one.QueriesPerSecond, machine.Line(MachineInfo.LoadAverageNow()));
+        Console.WriteLine($"   ceiling {ceiling:F0} image pairs/s; one chain {one.ImagePairsPerSecond:F0} ({r.OneChainShareOfCeiling:P0}); lock-step without speculation {plain.ImagePairsPerSecond:F0} ({r.PlainShareOfCeiling:P0}); lock-step {many.ImagePairsPerSecond:F0} ({r.ShareOfCeiling:P0}); ×{r.Speedup:F1}; outside inference {many.OutsideInferenceShare:P0}");
         return r;
     }
 
-    private static SpeedRun Speed(LoadedPair p, IReadOnlyList<Dflare.Datasets.Seed> seeds, string mode, int lockStep, int threads, long budget, int repeats)
+    private static SpeedRun Speed(LoadedPair p, IReadOnlyList<Dflare.Datasets.Seed> seeds, string mode, int lockStep, int threads, bool speculate, long budget, int repeats)
     {
-        var qps = new List<double>(); var outside = new List<double>(); var padding = new List<double>();
-        var settings = Runs.Settings(SearchStrategy.Dflare, budget, new DiffChaserSettings(), lockStep: lockStep, threads: threads);
+        var qps = new List<double>(); var outside = new List<double>(); var padding = new List<double>(); var hits = new List<double>();
+        var settings = Runs.Settings(SearchStrategy.Dflare, budget, new DiffChaserSettings(), lockStep: lockStep, threads: threads) with { Speculate = speculate };
         for (int i = 0; i < repeats; i++)
         {
             long runsBefore = p.Pair.Original.Runs + p.Pair.Compressed.Runs;
             var run = Runs.Run(p, seeds, settings);
             long runs = p.Pair.Original.Runs + p.Pair.Compressed.Runs - runsBefore;
-            qps.Add(run.ModelQueries / run.Seconds);
+            qps.Add(run.TotalQueries / run.Seconds);
             outside.Add(1 - run.InferenceSeconds / run.Seconds);
-            // Images actually pushed through the models per real image (fixed batches pad).
+            // Images ONNX Runtime computed per image the searches were charged for (padding and unused speculation).
             int fb = p.Pair.Original.Info.FixedBatch ?? 0;
-            padding.Add(fb > 0 ? runs * (double)fb / run.ModelQueries : 1);
-            Console.WriteLine($"   {mode,-10} repeat {i + 1}: {run.ModelQueries / run.Seconds,8:F0} queries/s, {run.Seconds:F2} s, outside inference {outside[^1]:P0}");
+            padding.Add(fb > 0 ? runs * (double)fb / run.TotalQueries : (double)run.ModelQueries / run.TotalQueries);
+            hits.Add(run.SpeculatedImages == 0 ? 0 : (double)run.SpeculationHits / run.SpeculatedImages);
+            Console.WriteLine($"   {mode,-26} repeat {i + 1}: {run.TotalQueries / run.Seconds,8:F0} queries/s, {run.Seconds:F2} s, outside inference {outside[^1]:P0}, computed/charged {padding[^1]:F2}, speculation {run.SpeculationHits}/{run.SpeculatedImages} used");
         }
         double q = Stats.Median(qps)!.Value;
-        return new SpeedRun(mode, lockStep, threads, seeds.Count, budget, repeats, Math.Round(q, 1), Math.Round(q / 2, 1),
-            Math.Round(Stats.Median(outside)!.Value, 4), Math.Round(Stats.Median(padding)!.Value, 3), qps.Select(x => Math.Round(x, 1)).ToArray());
+        return new SpeedRun(mode, lockStep, threads, speculate, seeds.Count, budget, repeats, Math.Round(q, 1), Math.Round(q / 2, 1),
+            Math.Round(Stats.Median(outside)!.Value, 4), Math.Round(Stats.Median(padding)!.Value, 3), Math.Round(Stats.Median(hits)!.Value, 3),
+            qps.Select(x => Math.Round(x, 1)).ToArray());
     }
 
     public static string Markdown(IReadOnlyList<ThroughputResult> all)
     {
         var sb = new StringBuilder("# Search throughput against the inference ceiling (DFlare)\n\n");
-        sb.AppendLine("Queries/s: model queries (one image on one model) per second of wall time, median over repeats. Ceiling: both models at their best batch size and caller count (image pairs/s = 10⁶ / (µs_original + µs_compressed)). Outside inference: share of the run's wall time not spent in the batched model evaluation (mutation, fitness, novelty, bookkeeping). Padded images/image: images ONNX Runtime actually computes per real image (fixed batch 16 pads short batches).").AppendLine();
-        sb.Append(Output.Table(["pair", "ceiling pairs/s", "one chain q/s", "one chain % ceiling", "lock-step q/s", "lock-step % ceiling", "speed-up", "outside inference (lock-step)", "padded/image (one, lock-step)"],
+        sb.AppendLine("Queries/s: the searches' own model queries (one image on one model; what their budgets are charged) per second of wall time, median over repeats. Ceiling: both models at their best batch size and caller count (image pairs/s = 10⁶ / (µs_original + µs_compressed)). One chain: one seed at a time on one thread without speculation (the naive search). Lock-step: 64 seeds at a time on all cores, without and with speculation (the default: the padding of fixed-size batches evaluates the mutants the searches would propose next if theirs are rejected). Outside inference: share of the run's wall time not spent in the batched model evaluation (mutation, fitness, novelty, bookkeeping). Computed/charged: images ONNX Runtime actually computed per query charged (padding of fixed batches and unused speculation make it exceed 1).").AppendLine();
+        sb.Append(Output.Table(["pair", "ceiling pairs/s", "one chain q/s", "one chain % ceiling", "lock-step q/s, no speculation", "% ceiling", "lock-step q/s", "lock-step % ceiling", "× one chain", "outside inference (lock-step)", "computed/charged (one, plain, lock-step)", "speculation used"],
             all.Select(t => (IReadOnlyList<string>)
             [
                 t.Pair, Output.F(t.CeilingImagePairsPerSecond, 0), Output.F(t.OneChain.QueriesPerSecond, 0), Output.Pct(t.OneChainShareOfCeiling, 0),
+                Output.F(t.LockStepPlain.QueriesPerSecond, 0), Output.Pct(t.PlainShareOfCeiling, 0),
                 Output.F(t.LockStep.QueriesPerSecond, 0), Output.Pct(t.ShareOfCeiling, 0), Output.F(t.Speedup, 1) + "×", Output.Pct(t.LockStep.OutsideInferenceShare, 0),
-                $"{Output.F(t.OneChain.PaddedImagesPerImage, 2)}, {Output.F(t.LockStep.PaddedImagesPerImage, 2)}",
+                $"{Output.F(t.OneChain.PaddedImagesPerImage, 2)}, {Output.F(t.LockStepPlain.PaddedImagesPerImage, 2)}, {Output.F(t.LockStep.PaddedImagesPerImage, 2)}",
+                t.LockStep.SpeculationHitRate > 0 ? Output.Pct(t.LockStep.SpeculationHitRate, 0) : "–",
             ]), "l"));
         sb.AppendLine();
         foreach (var t in all)
-            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"- **{t.Pair}**: one chain = {t.OneChain.Seeds} seeds, lock-step 1, 1 thread; lock-step = {t.LockStep.Seeds} seeds, lock-step {t.LockStep.LockStep}, {t.LockStep.Threads} threads; budget {t.LockStep.Budget} queries per seed; {t.LockStep.Repeats} repeats (q/s per repeat: one chain {string.Join(", ", t.OneChain.RepeatQueriesPerSecond)}; lock-step {string.Join(", ", t.LockStep.RepeatQueriesPerSecond)}). Measured {t.Machine}."));
+            sb.AppendLine(string.Create(CultureInfo.InvariantCulture, $"- **{t.Pair}**: one chain = {t.OneChain.Seeds} seeds, lock-step 1, 1 thread, no speculation; lock-step = {t.LockStep.Seeds} seeds, lock-step {t.LockStep.LockStep}, {t.LockStep.Threads} threads; budget {t.LockStep.Budget} queries per seed; {t.LockStep.Repeats} repeats (q/s per repeat: one chain {string.Join(", ", t.OneChain.RepeatQueriesPerSecond)}; lock-step without speculation {string.Join(", ", t.LockStepPlain.RepeatQueriesPerSecond)}; lock-step {string.Join(", ", t.LockStep.RepeatQueriesPerSecond)}). Measured {t.Machine}."));
         return sb.ToString();
     }
 }

@@ -41,11 +41,12 @@ internal static class SearchCommand
         var queryUnchanged = new Option<bool>("--query-unchanged") { Description = "DFlare: also query mutants identical to the current image (e.g. a blur with kernel 1), as the reference implementation does; by default they are skipped, which changes no decision and saves queries." };
         var lockStep = new Option<int>("--lock-step") { Description = "Seeds searched at once, their mutants evaluated together (does not change results).", DefaultValueFactory = _ => 64 };
         var threads = new Option<int>("--threads") { Description = "Model batches evaluated concurrently (does not change results).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var noSpeculation = new Option<bool>("--no-speculation") { Description = "Leave the padding of fixed-size model batches empty instead of evaluating likely next mutants in it (does not change results)." };
         var opts = new ModelOptionSet();
         var cmd = new Command("search", "Search seeds for inputs on which the compressed model's top-1 label differs from the original's (DFlare, or the DiffChaser baseline).")
         {
             original, compressed, seeds, labels, limit, offset, budget, timeLimit, runSeed, strategy, outDir, operators,
-            maxLinf, minSsim, minMargin, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads,
+            maxLinf, minSsim, minMargin, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation,
         };
         opts.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
@@ -75,6 +76,7 @@ internal static class SearchCommand
                 DiffChaser = dc,
                 LockStep = r.GetValue(lockStep),
                 Threads = r.GetValue(threads),
+                Speculate = !r.GetValue(noSpeculation),
             };
             settings.Validate();
             int off = r.GetValue(offset);

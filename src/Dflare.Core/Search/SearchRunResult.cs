@@ -17,6 +17,11 @@ public sealed record SearchRunResult
     /// </summary>
     public double InferenceSeconds { get; init; }
 
+    /// <summary>Images evaluated ahead of time in the padding of fixed-size batches (<see cref="SearchSettings.Speculate"/>), used or not; part of <see cref="ModelQueries"/>.</summary>
+    public long SpeculatedImages { get; init; }
+    /// <summary>Speculated images the searches went on to use (counted in their queries like any other).</summary>
+    public long SpeculationHits { get; init; }
+
     /// <summary>Seeds searched.</summary>
     public int SeedCount => Seeds.Count;
     /// <summary>Seeds with a triggering input.</summary>

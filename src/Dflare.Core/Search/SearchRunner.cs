@@ -58,6 +58,7 @@ public sealed class SearchRunner
         int order = 0;
         bool more = true;
         var ids = new HashSet<string>(StringComparer.Ordinal);
+        long speculatedImages = 0, speculationHits = 0;
         while (true)
         {
             while (more && active.Count < Settings.LockStep)
@@ -70,34 +71,53 @@ public sealed class SearchRunner
             var step = Stopwatch.StartNew();
 
             var proposals = new IReadOnlyList<Image>[active.Count];
-            Parallel.For(0, active.Count, Options, i => proposals[i] = active[i].Search.Propose());
-            var flat = proposals.SelectMany(p => p).ToArray();
+            Parallel.For(0, active.Count, Options, i =>
+            {
+                var s = active[i].Search;
+                // Proposals answered ahead of time (speculation) are observed at once; the search goes on to the next.
+                IReadOnlyList<Image> p;
+                do p = s.Propose(); while (p.Count > 0 && s.AnswerFromSpeculation());
+                proposals[i] = p;
+            });
+            int real = proposals.Sum(p => p.Count);
+            var speculated = Speculate(active.Select(a => a.Search).ToArray(), proposals, real);
+            var flat = proposals.Concat(speculated).SelectMany(p => p).ToArray();
             inference.Start();
             var (po, pc) = Evaluate(flat);
             inference.Stop();
+            var starts = new int[2 * active.Count];
+            for (int i = 1; i < starts.Length; i++)
+                starts[i] = starts[i - 1] + (i - 1 < active.Count ? proposals[i - 1] : speculated[i - 1 - active.Count]).Count;
             Parallel.For(0, active.Count, Options, i =>
             {
+                var s = active[i].Search;
+                if (speculated[i].Count > 0)
+                {
+                    int k = starts[active.Count + i], m = speculated[i].Count;
+                    s.ObserveSpeculative(new ArraySegment<float[]>(po, k, m), new ArraySegment<float[]>(pc, k, m));
+                }
                 if (proposals[i].Count == 0) return;
-                int start = 0;
-                for (int j = 0; j < i; j++) start += proposals[j].Count;
-                int n = proposals[i].Count;
-                active[i].Search.Observe(new ArraySegment<float[]>(po, start, n), new ArraySegment<float[]>(pc, start, n));
+                int start = starts[i], n = proposals[i].Count;
+                s.Observe(new ArraySegment<float[]>(po, start, n), new ArraySegment<float[]>(pc, start, n));
             });
 
             // Attribute the step's wall time to the searches in proportion to the images they sent.
             double seconds = step.Elapsed.TotalSeconds;
             for (int i = 0; i < active.Count; i++)
-                active[i].Search.AddSeconds(flat.Length == 0 ? 0 : seconds * proposals[i].Count / flat.Length);
+                active[i].Search.AddSeconds(real == 0 ? 0 : seconds * proposals[i].Count / real);
 
             for (int i = 0; i < active.Count; i++)
             {
                 var (o, s) = active[i];
                 if (!s.IsDone) continue;
                 results.Add((o, s.Result));
+                speculatedImages += s.SpeculatedImages;
+                speculationHits += s.SpeculationHits;
                 onResult?.Invoke(s.Result);
             }
             active.RemoveAll(a => a.Search.IsDone);
         }
+        foreach (var (_, s) in active) { speculatedImages += s.SpeculatedImages; speculationHits += s.SpeculationHits; }
         return new SearchRunResult
         {
             Settings = Settings,
@@ -105,10 +125,53 @@ public sealed class SearchRunner
             Seconds = total.Elapsed.TotalSeconds,
             ModelQueries = _pair.Queries - queriesBefore,
             InferenceSeconds = inference.Elapsed.TotalSeconds,
+            SpeculatedImages = speculatedImages,
+            SpeculationHits = speculationHits,
         };
     }
 
     private ParallelOptions Options => new() { MaxDegreeOfParallelism = Settings.Threads };
+
+    /// <summary>
+    /// Fills the padding of the last fixed-size batch with speculative images (see <see cref="SeedSearch.Speculate"/>),
+    /// handing the free slots out round-robin over the searches with a pending proposal. Dynamic-batch pairs have no
+    /// padding and get none.
+    /// </summary>
+    private IReadOnlyList<Image>[] Speculate(SeedSearch[] searches, IReadOnlyList<Image>[] proposals, int real)
+    {
+        var speculated = new IReadOnlyList<Image>[searches.Length];
+        Array.Fill(speculated, Array.Empty<Image>());
+        if (!Settings.Speculate || real == 0 || FixedChunk() is not { } chunk) return speculated;
+        int free = (chunk - real % chunk) % chunk;
+        var open = Enumerable.Range(0, searches.Length).Where(i => proposals[i].Count > 0).ToList();
+        var made = new List<Image>[searches.Length];
+        for (int i = 0; i < made.Length; i++) made[i] = [];
+        // Round-robin rounds: a search that cannot speculate more (budget, give-up) drops out and its share goes on.
+        while (free > 0 && open.Count > 0)
+        {
+            var quota = new int[open.Count];
+            for (int j = 0; j < open.Count; j++) quota[j] = free / open.Count + (j < free % open.Count ? 1 : 0);
+            var got = new IReadOnlyList<Image>[open.Count];
+            Parallel.For(0, open.Count, Options, j => got[j] = quota[j] == 0 ? [] : searches[open[j]].Speculate(quota[j]));
+            var still = new List<int>();
+            int total = 0;
+            for (int j = 0; j < open.Count; j++)
+            {
+                made[open[j]].AddRange(got[j]);
+                total += got[j].Count;
+                if (got[j].Count == quota[j]) still.Add(open[j]);
+            }
+            if (total == 0) break;
+            free -= total;
+            open = still;
+        }
+        for (int i = 0; i < made.Length; i++) speculated[i] = made[i];
+        return speculated;
+    }
+
+    /// <summary>The batch size every chunk is a multiple of when both models have a fixed batch, else null.</summary>
+    private int? FixedChunk() =>
+        _pair.Original.Info.FixedBatch is { } a && _pair.Compressed.Info.FixedBatch is { } b ? Lcm(a, b) : null;
 
     /// <summary>Evaluates images on both models in model-sized batches, <see cref="SearchSettings.Threads"/> batches at a time.</summary>
     private (float[][] Original, float[][] Compressed) Evaluate(Image[] images)

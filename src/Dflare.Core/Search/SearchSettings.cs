@@ -60,6 +60,13 @@ public sealed record SearchSettings
     /// <summary>Model batches evaluated concurrently (default: the number of cores). Does not change results.</summary>
     public int Threads { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Fill the padding of fixed-size model batches with the mutants searches would propose next if their pending ones
+    /// are rejected, and use those answers when they do (default true). Does not change results; saves steps, above all
+    /// when few searches are active (one seed, or the tail of a run). Dynamic-batch pairs have no padding to fill.
+    /// </summary>
+    public bool Speculate { get; init; } = true;
+
     /// <summary>Checks every value.</summary>
     /// <exception cref="DflareException">A value is out of range (the message names the option).</exception>
     public void Validate()

@@ -72,6 +72,59 @@ public abstract class SeedSearch
         return _pending = next;
     }
 
+    /// <summary>Images evaluated speculatively for this search (see <see cref="Speculate"/>), used or not.</summary>
+    public long SpeculatedImages { get; private set; }
+    /// <summary>Speculative answers the search went on to use (each saved one evaluation).</summary>
+    public long SpeculationHits { get; private set; }
+
+    /// <summary>
+    /// Up to <paramref name="max"/> images this search would propose <em>after</em> the pending proposal if that and
+    /// each of them is rejected — the common case — so that idle slots of a padded fixed-size batch can evaluate them
+    /// ahead of time. Their answers go to <see cref="ObserveSpeculative"/>; when the search really reaches such an image,
+    /// <see cref="AnswerFromSpeculation"/> uses the stored answer instead of a new evaluation. Speculation never changes
+    /// results: the search proposes exactly what it would have proposed, and an image's answers do not depend on its
+    /// batch. Empty when nothing is pending, the search is done, or the strategy does not speculate.
+    /// </summary>
+    public IReadOnlyList<Image> Speculate(int max)
+    {
+        if (_result is not null || _pending is null || Queries == 0 || max <= 0) return [];
+        // Each speculative image is useful only if the budget would still allow it after the pending proposal.
+        long depth = (Settings.Budget - Queries) / 2 - _pending.Count;
+        if (depth <= 0) return [];
+        var images = SpeculateMutants(max, (int)Math.Min(depth, int.MaxValue));
+        SpeculatedImages += images.Count;
+        return images;
+    }
+
+    /// <summary>Takes both models' answers for the images of the last <see cref="Speculate"/>, in order.</summary>
+    /// <exception cref="InvalidOperationException">The counts do not match.</exception>
+    public void ObserveSpeculative(IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed)
+    {
+        if (original.Count != compressed.Count) throw new InvalidOperationException($"Seed {Seed.Id}: {original.Count}/{compressed.Count} speculative answers.");
+        if (original.Count > 0) StoreSpeculative(original, compressed);
+    }
+
+    /// <summary>
+    /// When the pending proposal was already evaluated speculatively, observes those answers (as <see cref="Observe"/>
+    /// would) and returns true; the caller then asks <see cref="Propose"/> again.
+    /// </summary>
+    public bool AnswerFromSpeculation()
+    {
+        if (_pending is null || KnownAnswers() is not { } known) return false;
+        SpeculationHits++;
+        Observe(known.Original, known.Compressed);
+        return true;
+    }
+
+    /// <summary>Strategy hook for <see cref="Speculate"/>: at most <paramref name="max"/> new images, at most <paramref name="depth"/> ahead of the pending proposal in all.</summary>
+    protected virtual IReadOnlyList<Image> SpeculateMutants(int max, int depth) => [];
+
+    /// <summary>Strategy hook for <see cref="ObserveSpeculative"/>.</summary>
+    protected virtual void StoreSpeculative(IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed) { }
+
+    /// <summary>Strategy hook for <see cref="AnswerFromSpeculation"/>: the stored answers for the pending proposal, if any.</summary>
+    protected virtual (IReadOnlyList<float[]> Original, IReadOnlyList<float[]> Compressed)? KnownAnswers() => null;
+
     /// <summary>Takes both models' probabilities for the images of the last <see cref="Propose"/>, in order.</summary>
     /// <exception cref="InvalidOperationException">Nothing is pending, or the counts do not match.</exception>
     public void Observe(IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed)

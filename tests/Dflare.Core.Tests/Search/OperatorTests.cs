@@ -186,6 +186,92 @@ public sealed class OperatorTests
             }
     }
 
+    // The operators' definitions, pixel by pixel with the border rule per access: the fast versions must equal them.
+    private static Image BoxReference(Image img, int k)
+    {
+        int w = img.Width, h = img.Height, c = img.Channels, a = k / 2;
+        var rows = new int[img.Pixels.Length];
+        var dst = new Image(w, h, c);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) for (int ch = 0; ch < c; ch++)
+        {
+            int s = 0;
+            for (int d = 0; d < k; d++) s += img[y, Reflect101(x - a + d, w), ch];
+            rows[(y * w + x) * c + ch] = s;
+        }
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) for (int ch = 0; ch < c; ch++)
+        {
+            int s = 0;
+            for (int d = 0; d < k; d++) s += rows[(Reflect101(y - a + d, h) * w + x) * c + ch];
+            dst[y, x, ch] = RoundClip(s * (1.0 / (k * k)));
+        }
+        return dst;
+    }
+
+    private static Image GaussianReference(Image img, int k)
+    {
+        int w = img.Width, h = img.Height, c = img.Channels, a = k / 2;
+        var kernel = GaussianBlur.Kernel(k);
+        var rows = new double[img.Pixels.Length];
+        var dst = new Image(w, h, c);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) for (int ch = 0; ch < c; ch++)
+        {
+            double s = 0;
+            for (int d = 0; d < k; d++) s += kernel[d] * img[y, Reflect101(x - a + d, w), ch];
+            rows[(y * w + x) * c + ch] = s;
+        }
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) for (int ch = 0; ch < c; ch++)
+        {
+            double s = 0;
+            for (int d = 0; d < k; d++) s += kernel[d] * rows[(Reflect101(y - a + d, h) * w + x) * c + ch];
+            dst[y, x, ch] = RoundClip(s);
+        }
+        return dst;
+    }
+
+    private static int Reflect101(int i, int n)
+    {
+        if (n == 1) return 0;
+        while (i < 0 || i >= n) { if (i < 0) i = -i; if (i >= n) i = 2 * n - 2 - i; }
+        return i;
+    }
+
+    private static byte RoundClip(double v) => (byte)Math.Clamp(Math.Round(v, MidpointRounding.ToEven), 0, 255);
+
+    [Fact]
+    public void Box_and_Gaussian_blur_equal_their_per_pixel_definitions_on_random_images_of_any_size()
+    {
+        foreach (var (w, h, c) in new[] { (1, 1, 1), (3, 1, 1), (2, 9, 3), (28, 28, 1), (32, 32, 3), (5, 4, 3) })
+            for (int trial = 0; trial < 2; trial++)
+            {
+                var img = Noise(w, h, c, (ulong)(w * 100 + h * 10 + c + trial));
+                foreach (var k in new[] { 1, 2, 3, 4, 5, 7, 9 })
+                {
+                    BoxBlur.Blur(img, k).Should().Be(BoxReference(img, k), $"box {w}x{h}x{c}, kernel {k}");
+                    if (k % 2 == 1) GaussianBlur.Blur(img, k).Should().Be(GaussianReference(img, k), $"gaussian {w}x{h}x{c}, kernel {k}");
+                }
+            }
+    }
+
+    [Fact]
+    public void Gaussian_and_multiplicative_noise_equal_their_per_value_definitions_with_the_same_generator()
+    {
+        var img = Noise(32, 32, 3, 99);
+        for (ulong s = 0; s < 20; s++)
+        {
+            foreach (var (mean, variance) in new[] { (0.0, 0.1), (0.0, 4.0), (0.3, 0.1), (0.0, 0.0) })
+            {
+                var op = new GaussianNoise(mean, variance);
+                var r = Rng.For(s, "seed");
+                var expected = new Image(32, 32, 3, img.Pixels.Select(v => RoundClip(v + r.NextGaussian(mean, Math.Sqrt(variance)))).ToArray());
+                op.Apply(img, Rng.For(s, "seed")).Should().Be(expected, $"gaussian-noise mean {mean} variance {variance}, stream {s}");
+            }
+            var mr = Rng.For(s, "m");
+            double m = mr.NextDouble(-0.5, 0.5), sd = Math.Sqrt(mr.NextDouble(0, 0.05));
+            var mexp = new Image(32, 32, 3, img.Pixels.Select(v => RoundClip(v + v * mr.NextGaussian(m, sd))).ToArray());
+            new MultiplicativeNoise().Apply(img, Rng.For(s, "m")).Should().Be(mexp, $"multiplicative-noise, stream {s}");
+        }
+    }
+
     private static double Variance(Image img)
     {
         double mean = img.Pixels.Average(v => (double)v);

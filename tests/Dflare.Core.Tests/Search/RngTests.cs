@@ -50,6 +50,45 @@ public sealed class RngTests
     }
 
     [Fact]
+    public void FillGaussian_gives_exactly_the_values_and_final_state_of_repeated_NextGaussian_calls()
+    {
+        foreach (var (n, spare) in new[] { (0, false), (1, false), (2, true), (7, false), (3072, false), (3073, true), (784, true) })
+        {
+            var a = new Rng((ulong)n + 10);
+            var b = new Rng((ulong)n + 10);
+            if (spare) { a.NextGaussian(); b.NextGaussian(); } // leaves a pending second value of a pair
+            var expected = Enumerable.Range(0, n).Select(_ => a.NextGaussian()).ToArray();
+            var got = new double[n];
+            b.FillGaussian(got);
+            got.Should().Equal(expected, $"n = {n}, spare = {spare}");
+            b.NextGaussian().Should().Be(a.NextGaussian(), "the generator is left in the same state");
+            b.NextUInt64().Should().Be(a.NextUInt64());
+        }
+    }
+
+    [Fact]
+    public void FillGaussian_zeroes_only_pairs_whose_values_are_both_below_the_radius_and_consumes_the_same_draws()
+    {
+        var a = new Rng(77);
+        var b = new Rng(77);
+        const int n = 20_001;
+        var expected = Enumerable.Range(0, n).Select(_ => a.NextGaussian()).ToArray();
+        var got = new double[n];
+        b.FillGaussian(got, zeroBelow: 1.5);
+        int zeroed = 0;
+        for (int i = 0; i < n; i++)
+        {
+            if (got[i] == expected[i]) continue;
+            got[i].Should().Be(0, $"value {i} differs only by being zeroed");
+            Math.Abs(expected[i]).Should().BeLessThan(1.5);
+            zeroed++;
+        }
+        // P(r < 1.5) = 1 − e^(−1.125) ≈ 0.675 of the pairs.
+        ((double)zeroed / n).Should().BeInRange(0.6, 0.75);
+        b.NextUInt64().Should().Be(a.NextUInt64(), "the same draws were consumed");
+    }
+
+    [Fact]
     public void Distinct_draws_distinct_values_in_range_for_small_and_large_counts()
     {
         var rng = new Rng(4);

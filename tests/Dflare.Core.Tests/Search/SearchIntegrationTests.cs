@@ -67,6 +67,39 @@ public sealed class SearchIntegrationTests
     }
 
     [Fact]
+    public void Speculation_in_the_padding_of_fixed_batches_changes_no_result_and_answers_queries_ahead_on_resnet8()
+    {
+        var pair = SearchTestData.Resnet8Pair();
+        var seeds = SearchTestData.Cifar().Load(40, 12);
+        // Unbounded, and with an SSIM bound that rejects some mutants unevaluated (the speculation must skip them alike).
+        foreach (var bound in new[] { DistortionBound.None, new DistortionBound { MaxLInf = 24, MinSsim = 0.9 } })
+        {
+            var settings = new SearchSettings { Budget = 300, RunSeed = 5, Bound = bound };
+            var plain = new SearchRunner(pair, settings with { LockStep = 5, Threads = 2, Speculate = false }).Run(seeds, cancellation: Ct);
+            var ahead = new SearchRunner(pair, settings with { LockStep = 5, Threads = 2 }).Run(seeds, cancellation: Ct);
+            long before = pair.Original.Runs;
+            var single = seeds.Select(s => new SearchRunner(pair, settings with { LockStep = 1, Threads = 1 }).Run([s], cancellation: Ct)).ToArray();
+            long runsAhead = pair.Original.Runs - before;
+            before = pair.Original.Runs;
+            var singlePlain = seeds.Select(s => new SearchRunner(pair, settings with { LockStep = 1, Threads = 1, Speculate = false }).Run([s], cancellation: Ct)).ToArray();
+            long runsPlain = pair.Original.Runs - before;
+
+            plain.SpeculatedImages.Should().Be(0);
+            ahead.SpeculationHits.Should().BeGreaterThan(0, $"padding slots answer later queries ({bound})");
+            single.Sum(r => r.SpeculationHits).Should().BeGreaterThan(0);
+            ahead.SpeculatedImages.Should().BeGreaterThanOrEqualTo(ahead.SpeculationHits);
+            Json(ahead).Should().Be(Json(plain), $"speculation must not change results ({bound})");
+            Json(new SearchRunResult { Settings = settings, Seeds = single.Select(r => r.Seeds.Single()).ToArray() }).Should().Be(Json(plain));
+            foreach (var s in plain.Seeds.Where(s => s.Trigger is not null))
+                ahead.Seeds.Single(x => x.SeedId == s.SeedId).Trigger.Should().Be(s.Trigger, "bit for bit");
+            plain.Triggered.Should().BeGreaterThan(0, "the comparison must cover triggering inputs too");
+            Json(new SearchRunResult { Settings = settings, Seeds = singlePlain.Select(r => r.Seeds.Single()).ToArray() }).Should().Be(Json(plain));
+            // One chain alone fills 15 of every 16 slots of a batch ahead: it needs far fewer model runs.
+            runsAhead.Should().BeLessThan(runsPlain * 3 / 4, $"one chain with speculation runs the model fewer times ({runsAhead} vs {runsPlain} batches)");
+        }
+    }
+
+    [Fact]
     public void Lock_step_equals_single_seed_runs_on_the_mnist_pair_with_a_dynamic_batch_model()
     {
         var pair = SearchTestData.MnistPair();

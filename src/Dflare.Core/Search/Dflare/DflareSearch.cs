@@ -35,6 +35,24 @@ public sealed class DflareSearch : SeedSearch
     private int _generated;
     private int _pendingOp = -1;
     private int _pendingMutant;
+    private Speculation? _pendingKnown;
+    // Speculation: the mutants that follow if every evaluated mutant is rejected, in order, with the selector and
+    // generator as they stand after the last of them. Valid until a mutant is accepted (the current image changes).
+    private readonly List<Speculation> _ahead = [];
+    private readonly List<Speculation> _awaiting = [];
+    private OperatorSelector? _aheadSelector;
+    private Rng? _aheadRng;
+    private int _aheadGenerated;
+    private bool _aheadGaveUp;
+
+    private sealed class Speculation(int mutant, int op, Image image)
+    {
+        public int Mutant { get; } = mutant;
+        public int Op { get; } = op;
+        public Image Image { get; } = image;
+        public float[]? Original { get; set; }
+        public float[]? Compressed { get; set; }
+    }
 
     /// <summary>Starts the search of <paramref name="seed"/> (<paramref name="image"/>: the seed at model geometry).</summary>
     /// <exception cref="ArgumentException">The strategy is DiffChaser.</exception>
@@ -100,19 +118,87 @@ public sealed class DflareSearch : SeedSearch
     /// <inheritdoc />
     protected override IReadOnlyList<Image>? ProposeMutants(int maxImages)
     {
+        _pendingKnown = null;
         for (int tries = 0; tries < Settings.MaxUnevaluatedInARow; tries++)
         {
             int op = _selector.Select(_rng);
             _generated++;
+            while (_ahead.Count > 0 && _ahead[0].Mutant < _generated) _ahead.RemoveAt(0);
+            if (_ahead.Count > 0 && _ahead[0].Mutant == _generated)
+            {
+                var s = _ahead[0];
+                _ahead.RemoveAt(0);
+                if (s.Op == op)
+                {
+                    // Speculated with the same state: the same image, already through the bound checks.
+                    _pendingOp = op;
+                    _pendingMutant = _generated;
+                    _pendingKnown = s;
+                    return [s.Image];
+                }
+                ClearSpeculation(); // cannot happen while the speculation is valid; recompute to stay exact
+            }
             var mutant = Mutate(_current, SeedImage, _ops[op], Settings, Seed.Id, _generated);
-            if (!Settings.Bound.Accepts(mutant, SeedImage)) continue; // out of the SSIM bound: rejected unevaluated
-            if (Settings.SkipUnchanged && mutant.Equals(_current)) continue; // its answer is known: it cannot be kept
+            if (!Accepts(mutant)) continue;
             _pendingOp = op;
             _pendingMutant = _generated;
             return [mutant];
         }
         GiveUpReason = $"{Settings.MaxUnevaluatedInARow} mutants in a row were outside the distortion bound or unchanged";
         return null;
+    }
+
+    // Out of the SSIM bound: rejected unevaluated. Unchanged: its answer is known, it cannot be kept.
+    private bool Accepts(Image mutant) => Settings.Bound.Accepts(mutant, SeedImage) && !(Settings.SkipUnchanged && mutant.Equals(_current));
+
+    /// <inheritdoc />
+    protected override IReadOnlyList<Image> SpeculateMutants(int max, int depth)
+    {
+        // With nothing speculated ahead, the real search may have moved on since the last speculation: start again from it.
+        if (_ahead.Count == 0 || _aheadSelector is null || _aheadRng is null)
+        {
+            _aheadSelector = _selector.Clone();
+            _aheadRng = _rng.Clone();
+            _aheadGenerated = _generated;
+            _aheadGaveUp = false;
+        }
+        var made = new List<Speculation>();
+        while (made.Count < max && _ahead.Count < depth && !_aheadGaveUp)
+        {
+            Speculation? next = null;
+            for (int tries = 0; tries < Settings.MaxUnevaluatedInARow && next is null; tries++)
+            {
+                int op = _aheadSelector.Select(_aheadRng);
+                _aheadGenerated++;
+                var mutant = Mutate(_current, SeedImage, _ops[op], Settings, Seed.Id, _aheadGenerated);
+                if (Accepts(mutant)) next = new Speculation(_aheadGenerated, op, mutant);
+            }
+            if (next is null) { _aheadGaveUp = true; break; }
+            _ahead.Add(next);
+            made.Add(next);
+        }
+        _awaiting.AddRange(made);
+        return made.Select(s => s.Image).ToArray();
+    }
+
+    /// <inheritdoc />
+    protected override void StoreSpeculative(IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed)
+    {
+        if (original.Count != _awaiting.Count) throw new InvalidOperationException($"Seed {Seed.Id}: {_awaiting.Count} images speculated but {original.Count} answers given.");
+        for (int i = 0; i < _awaiting.Count; i++) { _awaiting[i].Original = original[i]; _awaiting[i].Compressed = compressed[i]; }
+        _awaiting.Clear();
+    }
+
+    /// <inheritdoc />
+    protected override (IReadOnlyList<float[]> Original, IReadOnlyList<float[]> Compressed)? KnownAnswers() =>
+        _pendingKnown is { Original: { } o, Compressed: { } c } ? ([o], [c]) : null;
+
+    private void ClearSpeculation()
+    {
+        _ahead.Clear();
+        _aheadSelector = null;
+        _aheadRng = null;
+        _aheadGaveUp = false;
     }
 
     /// <inheritdoc />
@@ -122,8 +208,10 @@ public sealed class DflareSearch : SeedSearch
         var mutant = mutants[0];
         float[] po = original[0], pc = compressed[0];
         int op = _pendingOp;
+        _pendingKnown = null;
         if (Judge(po, pc) == Verdict.Deviate)
         {
+            ClearSpeculation();
             _selector.Credit(op);
             _steps.Add(new MutationStep(_pendingMutant, _ops[op].Name));
             _current = mutant;
@@ -137,6 +225,7 @@ public sealed class DflareSearch : SeedSearch
         _seen.Add(pair);
         if (grew || novel)
         {
+            ClearSpeculation(); // the current image changes: what was speculated no longer follows
             _current = mutant;
             if (grew) _bestGap = gap;
             _selector.Credit(op);

@@ -80,6 +80,14 @@ public sealed class OperatorSelector
         LastAccepted = op;
     }
 
+    /// <summary>An independent copy with the same statistics and last accepted operator.</summary>
+    public OperatorSelector Clone()
+    {
+        var c = new OperatorSelector(Count, MetropolisHastings);
+        c.SetStatistics(_selections, _successes, LastAccepted);
+        return c;
+    }
+
     /// <summary>Sets the statistics directly (for tests).</summary>
     internal void SetStatistics(int[] selections, int[] successes, int? lastAccepted)
     {

@@ -32,29 +32,41 @@ public sealed class BoxBlur : IMutationOperator
     public Image Apply(Image image, Rng rng) => Blur(image, rng.NextInt(MinKernel, MaxKernel));
 
     /// <summary>Box-blurs with a <paramref name="k"/>×<paramref name="k"/> kernel.</summary>
+    /// <remarks>Separable integer sums through precomputed border indices; integer sums are exact in any order.</remarks>
     public static Image Blur(Image image, int k)
     {
         int w = image.Width, h = image.Height, c = image.Channels, a = k / 2;
         var src = image.Pixels;
+        var xs = PixelOps.ReflectTable(w, k, c);     // xs[x·k + d]: offset of column x − a + d
+        var ys = PixelOps.ReflectTable(h, k, w * c); // ys[y·k + d]: offset of row y − a + d
         var rows = new int[src.Length];
         for (int y = 0; y < h; y++)
+        {
+            int row = y * w * c;
             for (int x = 0; x < w; x++)
+            {
+                int o = row + x * c, t = x * k;
                 for (int ch = 0; ch < c; ch++)
                 {
                     int s = 0;
-                    for (int d = 0; d < k; d++) s += src[(y * w + PixelOps.Reflect101(x - a + d, w)) * c + ch];
-                    rows[(y * w + x) * c + ch] = s;
+                    for (int d = 0; d < k; d++) s += src[row + xs[t + d] + ch];
+                    rows[o + ch] = s;
                 }
+            }
+        }
         var dst = new byte[src.Length];
         double scale = 1.0 / (k * k);
+        int stride = w * c;
         for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-                for (int ch = 0; ch < c; ch++)
-                {
-                    int s = 0;
-                    for (int d = 0; d < k; d++) s += rows[(PixelOps.Reflect101(y - a + d, h) * w + x) * c + ch];
-                    dst[(y * w + x) * c + ch] = PixelOps.RoundClip(s * scale);
-                }
+        {
+            int t = y * k, o = y * stride;
+            for (int i = 0; i < stride; i++)
+            {
+                int s = 0;
+                for (int d = 0; d < k; d++) s += rows[ys[t + d] + i];
+                dst[o + i] = PixelOps.RoundClip(s * scale);
+            }
+        }
         return new Image(w, h, c, dst);
     }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Dflare.Images;
 using Dflare.Search.Random;
 
@@ -35,7 +36,15 @@ public sealed class GaussianNoise : IMutationOperator
         var src = image.Pixels;
         var dst = new byte[src.Length];
         double sd = Math.Sqrt(Variance);
-        for (int i = 0; i < src.Length; i++) dst[i] = PixelOps.RoundClip(src[i] + rng.NextGaussian(Mean, sd));
+        var noise = ArrayPool<double>.Shared.Rent(src.Length);
+        try
+        {
+            // With zero mean, noise below half a level in magnitude rounds back to the pixel itself, so Box–Muller pairs
+            // certainly that small need not be computed (they come back as zeros, which give the same pixels).
+            rng.FillGaussian(noise.AsSpan(0, src.Length), Mean == 0 && sd > 0 ? 0.5 / sd : 0);
+            for (int i = 0; i < src.Length; i++) dst[i] = PixelOps.RoundClip(src[i] + (Mean + sd * noise[i]));
+        }
+        finally { ArrayPool<double>.Shared.Return(noise); }
         return new Image(image.Width, image.Height, image.Channels, dst);
     }
 

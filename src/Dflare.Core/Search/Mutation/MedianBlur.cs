@@ -32,8 +32,9 @@ public sealed class MedianBlur : IMutationOperator
 
     /// <summary>Median-filters with a <paramref name="k"/>×<paramref name="k"/> window.</summary>
     /// <remarks>
-    /// Huang's sliding histogram: along each row the window's histogram loses one column and gains one, and the median
-    /// moves from its last position; the result is the same as sorting every window (<see cref="BlurReference"/>).
+    /// Huang's sliding histogram: along each row the window's histogram loses one column and gains one. The median is
+    /// found through a second, coarse histogram of 16 bins of 16 levels (at most 16 + 16 steps, wherever the median
+    /// jumps). The result is the same as sorting every window (<see cref="BlurReference"/>).
     /// </remarks>
     public static Image Blur(Image image, int k)
     {
@@ -42,36 +43,48 @@ public sealed class MedianBlur : IMutationOperator
         var src = image.Pixels;
         var dst = new byte[src.Length];
         Span<int> hist = stackalloc int[256];
+        Span<int> coarse = stackalloc int[16];
         Span<int> rows = stackalloc int[k];
-        for (int ch = 0; ch < c; ch++)
-            for (int y = 0; y < h; y++)
+        Span<int> xs = stackalloc int[w + k];
+        for (int i = 0; i < xs.Length; i++) xs[i] = PixelOps.Replicate(i - a - 1, w) * c; // xs[x + a + 1] = column of x
+        for (int y = 0; y < h; y++)
+        {
+            for (int dy = 0; dy < k; dy++) rows[dy] = PixelOps.Replicate(y - a + dy, h) * w * c;
+            for (int ch = 0; ch < c; ch++)
             {
-                for (int dy = 0; dy < k; dy++) rows[dy] = PixelOps.Replicate(y - a + dy, h) * w;
                 hist.Clear();
+                coarse.Clear();
                 for (int dx = -a; dx <= a; dx++)
                 {
-                    int xx = PixelOps.Replicate(dx, w);
-                    for (int dy = 0; dy < k; dy++) hist[src[(rows[dy] + xx) * c + ch]]++;
+                    int col = xs[dx + a + 1] + ch;
+                    for (int dy = 0; dy < k; dy++) { int v = src[rows[dy] + col]; hist[v]++; coarse[v >> 4]++; }
                 }
-                // med: the smallest value whose cumulative count exceeds mid; lt: the number of values below it.
-                int med = 0, lt = 0;
-                while (lt + hist[med] <= mid) lt += hist[med++];
-                dst[(y * w) * c + ch] = (byte)med;
+                int o = y * w * c + ch;
+                dst[o] = Median(hist, coarse, mid);
                 for (int x = 1; x < w; x++)
                 {
-                    int xout = PixelOps.Replicate(x - a - 1, w), xin = PixelOps.Replicate(x + a, w);
+                    int colOut = xs[x] + ch, colIn = xs[x + 2 * a + 1] + ch; // columns x − a − 1 and x + a
                     for (int dy = 0; dy < k; dy++)
                     {
-                        int vout = src[(rows[dy] + xout) * c + ch], vin = src[(rows[dy] + xin) * c + ch];
-                        hist[vout]--; if (vout < med) lt--;
-                        hist[vin]++; if (vin < med) lt++;
+                        int vout = src[rows[dy] + colOut], vin = src[rows[dy] + colIn];
+                        hist[vout]--; coarse[vout >> 4]--;
+                        hist[vin]++; coarse[vin >> 4]++;
                     }
-                    while (lt > mid) lt -= hist[--med];
-                    while (lt + hist[med] <= mid) lt += hist[med++];
-                    dst[(y * w + x) * c + ch] = (byte)med;
+                    dst[o + x * c] = Median(hist, coarse, mid);
                 }
             }
+        }
         return new Image(w, h, c, dst);
+    }
+
+    // The smallest value whose cumulative count exceeds mid.
+    private static byte Median(ReadOnlySpan<int> hist, ReadOnlySpan<int> coarse, int mid)
+    {
+        int acc = 0, b = 0;
+        while (acc + coarse[b] <= mid) acc += coarse[b++];
+        int v = b << 4;
+        while (acc + hist[v] <= mid) acc += hist[v++];
+        return (byte)v;
     }
 
     /// <summary>The straightforward median filter (a histogram per window), kept as the reference <see cref="Blur"/> is tested against.</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Dflare.Images;
 using Dflare.Search.Random;
 
@@ -38,11 +39,17 @@ public sealed class MultiplicativeNoise : IMutationOperator
         double sd = Math.Sqrt(rng.NextDouble(0, VarianceMax));
         var src = image.Pixels;
         var dst = new byte[src.Length];
-        for (int i = 0; i < src.Length; i++)
+        var noise = ArrayPool<double>.Shared.Rent(src.Length);
+        try
         {
-            double x = src[i];
-            dst[i] = PixelOps.RoundClip(x + x * rng.NextGaussian(m, sd));
+            rng.FillGaussian(noise.AsSpan(0, src.Length));
+            for (int i = 0; i < src.Length; i++)
+            {
+                double x = src[i];
+                dst[i] = PixelOps.RoundClip(x + x * (m + sd * noise[i]));
+            }
         }
+        finally { ArrayPool<double>.Shared.Return(noise); }
         return new Image(image.Width, image.Height, image.Channels, dst);
     }
 

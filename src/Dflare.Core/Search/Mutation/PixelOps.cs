@@ -25,6 +25,18 @@ internal static class PixelOps
         return i;
     }
 
+    /// <summary>
+    /// <c>table[i·k + d] = Reflect101(i − k/2 + d, n) · scale</c>: the offsets a k-wide kernel centred on each of n
+    /// positions reads, with BORDER_REFLECT_101.
+    /// </summary>
+    public static int[] ReflectTable(int n, int k, int scale)
+    {
+        var table = new int[n * k];
+        for (int i = 0; i < n; i++)
+            for (int d = 0; d < k; d++) table[i * k + d] = Reflect101(i - k / 2 + d, n) * scale;
+        return table;
+    }
+
     /// <summary>OpenCV's BORDER_REPLICATE index.</summary>
     public static int Replicate(int i, int n) => i < 0 ? 0 : i >= n ? n - 1 : i;
 

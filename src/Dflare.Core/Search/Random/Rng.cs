@@ -59,6 +59,9 @@ public sealed class Rng
         return z ^ (z >> 31);
     }
 
+    /// <summary>An independent copy in the same state: it draws exactly what this generator would draw next.</summary>
+    public Rng Clone() => (Rng)MemberwiseClone();
+
     /// <summary>The next 64 random bits.</summary>
     public ulong NextUInt64()
     {
@@ -120,9 +123,39 @@ public sealed class Rng
         do u1 = NextDouble(); while (u1 <= double.Epsilon);
         double u2 = NextDouble();
         double r = Math.Sqrt(-2.0 * Math.Log(u1));
-        double theta = 2.0 * Math.PI * u2;
-        _spareGaussian = r * Math.Sin(theta);
-        return r * Math.Cos(theta);
+        var (sin, cos) = Math.SinCos(2.0 * Math.PI * u2);
+        _spareGaussian = r * sin;
+        return r * cos;
+    }
+
+    /// <summary>
+    /// Fills <paramref name="values"/> with exactly what as many <see cref="NextGaussian()"/> calls would return, leaving
+    /// the generator in the same state — except that a Box–Muller pair whose radius is certainly below
+    /// <paramref name="zeroBelow"/> is written as two zeros without computing it (both of its values have magnitude
+    /// below the radius). Callers that only ask whether |value| reaches a bound use that to skip most of the work.
+    /// </summary>
+    /// <param name="values">Where the samples go.</param>
+    /// <param name="zeroBelow">The radius below which pairs may be zeroed; 0 (default) computes every value.</param>
+    public void FillGaussian(Span<double> values, double zeroBelow = 0)
+    {
+        int i = 0;
+        if (values.Length == 0) return;
+        if (_spareGaussian is { } spare) { _spareGaussian = null; values[i++] = spare; }
+        // u1 > limit ⇒ r = √(−2 ln u1) < zeroBelow (with a relative safety margin far above the rounding errors).
+        double reach = zeroBelow * (1 - 1e-9);
+        double limit = zeroBelow > 0 ? Math.Exp(-reach * reach / 2) : double.PositiveInfinity;
+        for (; i + 1 < values.Length; i += 2)
+        {
+            double u1;
+            do u1 = NextDouble(); while (u1 <= double.Epsilon);
+            double u2 = NextDouble();
+            if (u1 > limit) { values[i] = 0; values[i + 1] = 0; continue; }
+            double r = Math.Sqrt(-2.0 * Math.Log(u1));
+            var (sin, cos) = Math.SinCos(2.0 * Math.PI * u2);
+            values[i] = r * cos;
+            values[i + 1] = r * sin;
+        }
+        if (i < values.Length) values[i] = NextGaussian(); // the last odd value keeps its exact spare for the next call
     }
 
     /// <summary>A normal sample with the given mean and standard deviation.</summary>
