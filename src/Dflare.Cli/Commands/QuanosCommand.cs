@@ -21,23 +21,14 @@ internal static class QuanosCommand
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "The float ONNX model." };
-        var seeds = new Option<string>("--seeds") { Description = "Seed images: a folder (with optional labels.csv), an IDX file or a CIFAR-10 .bin file.", Required = true };
-        var labels = new Option<string?>("--labels") { Description = "Labels file (IDX labels or CSV) if not found beside the seeds." };
-        var limit = new Option<int?>("--limit") { Description = "Use at most N seeds." };
-        var offset = new Option<int>("--offset") { Description = "Skip the first N seeds.", DefaultValueFactory = _ => 0 };
+        var seedOpts = new SeedOptionSet();
         var epsilon = new Option<string>("--epsilon") { Description = "FGSM budget for x_adv in [0,1] pixel units, 0 < E < 1 (default 8/255; MNIST studies often use 0.1).", DefaultValueFactory = _ => "8/255" };
-        var gradient = new Option<string>("--gradient") { Description = "Gradient estimator: fd (central finite differences, 2·H·W·C queries) or spsa (2·samples queries).", DefaultValueFactory = _ => "fd" };
-        var samples = new Option<int?>("--samples") { Description = "SPSA direction pairs per gradient (default 100)." };
-        var seed = new Option<ulong>("--seed") { Description = "Run seed of the SPSA directions.", DefaultValueFactory = _ => 0UL };
-        var tile = new Option<int>("--tile") { Description = "SPSA: directions constant over N×N pixel blocks.", DefaultValueFactory = _ => 1 };
-        var fdStep = new Option<double>("--fd-step") { Description = "Finite-difference step in grey levels (0..255 scale).", DefaultValueFactory = _ => 1.0 };
+        var gradients = new GradientOptionSet();
         var kInit = new Option<int>("--k-init") { Description = "k_init of the rule k = k_init − round(k_init·ANS), 2..16.", DefaultValueFactory = _ => BitAllocation.DefaultKInit };
         var tolerance = new Option<double>("--tolerance") { Description = "Constrained variant: largest share of seeds whose clean class may differ from the float model's.", DefaultValueFactory = _ => 0.01 };
         var fragile = new Option<double>("--fragile-margin") { Description = "A layer's bits are fragile when k_init·ANS is closer than this to a rounding boundary.", DefaultValueFactory = _ => BitAllocation.DefaultFragileMargin };
         var noCompare = new Option<bool>("--no-compare") { Description = "Do not attack the hybrid and uniform models (no adversarial accuracy for them; much faster)." };
-        var grid = new Option<int>("--grid") { Description = "Points of the flip-ε scan.", DefaultValueFactory = _ => 20 };
-        var maxEps = new Option<string?>("--max-epsilon") { Description = "End of the flip-ε scan (default max(E, min(4E, 0.5)))." };
-        var refine = new Option<int>("--refine") { Description = "Extra points scanned between the last non-flipping and the first flipping grid point.", DefaultValueFactory = _ => 0 };
+        var scan = new FlipScanOptionSet("Points of the flip-ε scan.");
         var output = new Option<string?>("--out") { Description = "Write the hybrid-precision model (fake-quantized weights, float-sized file) here." };
         var variant = new Option<string>("--variant") { Description = "Which hybrid --out writes: constrained (accuracy-constrained bits) or ans (the pure rule).", DefaultValueFactory = _ => "constrained" };
         var report = new Option<string?>("--report") { Description = "Write DIR/quanos.json and DIR/quanos-layers.png." };
@@ -45,32 +36,26 @@ internal static class QuanosCommand
         var opts = new ModelOptionSet();
         var cmd = new Command("quanos", "QUANOS: adversarial noise sensitivity (ANS) per weighted layer, ANS-driven bit widths and the hybrid-precision model, compared with uniform 8-bit and uniform mean-bit models.")
         {
-            model, seeds, labels, limit, offset, epsilon, gradient, samples, seed, tile, fdStep, kInit, tolerance, fragile, noCompare, grid, maxEps, refine, output, variant, report, json,
+            model,
         };
+        cmd.AddOptions([.. seedOpts.All, epsilon, .. gradients.All, kInit, tolerance, fragile, noCompare, .. scan.All, output, variant, report, json]);
         opts.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var asJson = r.GetValue(json);
             var console = CommandRunner.Console2(asJson);
-            var kind = r.GetValue(gradient)?.ToLowerInvariant();
-            IGradientEstimator estimator = kind switch
-            {
-                "fd" when r.GetValue(samples) is not null => throw new DflareException("--samples applies to --gradient spsa, not fd."),
-                "fd" => new FiniteDifferenceGradient(r.GetValue(fdStep)),
-                "spsa" => new SpsaGradient(r.GetValue(samples) ?? 100, r.GetValue(seed), tile: r.GetValue(tile)),
-                var v => throw new DflareException($"Unknown gradient estimator '{v}'; use fd or spsa."),
-            };
+            var estimator = gradients.Read(r);
             var options = new QuanosOptions
             {
-                Epsilon = RobustnessCommand.ParseEpsilon(r.GetValue(epsilon)!, "--epsilon"),
+                Epsilon = BudgetText.ParseEpsilon(r.GetValue(epsilon)!, "--epsilon"),
                 Gradient = estimator,
                 KInit = r.GetValue(kInit),
                 Tolerance = r.GetValue(tolerance),
                 FragileMargin = r.GetValue(fragile),
                 Compare = !r.GetValue(noCompare),
-                Grid = r.GetValue(grid),
-                MaxEpsilon = r.GetValue(maxEps) is { } me ? RobustnessCommand.ParseEpsilon(me, "--max-epsilon") : null,
-                Refine = r.GetValue(refine),
+                Grid = r.GetValue(scan.Grid),
+                MaxEpsilon = scan.ReadMaxEpsilon(r),
+                Refine = r.GetValue(scan.Refine),
             };
             options.Validate();
             var which = r.GetValue(variant)?.ToLowerInvariant() switch
@@ -88,9 +73,8 @@ internal static class QuanosCommand
                 if (HybridPrecision.WhyNot(OnnxModel.Load(path)) is { } why) throw new DflareException($"--out: no hybrid-precision model can be built from '{path}': {why}.");
             }
             var o = opts.Read(r);
-            var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
-            var list = source.Load(r.GetValue(offset), r.GetValue(limit));
-            if (list.Count == 0) throw new DflareException($"No seeds to analyse in '{source.Path}' (offset {r.GetValue(offset)}, {source.Count} seeds).");
+            var source = seedOpts.Open(r);
+            var list = seedOpts.Load(r, source, "analyse");
 
             QuanosReport result = null!;
             if (asJson) result = QuanosAnalysis.Run(path, o, list, options);

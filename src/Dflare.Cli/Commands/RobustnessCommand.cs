@@ -20,20 +20,11 @@ internal static class RobustnessCommand
     public static Command Create()
     {
         var model = new Argument<string>("model") { Description = "The ONNX model to attack (the original, with --compare)." };
-        var seeds = new Option<string>("--seeds") { Description = "Seed images: a folder (with optional labels.csv), an IDX file or a CIFAR-10 .bin file.", Required = true };
-        var labels = new Option<string?>("--labels") { Description = "Labels file (IDX labels or CSV) if not found beside the seeds." };
-        var limit = new Option<int?>("--limit") { Description = "Use at most N seeds." };
-        var offset = new Option<int>("--offset") { Description = "Skip the first N seeds.", DefaultValueFactory = _ => 0 };
+        var seedOpts = new SeedOptionSet();
         var epsilon = new Option<string>("--epsilon") { Description = "L∞ budget in [0,1] pixel units, 0 < E < 1 (e.g. 0.1, or 8/255 for eight grey levels).", Required = true };
         var compare = new Option<string?>("--compare") { Description = "A second model (e.g. the compressed one), measured on the same seeds." };
-        var gradient = new Option<string>("--gradient") { Description = "Gradient estimator: fd (central finite differences, 2·H·W·C queries) or spsa (2·samples queries).", DefaultValueFactory = _ => "fd" };
-        var samples = new Option<int?>("--samples") { Description = "SPSA direction pairs per gradient (default 100)." };
-        var seed = new Option<ulong>("--seed") { Description = "Run seed of the SPSA directions.", DefaultValueFactory = _ => 0UL };
-        var tile = new Option<int>("--tile") { Description = "SPSA: directions constant over N×N pixel blocks.", DefaultValueFactory = _ => 1 };
-        var fdStep = new Option<double>("--fd-step") { Description = "Finite-difference step in grey levels (0..255 scale).", DefaultValueFactory = _ => 1.0 };
-        var grid = new Option<int>("--grid") { Description = "Points of the flip-ε scan, evenly spaced up to --max-epsilon.", DefaultValueFactory = _ => 20 };
-        var maxEps = new Option<string?>("--max-epsilon") { Description = "End of the flip-ε scan (default max(E, min(4E, 0.5)))." };
-        var refine = new Option<int>("--refine") { Description = "Extra points scanned between the last non-flipping and the first flipping grid point.", DefaultValueFactory = _ => 0 };
+        var gradients = new GradientOptionSet();
+        var scan = new FlipScanOptionSet("Points of the flip-ε scan, evenly spaced up to --max-epsilon.");
         var steps = new Option<int>("--steps") { Description = "Attack steps at E: 1 is FGSM, more is the iterative variant.", DefaultValueFactory = _ => 1 };
         var stepSize = new Option<string?>("--step-size") { Description = "Step size of the iterative variant in [0,1] pixel units (default 2.5·E/steps)." };
         var loss = new Option<string>("--loss") { Description = "Loss to increase: prediction (the model's own clean prediction) or label (needs labelled seeds).", DefaultValueFactory = _ => "prediction" };
@@ -43,20 +34,21 @@ internal static class RobustnessCommand
         var opts = new ModelOptionSet();
         var cmd = new Command("robustness", "Query-only FGSM robustness of a model (and, with --compare, of a compressed model against its original): adversarial accuracy and flip rate at ε, smallest flipping ε per seed.")
         {
-            model, seeds, labels, limit, offset, epsilon, compare, gradient, samples, seed, tile, fdStep, grid, maxEps, refine, steps, stepSize, loss, cosine, report, json,
+            model,
         };
+        cmd.AddOptions([.. seedOpts.All, epsilon, compare, .. gradients.All, .. scan.All, steps, stepSize, loss, cosine, report, json]);
         opts.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var asJson = r.GetValue(json);
             var options = new RobustnessOptions
             {
-                Epsilon = ParseEpsilon(r.GetValue(epsilon)!, "--epsilon"),
-                MaxEpsilon = r.GetValue(maxEps) is { } m ? ParseEpsilon(m, "--max-epsilon") : null,
-                Grid = r.GetValue(grid),
-                Refine = r.GetValue(refine),
+                Epsilon = BudgetText.ParseEpsilon(r.GetValue(epsilon)!, "--epsilon"),
+                MaxEpsilon = scan.ReadMaxEpsilon(r),
+                Grid = r.GetValue(scan.Grid),
+                Refine = r.GetValue(scan.Refine),
                 Steps = r.GetValue(steps),
-                StepSize = r.GetValue(stepSize) is { } a ? ParseFraction(a, "--step-size") : null,
+                StepSize = r.GetValue(stepSize) is { } a ? BudgetText.ParseFraction(a, "--step-size") : null,
                 Loss = r.GetValue(loss)?.ToLowerInvariant() switch
                 {
                     "prediction" => AttackLoss.Prediction,
@@ -65,26 +57,18 @@ internal static class RobustnessCommand
                 },
             };
             options.Validate();
-            var kind = r.GetValue(gradient)?.ToLowerInvariant();
-            IGradientEstimator estimator = kind switch
-            {
-                "fd" when r.GetValue(samples) is not null => throw new DflareException("--samples applies to --gradient spsa, not fd."),
-                "fd" => new FiniteDifferenceGradient(r.GetValue(fdStep)),
-                "spsa" => new SpsaGradient(r.GetValue(samples) ?? 100, r.GetValue(seed), tile: r.GetValue(tile)),
-                var v => throw new DflareException($"Unknown gradient estimator '{v}'; use fd or spsa."),
-            };
+            var estimator = gradients.Read(r);
             if (r.GetValue(cosine) && estimator is FiniteDifferenceGradient)
                 throw new DflareException("--cosine compares an SPSA estimate with finite differences; use it with --gradient spsa.");
-            var reference = r.GetValue(cosine) ? new FiniteDifferenceGradient(r.GetValue(fdStep)) : null;
+            var reference = r.GetValue(cosine) ? gradients.FiniteDifference(r) : null;
             var analyzer = new RobustnessAnalyzer(estimator, options, reference);
 
             var o = opts.Read(r);
-            var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
+            var source = seedOpts.Open(r);
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
             var other = r.GetValue(compare) is { } c ? OnnxClassifier.Load(c, o) : null;
             if (other is not null) _ = new ModelPair(clf, other);
-            var list = source.Load(r.GetValue(offset), r.GetValue(limit));
-            if (list.Count == 0) throw new DflareException($"No seeds to measure in '{source.Path}' (offset {r.GetValue(offset)}, {source.Count} seeds).");
+            var list = seedOpts.Load(r, source, "measure");
 
             RobustnessReport main = null!;
             RobustnessComparison? comparison = null;
@@ -117,23 +101,6 @@ internal static class RobustnessCommand
             return CommandRunner.Ok;
         }));
         return cmd;
-    }
-
-    /// <summary>Parses a [0,1]-unit budget given as a number or a fraction such as <c>8/255</c>; must be in (0, 1).</summary>
-    internal static double ParseEpsilon(string text, string option)
-    {
-        var v = ParseFraction(text, option);
-        FgsmOptions.ValidateEpsilon(v, option);
-        return v;
-    }
-
-    private static double ParseFraction(string text, string option)
-    {
-        var parts = text.Split('/');
-        static bool Num(string s, out double d) => double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out d);
-        if (parts.Length == 1 && Num(parts[0], out var x)) return x;
-        if (parts.Length == 2 && Num(parts[0], out var a) && Num(parts[1], out var b) && b != 0) return a / b;
-        throw new DflareException($"{option} '{text}' is not a number or a fraction such as 8/255.");
     }
 
     private static JsonObject ToJson(RobustnessOptions o, IGradientEstimator est, int imageLength, int seeds, RobustnessReport main, RobustnessComparison? cmp, bool cosine)

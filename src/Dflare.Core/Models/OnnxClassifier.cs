@@ -319,6 +319,29 @@ public sealed class OnnxClassifier : IDisposable
     private float[][] Run(int n, Action<int, Span<float>> fill, bool count)
     {
         var result = new float[n][];
+        RunBatches(n, fill, [Info.OutputName], (outputs, start, real, batch) =>
+        {
+            var span = outputs[0].GetTensorDataAsSpan<float>();
+            int row = span.Length / batch;
+            if (row != Info.Classes && Info.Classes != int.MaxValue)
+                throw new DflareException($"Model '{Path}': output '{Info.OutputName}' gave {row} values per image, expected {Info.Classes}.");
+            for (int i = 0; i < real; i++) result[start + i] = span.Slice(i * row, row).ToArray();
+        });
+        if (count) Interlocked.Add(ref _queries, n);
+        return result;
+    }
+
+    /// <summary>Reads one batch's outputs: rows <c>0..real-1</c> of the <paramref name="batch"/> rows sent are images <c>start..start+real-1</c>.</summary>
+    private delegate void BatchReader(IReadOnlyList<OrtValue> outputs, int start, int real, int batch);
+
+    /// <summary>
+    /// Sends <paramref name="n"/> images to the session in batches of <see cref="ModelInfo.MaxBatch"/>: a model with a
+    /// fixed batch gets every batch at that size, the short last one padded with zero rows (whose outputs the reader
+    /// drops); a dynamic-batch model gets batches of the real size. <paramref name="fill"/> writes image <c>i</c>'s
+    /// normalised input; <paramref name="read"/> gets each batch's outputs. Counts one run per batch, not queries.
+    /// </summary>
+    private void RunBatches(int n, Action<int, Span<float>> fill, IReadOnlyCollection<string> outputNames, BatchReader read)
+    {
         int len = Info.ImageLength, maxBatch = Info.MaxBatch;
         var inputShape = Info.InputShape.Select(d => (long)d).ToArray();
         for (int start = 0; start < n; start += maxBatch)
@@ -330,16 +353,10 @@ public sealed class OnnxClassifier : IDisposable
             // Padding rows (fixed batch) stay zero; their outputs are dropped.
             inputShape[0] = batch;
             using var input = OrtValue.CreateTensorValueFromMemory(data, inputShape);
-            using var outputs = _session.Run(RunOptions, [Info.InputName], [input], [Info.OutputName]);
-            var span = outputs[0].GetTensorDataAsSpan<float>();
-            int row = span.Length / batch;
-            if (row != Info.Classes && Info.Classes != int.MaxValue)
-                throw new DflareException($"Model '{Path}': output '{Info.OutputName}' gave {row} values per image, expected {Info.Classes}.");
-            for (int i = 0; i < real; i++) result[start + i] = span.Slice(i * row, row).ToArray();
+            using var outputs = _session.Run(RunOptions, [Info.InputName], [input], outputNames);
+            read(outputs, start, real, batch);
             Interlocked.Increment(ref _runs);
         }
-        if (count) Interlocked.Add(ref _queries, n);
-        return result;
     }
 
     /// <summary>
@@ -384,21 +401,12 @@ public sealed class OnnxClassifier : IDisposable
         foreach (var name in outputNames)
             if (!outputs.ContainsKey(name))
                 throw new DflareException($"Model '{Path}' has no output '{name}'; its outputs are: {string.Join(", ", outputs.Keys)}.");
-        int len = Info.ImageLength, maxBatch = Info.MaxBatch;
         var names = outputNames.ToArray();
         var rows = names.Select(_ => new float[n][]).ToArray();
         var shapes = new int[names.Length][];
         var types = new string[names.Length];
-        var inputShape = Info.InputShape.Select(d => (long)d).ToArray();
-        for (int start = 0; start < n; start += maxBatch)
+        RunBatches(n, fill, names, (results, start, real, batch) =>
         {
-            int real = Math.Min(maxBatch, n - start);
-            int batch = Info.FixedBatch ?? real;
-            var data = new float[batch * len];
-            for (int i = 0; i < real; i++) fill(start + i, data.AsSpan(i * len, len));
-            inputShape[0] = batch;
-            using var input = OrtValue.CreateTensorValueFromMemory(data, inputShape);
-            using var results = _session.Run(RunOptions, [Info.InputName], [input], names);
             for (int k = 0; k < names.Length; k++)
             {
                 var value = results[k];
@@ -414,8 +422,7 @@ public sealed class OnnxClassifier : IDisposable
                 shapes[k] = perImage;
                 types[k] = ts.ElementDataType.ToString();
             }
-            Interlocked.Increment(ref _runs);
-        }
+        });
         Interlocked.Add(ref _queries, n);
         var result = new Dictionary<string, TensorRows>(StringComparer.Ordinal);
         for (int k = 0; k < names.Length; k++)

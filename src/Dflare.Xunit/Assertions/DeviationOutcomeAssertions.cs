@@ -24,35 +24,31 @@ public sealed class DeviationOutcomeAssertions : ReferenceTypeAssertions<Deviati
     public AndConstraint<DeviationOutcomeAssertions> HaveNoDeviations(string because = "", params object[] becauseArgs)
     {
         var d = Subject.Deviations;
-        CurrentAssertionChain.BecauseOf(because, becauseArgs).ForCondition(d.Count == 0)
-            .FailWith("Expected {context:deviation outcome} to have no deviations{reason}, but found {0}: {1}.",
-                d.Count, string.Join("; ", d.Select(s => s.Verdict.Message.Split('\n')[0])));
-        return new(this);
+        return CurrentAssertionChain.Check(this, d.Count == 0, because, becauseArgs,
+            "Expected {context:deviation outcome} to have no deviations{reason}, but found {0}: {1}.",
+            d.Count, string.Join("; ", d.Select(s => s.Verdict.Message.Split('\n')[0])));
     }
 
     /// <summary>Asserts that at most <paramref name="count"/> seeds deviate.</summary>
     public AndConstraint<DeviationOutcomeAssertions> HaveAtMostDeviations(int count, string because = "", params object[] becauseArgs)
     {
         var n = Subject.Deviations.Count;
-        CurrentAssertionChain.BecauseOf(because, becauseArgs).ForCondition(n <= count)
-            .FailWith("Expected {context:deviation outcome} to have at most {0} deviation(s){reason}, but found {1}.", count, n);
-        return new(this);
+        return CurrentAssertionChain.Check(this, n <= count, because, becauseArgs,
+            "Expected {context:deviation outcome} to have at most {0} deviation(s){reason}, but found {1}.", count, n);
     }
 
     /// <summary>Asserts that every deviation is accepted (matches its verified snapshot).</summary>
     public AndConstraint<DeviationOutcomeAssertions> HaveOnlyAcceptedDeviations(string because = "", params object[] becauseArgs)
     {
         var u = Subject.UnacceptedDeviations;
-        CurrentAssertionChain.BecauseOf(because, becauseArgs).ForCondition(u.Count == 0)
-            .FailWith("Expected every deviation of {context:deviation outcome} to be accepted{reason}, but {0} are not: {1}.", u.Count, string.Join(", ", u.Select(s => s.SeedId)));
-        return new(this);
+        return CurrentAssertionChain.Check(this, u.Count == 0, because, becauseArgs,
+            "Expected every deviation of {context:deviation outcome} to be accepted{reason}, but {0} are not: {1}.", u.Count, string.Join(", ", u.Select(s => s.SeedId)));
     }
 
     /// <summary>Asserts that the search spent at most <paramref name="queries"/> model queries in all.</summary>
     public AndConstraint<DeviationOutcomeAssertions> HaveSpentAtMostQueries(long queries, string because = "", params object[] becauseArgs)
     {
-        CurrentAssertionChain.BecauseOf(because, becauseArgs).ForCondition(Subject.TotalQueries <= queries)
-            .FailWith("Expected {context:deviation outcome} to spend at most {0} queries{reason}, but it spent {1}.", queries, Subject.TotalQueries);
-        return new(this);
+        return CurrentAssertionChain.Check(this, Subject.TotalQueries <= queries, because, becauseArgs,
+            "Expected {context:deviation outcome} to spend at most {0} queries{reason}, but it spent {1}.", queries, Subject.TotalQueries);
     }
 }

@@ -23,17 +23,15 @@ public sealed class RobustnessOutcomeAssertions : ReferenceTypeAssertions<Robust
     /// <summary>Asserts a minimum median flipping ε.</summary>
     public AndConstraint<RobustnessOutcomeAssertions> HaveMedianFlipEpsilonOfAtLeast(double epsilon, string because = "", params object[] becauseArgs)
     {
-        CurrentAssertionChain.BecauseOf(because, becauseArgs).ForCondition(Subject.MedianFlipEpsilon >= epsilon)
-            .FailWith("Expected {context:robustness outcome} to have a median flipping epsilon of at least {0}{reason}, but it was {1}.", epsilon, Subject.MedianFlipEpsilon);
-        return new(this);
+        return CurrentAssertionChain.Check(this, Subject.MedianFlipEpsilon >= epsilon, because, becauseArgs,
+            "Expected {context:robustness outcome} to have a median flipping epsilon of at least {0}{reason}, but it was {1}.", epsilon, Subject.MedianFlipEpsilon);
     }
 
     /// <summary>Asserts a minimum adversarial accuracy at the attribute's ε (labelled seeds only).</summary>
     public AndConstraint<RobustnessOutcomeAssertions> HaveAdversarialAccuracyOfAtLeast(double accuracy, string because = "", params object[] becauseArgs)
     {
         var a = Subject.Report.AdversarialAccuracy;
-        CurrentAssertionChain.BecauseOf(because, becauseArgs).ForCondition(a is { } v && v >= accuracy)
-            .FailWith("Expected {context:robustness outcome} to have an adversarial accuracy of at least {0}{reason}, but it was {1}.", accuracy, a);
-        return new(this);
+        return CurrentAssertionChain.Check(this, a is { } v && v >= accuracy, because, becauseArgs,
+            "Expected {context:robustness outcome} to have an adversarial accuracy of at least {0}{reason}, but it was {1}.", accuracy, a);
     }
 }

@@ -1,0 +1,26 @@
+using System.Globalization;
+using Dflare.Quanos.Adversarial;
+
+namespace Dflare.Cli.Commands;
+
+/// <summary>Parses attack budgets in [0,1] pixel units given as a number or a fraction such as <c>8/255</c>.</summary>
+internal static class BudgetText
+{
+    /// <summary>Parses a [0,1]-unit budget given as a number or a fraction such as <c>8/255</c>; must be in (0, 1).</summary>
+    public static double ParseEpsilon(string text, string option)
+    {
+        var v = ParseFraction(text, option);
+        FgsmOptions.ValidateEpsilon(v, option);
+        return v;
+    }
+
+    /// <summary>Parses a number or a fraction such as <c>8/255</c>.</summary>
+    public static double ParseFraction(string text, string option)
+    {
+        var parts = text.Split('/');
+        static bool Num(string s, out double d) => double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out d);
+        if (parts.Length == 1 && Num(parts[0], out var x)) return x;
+        if (parts.Length == 2 && Num(parts[0], out var a) && Num(parts[1], out var b) && b != 0) return a / b;
+        throw new DflareException($"{option} '{text}' is not a number or a fraction such as 8/255.");
+    }
+}
