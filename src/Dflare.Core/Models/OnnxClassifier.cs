@@ -1,3 +1,4 @@
+using System.Buffers;
 using Dflare.Images;
 using Microsoft.ML.OnnxRuntime;
 using TensorElementType = Microsoft.ML.OnnxRuntime.Tensors.TensorElementType;
@@ -348,13 +349,20 @@ public sealed class OnnxClassifier : IDisposable
         {
             int real = Math.Min(maxBatch, n - start);
             int batch = Info.FixedBatch ?? real;
-            var data = new float[batch * len];
-            for (int i = 0; i < real; i++) fill(start + i, data.AsSpan(i * len, len));
-            // Padding rows (fixed batch) stay zero; their outputs are dropped.
-            inputShape[0] = batch;
-            using var input = OrtValue.CreateTensorValueFromMemory(data, inputShape);
-            using var outputs = _session.Run(RunOptions, [Info.InputName], [input], outputNames);
-            read(outputs, start, real, batch);
+            // A pooled buffer: a batch of images is often large enough for the large-object heap, and allocating one
+            // per run costs more than preprocessing.
+            var data = ArrayPool<float>.Shared.Rent(batch * len);
+            try
+            {
+                for (int i = 0; i < real; i++) fill(start + i, data.AsSpan(i * len, len));
+                // Padding rows (fixed batch) are zero; their outputs are dropped.
+                data.AsSpan(real * len, (batch - real) * len).Clear();
+                inputShape[0] = batch;
+                using var input = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, data.AsMemory(0, batch * len), inputShape);
+                using var outputs = _session.Run(RunOptions, [Info.InputName], [input], outputNames);
+                read(outputs, start, real, batch);
+            }
+            finally { ArrayPool<float>.Shared.Return(data); }
             Interlocked.Increment(ref _runs);
         }
     }

@@ -187,13 +187,14 @@ public sealed class SearchRunner
         else if (_pair.Original.Info.FixedBatch is null && _pair.Compressed.Info.FixedBatch is null)
             chunk = Math.Max(1, Math.Min(chunk, (images.Length + Settings.Threads - 1) / Settings.Threads));
         int chunks = (images.Length + chunk - 1) / chunk;
-        Parallel.For(0, chunks, Options, k =>
+        // One work item per chunk and model, so that an odd number of chunks still keeps every thread busy.
+        Parallel.For(0, 2 * chunks, Options, item =>
         {
-            int start = k * chunk, n = Math.Min(chunk, images.Length - start);
+            int k = item / 2, start = k * chunk, n = Math.Min(chunk, images.Length - start);
             var part = new ArraySegment<Image>(images, start, n);
-            var o = _pair.Original.Predict(part);
-            var c = _pair.Compressed.Predict(part);
-            for (int i = 0; i < n; i++) { po[start + i] = o[i]; pc[start + i] = c[i]; }
+            var (model, into) = item % 2 == 0 ? (_pair.Original, po) : (_pair.Compressed, pc);
+            var answers = model.Predict(part);
+            for (int i = 0; i < n; i++) into[start + i] = answers[i];
         });
         return (po, pc);
     }
