@@ -35,12 +35,13 @@ internal static class Throughput
         long budget = a.Long("budget", 200);
         int repeats = a.Int("repeats", 3);
         int lockStep = a.Int("lock-step", 64);
+        int? intraOp = a.Str("intra-op") is { } io ? int.Parse(io, CultureInfo.InvariantCulture) : null;
         var outDir = a.Str("out", BenchPaths.Results);
         a.CheckAllUsed();
         var fresh = new List<ThroughputResult>();
         foreach (var spec in pairs)
         {
-            try { fresh.Add(Measure(catalog, spec, seeds, oneChainSeeds, budget, repeats, lockStep)); }
+            try { fresh.Add(Measure(catalog, spec, seeds, oneChainSeeds, budget, repeats, lockStep, intraOp)); }
             catch (MissingDataException e) { Console.Error.WriteLine($"skipped {spec.Name}: {e.Message}"); }
         }
         var all = Runs.Merge(Runs.ReadPrevious<ThroughputResult>(outDir, Name, "pairs"), fresh, t => t.Pair);
@@ -48,11 +49,11 @@ internal static class Throughput
         return 0;
     }
 
-    public static ThroughputResult Measure(Catalog catalog, PairSpec spec, int seeds, int oneChainSeeds, long budget, int repeats, int lockStep)
+    public static ThroughputResult Measure(Catalog catalog, PairSpec spec, int seeds, int oneChainSeeds, long budget, int repeats, int lockStep, int? intraOp = null)
     {
         var machine = MachineInfo.Now();
-        Console.WriteLine($"== {spec.Name}");
-        var p = catalog.Load(spec);
+        Console.WriteLine($"== {spec.Name}" + (intraOp is { } io ? $" (ONNX Runtime intra-op threads {io})" : ""));
+        var p = catalog.Load(spec, intraOp);
         // Any seeds will do for speed; the first agreeing ones, as elsewhere.
         var sel = catalog.Agreeing(p, 0, p.Dataset.EvalEnd, seeds);
         var images = sel.Seeds.Select(s => p.Pair.Prepare(s.Image)).ToArray();

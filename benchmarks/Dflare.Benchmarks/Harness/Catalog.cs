@@ -81,13 +81,13 @@ internal sealed class Catalog
     public SeedSource Source(DatasetSpec d) { lock (_sources) return _sources.TryGetValue(d.Key, out var s) ? s : _sources[d.Key] = d.Open(); }
 
     /// <summary>Loads a pair, compressing the original into the cache first when the pair is made by a method.</summary>
-    public LoadedPair Load(PairSpec p)
+    public LoadedPair Load(PairSpec p, int? intraOpThreads = null)
     {
         var o = Models[p.Original];
         var dataset = Datasets[o.Dataset];
         string originalPath = o.Path();
         string compressedPath = p.Method is null ? Models[p.Compressed!].Path() : Compress(o, p.Method);
-        var pair = ModelPair.Load(originalPath, compressedPath, o.Options);
+        var pair = ModelPair.Load(originalPath, compressedPath, intraOpThreads is null ? o.Options : (o.Options ?? new ModelOptions()) with { IntraOpThreads = intraOpThreads });
         return new LoadedPair(p, pair, dataset, originalPath, compressedPath, o.Options);
     }
 

@@ -52,10 +52,16 @@ public sealed class OperatorSelector
         var order = new int[Count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         rng.Shuffle(order.AsSpan());
-        var ratios = order.Select(Ratio).ToArray();
-        // Stable sort by descending ratio over the shuffled order: equal ratios keep their random order.
-        var idx = Enumerable.Range(0, order.Length).OrderByDescending(i => ratios[i]).ThenBy(i => i).ToArray();
-        return idx.Select(i => order[i]).ToArray();
+        // Stable insertion sort by descending ratio over the shuffled order: equal ratios keep their random order.
+        for (int i = 1; i < order.Length; i++)
+        {
+            int op = order[i];
+            double r = Ratio(op);
+            int j = i - 1;
+            for (; j >= 0 && Ratio(order[j]) < r; j--) order[j + 1] = order[j];
+            order[j + 1] = op;
+        }
+        return order;
     }
 
     /// <summary>Chooses the next operator (and counts the selection).</summary>
