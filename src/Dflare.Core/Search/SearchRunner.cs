@@ -47,77 +47,75 @@ public sealed class SearchRunner
     /// <param name="seeds">The seeds (read as needed).</param>
     /// <param name="onResult">Called (on the calling thread) as each seed finishes, in completion order.</param>
     /// <param name="cancellation">Stops the run between steps; unfinished seeds are left out.</param>
+    /// <remarks>
+    /// With two or more threads the active searches form two lanes that take turns: while one lane's batch is in the
+    /// models, the other lane observes its answers and mutates its next images, so mutation overlaps inference. Each
+    /// search still sees only its own answers, so results are the same with one lane or two.
+    /// </remarks>
     public SearchRunResult Run(IEnumerable<Seed> seeds, Action<SeedSearchResult>? onResult = null, CancellationToken cancellation = default)
     {
         var total = Stopwatch.StartNew();
         var inference = new Stopwatch();
+        int inFlight = 0;
+        var inferenceLock = new object();
         long queriesBefore = _pair.Queries;
         var results = new List<(int Order, SeedSearchResult Result)>();
-        var active = new List<(int Order, SeedSearch Search)>();
         using var source = seeds.GetEnumerator();
         int order = 0;
         bool more = true;
         var ids = new HashSet<string>(StringComparer.Ordinal);
         long speculatedImages = 0, speculationHits = 0;
-        while (true)
+        int laneCount = Settings.Threads >= 2 && Settings.LockStep >= 2 ? 2 : 1;
+        int laneCap = (Settings.LockStep + laneCount - 1) / laneCount;
+        var lanes = Enumerable.Range(0, laneCount).Select(_ => new Lane()).ToArray();
+        try
         {
-            while (more && active.Count < Settings.LockStep)
+            while (true)
             {
-                if (!source.MoveNext()) { more = false; break; }
-                if (!ids.Add(source.Current.Id)) throw new DflareException($"Seed id '{source.Current.Id}' appears twice; seed ids must be unique.");
-                active.Add((order++, Create(source.Current)));
-            }
-            if (active.Count == 0 || cancellation.IsCancellationRequested) break;
-            var step = Stopwatch.StartNew();
-
-            var proposals = new IReadOnlyList<Image>[active.Count];
-            Parallel.For(0, active.Count, Options, i =>
-            {
-                var s = active[i].Search;
-                // Proposals answered ahead of time (speculation) are observed at once; the search goes on to the next.
-                IReadOnlyList<Image> p;
-                do p = s.Propose(); while (p.Count > 0 && s.AnswerFromSpeculation());
-                proposals[i] = p;
-            });
-            int real = proposals.Sum(p => p.Count);
-            var speculated = Speculate(active.Select(a => a.Search).ToArray(), proposals, real);
-            var flat = proposals.Concat(speculated).SelectMany(p => p).ToArray();
-            inference.Start();
-            var (po, pc) = Evaluate(flat);
-            inference.Stop();
-            var starts = new int[2 * active.Count];
-            for (int i = 1; i < starts.Length; i++)
-                starts[i] = starts[i - 1] + (i - 1 < active.Count ? proposals[i - 1] : speculated[i - 1 - active.Count]).Count;
-            Parallel.For(0, active.Count, Options, i =>
-            {
-                var s = active[i].Search;
-                if (speculated[i].Count > 0)
+                bool busy = false;
+                foreach (var lane in lanes)
                 {
-                    int k = starts[active.Count + i], m = speculated[i].Count;
-                    s.ObserveSpeculative(new ArraySegment<float[]>(po, k, m), new ArraySegment<float[]>(pc, k, m));
+                    if (lane.Evaluation is { } evaluation)
+                    {
+                        lane.Evaluation = null;
+                        var (po, pc) = evaluation.GetAwaiter().GetResult();
+                        Observe(lane, po, pc);
+                        foreach (var (o, s) in lane.Active.Where(a => a.Search.IsDone))
+                        {
+                            results.Add((o, s.Result));
+                            speculatedImages += s.SpeculatedImages;
+                            speculationHits += s.SpeculationHits;
+                            onResult?.Invoke(s.Result);
+                        }
+                        lane.Active.RemoveAll(a => a.Search.IsDone);
+                    }
+                    if (cancellation.IsCancellationRequested) continue;
+                    while (more && lane.Active.Count < laneCap && lanes.Sum(l => l.Active.Count) < Settings.LockStep)
+                    {
+                        if (!source.MoveNext()) { more = false; break; }
+                        if (!ids.Add(source.Current.Id)) throw new DflareException($"Seed id '{source.Current.Id}' appears twice; seed ids must be unique.");
+                        lane.Active.Add((order++, Create(source.Current)));
+                    }
+                    if (lane.Active.Count == 0) continue;
+                    busy = true;
+                    var flat = Propose(lane);
+                    lock (inferenceLock) if (inFlight++ == 0) inference.Start();
+                    lane.Evaluation = Task.Run(() =>
+                    {
+                        try { return Evaluate(flat); }
+                        finally { lock (inferenceLock) if (--inFlight == 0) inference.Stop(); }
+                    });
                 }
-                if (proposals[i].Count == 0) return;
-                int start = starts[i], n = proposals[i].Count;
-                s.Observe(new ArraySegment<float[]>(po, start, n), new ArraySegment<float[]>(pc, start, n));
-            });
-
-            // Attribute the step's wall time to the searches in proportion to the images they sent.
-            double seconds = step.Elapsed.TotalSeconds;
-            for (int i = 0; i < active.Count; i++)
-                active[i].Search.AddSeconds(real == 0 ? 0 : seconds * proposals[i].Count / real);
-
-            for (int i = 0; i < active.Count; i++)
-            {
-                var (o, s) = active[i];
-                if (!s.IsDone) continue;
-                results.Add((o, s.Result));
-                speculatedImages += s.SpeculatedImages;
-                speculationHits += s.SpeculationHits;
-                onResult?.Invoke(s.Result);
+                if (!busy && lanes.All(l => l.Evaluation is null)) break;
             }
-            active.RemoveAll(a => a.Search.IsDone);
         }
-        foreach (var (_, s) in active) { speculatedImages += s.SpeculatedImages; speculationHits += s.SpeculationHits; }
+        finally
+        {
+            // Never leave an evaluation running behind the caller (an exception or a cancellation got here).
+            foreach (var lane in lanes)
+                if (lane.Evaluation is { } e) try { e.Wait(CancellationToken.None); } catch (AggregateException) { }
+        }
+        foreach (var (_, s) in lanes.SelectMany(l => l.Active)) { speculatedImages += s.SpeculatedImages; speculationHits += s.SpeculationHits; }
         return new SearchRunResult
         {
             Settings = Settings,
@@ -128,6 +126,64 @@ public sealed class SearchRunner
             SpeculatedImages = speculatedImages,
             SpeculationHits = speculationHits,
         };
+    }
+
+    /// <summary>Searches that step together: their images go to the models as one batch.</summary>
+    private sealed class Lane
+    {
+        public List<(int Order, SeedSearch Search)> Active { get; } = [];
+        public IReadOnlyList<Image>[] Proposals { get; set; } = [];
+        public IReadOnlyList<Image>[] Speculated { get; set; } = [];
+        public int Real { get; set; }
+        public Stopwatch Step { get; } = new();
+        public Task<(float[][] Original, float[][] Compressed)>? Evaluation { get; set; }
+    }
+
+    /// <summary>Collects the lane's next images (proposals, then speculative ones in the padding).</summary>
+    private Image[] Propose(Lane lane)
+    {
+        lane.Step.Restart();
+        var active = lane.Active;
+        var proposals = new IReadOnlyList<Image>[active.Count];
+        Parallel.For(0, active.Count, Options, i =>
+        {
+            var s = active[i].Search;
+            // Proposals answered ahead of time (speculation) are observed at once; the search goes on to the next.
+            IReadOnlyList<Image> p;
+            do p = s.Propose(); while (p.Count > 0 && s.AnswerFromSpeculation());
+            proposals[i] = p;
+        });
+        lane.Proposals = proposals;
+        lane.Real = proposals.Sum(p => p.Count);
+        lane.Speculated = Speculate(active.Select(a => a.Search).ToArray(), proposals, lane.Real);
+        return proposals.Concat(lane.Speculated).SelectMany(p => p).ToArray();
+    }
+
+    /// <summary>Hands the lane's answers to its searches and attributes the step's wall time to them.</summary>
+    private void Observe(Lane lane, float[][] po, float[][] pc)
+    {
+        var active = lane.Active;
+        var proposals = lane.Proposals;
+        var speculated = lane.Speculated;
+        var starts = new int[2 * active.Count];
+        for (int i = 1; i < starts.Length; i++)
+            starts[i] = starts[i - 1] + (i - 1 < active.Count ? proposals[i - 1] : speculated[i - 1 - active.Count]).Count;
+        Parallel.For(0, active.Count, Options, i =>
+        {
+            var s = active[i].Search;
+            if (speculated[i].Count > 0)
+            {
+                int k = starts[active.Count + i], m = speculated[i].Count;
+                s.ObserveSpeculative(new ArraySegment<float[]>(po, k, m), new ArraySegment<float[]>(pc, k, m));
+            }
+            if (proposals[i].Count == 0) return;
+            int start = starts[i], n = proposals[i].Count;
+            s.Observe(new ArraySegment<float[]>(po, start, n), new ArraySegment<float[]>(pc, start, n));
+        });
+        // Attribute the step's wall time to the searches in proportion to the images they sent.
+        double seconds = lane.Step.Elapsed.TotalSeconds;
+        for (int i = 0; i < active.Count; i++)
+            active[i].Search.AddSeconds(lane.Real == 0 ? 0 : seconds * proposals[i].Count / lane.Real);
     }
 
     private ParallelOptions Options => new() { MaxDegreeOfParallelism = Settings.Threads };
