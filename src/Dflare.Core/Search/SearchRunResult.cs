@@ -9,11 +9,12 @@ public sealed record SearchRunResult
     public required IReadOnlyList<SeedSearchResult> Seeds { get; init; }
     /// <summary>Wall time of the whole run, in seconds.</summary>
     public double Seconds { get; init; }
-    /// <summary>Images the two models actually evaluated together (may exceed <see cref="TotalQueries"/> for DiffChaser, whose last generation is evaluated as a whole).</summary>
+    /// <summary>Images the two models actually evaluated together (may exceed <see cref="TotalQueries"/>: DiffChaser's last generation is evaluated as a whole, and unused speculative images are evaluated but not charged).</summary>
     public long ModelQueries { get; init; }
     /// <summary>
-    /// Wall time of the run spent evaluating batches on the two models (preprocessing, padding and ONNX Runtime), in
-    /// seconds; the rest of <see cref="Seconds"/> is mutation, fitness and bookkeeping. Not deterministic.
+    /// Wall time of the run during which at least one batch was being evaluated on the two models (preprocessing,
+    /// padding and ONNX Runtime), in seconds; the rest of <see cref="Seconds"/> is mutation, fitness and bookkeeping
+    /// that did not overlap an evaluation. Not deterministic.
     /// </summary>
     public double InferenceSeconds { get; init; }
 
