@@ -6,7 +6,7 @@ public sealed class ReportCommandTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("dflare-cli-report-").FullName;
 
-    private string WriteRun(string name, string shard, string seed, int index)
+    private string WriteRun(string name, string shard, string seed, int index, bool deviating = false)
     {
         var d = Path.Combine(dir, name);
         GateResultsStore.Write(new GateResults
@@ -14,11 +14,38 @@ public sealed class ReportCommandTests : IDisposable
             Project = "T", Shards = [shard],
             Cases = [new DeviationCaseRecord
             {
-                Id = "T.C.M", TestClass = "T.C", TestMethod = "M", Original = "/m/a.onnx", Compressed = "/m/a.int8.onnx", Passed = true,
-                Seeds = [new SeedRecord { Id = seed, Index = index, Status = "not-found", Queries = 100 }],
+                Id = "T.C.M", TestClass = "T.C", TestMethod = "M", Original = "/m/a.onnx", Compressed = "/m/a.int8.onnx", Passed = !deviating,
+                Seeds = [deviating
+                    ? new SeedRecord { Id = seed, Index = index, Status = "triggered", Queries = 40, Snapshot = SnapshotState.New, OriginalClass = "Coat", CompressedClass = "Shirt", Image = $"images/{seed}.png" }
+                    : new SeedRecord { Id = seed, Index = index, Status = "not-found", Queries = 100 }],
             }],
         }, Directory.CreateDirectory(d).FullName);
         return d;
+    }
+
+    [Fact]
+    public void Report_and_merge_link_pictures_under_an_image_base_url_and_remember_it()
+    {
+        var run = WriteRun("run", "1/1", "seed 7", 7, deviating: true);
+        string Summary(string d) => File.ReadAllText(Path.Combine(d, "summary.md"));
+
+        CliRunner.Run("report", run).ExitCode.Should().Be(0);
+        Summary(run).Should().Contain("[picture](images/seed%207.png)", "without a base URL pictures are linked relatively");
+
+        var r = CliRunner.Run("report", run, "--image-base-url", "https://ci.example.com/runs/42/dflare/");
+        r.ExitCode.Should().Be(0, r.ToString());
+        Summary(run).Should().Contain("[picture](https://ci.example.com/runs/42/dflare/images/seed%207.png)");
+        CliRunner.Run("report", run).ExitCode.Should().Be(0);
+        Summary(run).Should().Contain("https://ci.example.com/runs/42/dflare/images/seed%207.png", "results.json remembers the URL");
+
+        var b = WriteRun("b", "1/1", "s9", 9, deviating: true);
+        var merged = Path.Combine(dir, "merged");
+        CliRunner.Run("merge", merged, b, "--image-base-url", "http://artifacts.local/x").ExitCode.Should().Be(0);
+        Summary(merged).Should().Contain("[picture](http://artifacts.local/x/images/s9.png)");
+
+        var bad = CliRunner.Run("report", run, "--image-base-url", "ci/artifacts");
+        bad.ExitCode.Should().Be(2, bad.ToString());
+        bad.StdErr.Should().Contain("--image-base-url 'ci/artifacts' is not an absolute http(s) URL");
     }
 
     [Fact]

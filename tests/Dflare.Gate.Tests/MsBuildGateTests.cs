@@ -57,6 +57,7 @@ public sealed class MsBuildGateTests : IDisposable
             ("-p:DflareShard=3/2", "DFLARE006", "DflareShard '3/2' must be i/n"),
             ("-p:DflareShard=0/2", "DFLARE006", "DflareShard '0/2'"),
             ("-p:DflareShard=half", "DFLARE006", "DflareShard 'half'"),
+            ("-p:DflareReportImageBaseUrl=ci/artifacts", "DFLARE019", "DflareReportImageBaseUrl 'ci/artifacts' is not an absolute http(s) URL"),
             ("-p:PairCompressed=models/missing.onnx", "DFLARE010", "the compressed model 'models/missing.onnx' does not exist"),
             ("-p:PairOriginal=models/gone.onnx", "DFLARE012", "the original model 'models/gone.onnx' does not exist"),
             ("-p:PairSeeds=no-seeds", "DFLARE014", "the seeds 'no-seeds' do not exist"),
@@ -71,17 +72,19 @@ public sealed class MsBuildGateTests : IDisposable
 
         // Good settings reach the assembly; the generated test and copied models are there.
         var run = shell.Dotnet(Project, "test", "-c", "Release", "-p:DflareShard=2/3", "-p:DflareBudget=77", "-p:DflareRunSeed=5",
-            "-p:DflareStrategy=DiffChaser", "-p:DflareFailOnDeviation=false", "-p:DflareReportDirectory=out/report", "--filter-class", "GateMsbuild.Probe");
+            "-p:DflareStrategy=DiffChaser", "-p:DflareFailOnDeviation=false", "-p:DflareReportDirectory=out/report",
+            "-p:DflareReportImageBaseUrl=https://ci.example.com/runs/7/dflare/", "--filter-class", "GateMsbuild.Probe");
         run.ExitCode.Should().Be(0, run.ToString());
         var output = Path.Combine(Project, "bin", "Release", "net10.0");
         File.ReadAllText(Path.Combine(output, "settings.txt")).Should().Be(string.Join("\n",
-            "Budget=77", "RunSeed=5", "Strategy=diffchaser", "Accept=False", $"Report={Path.Combine(Project, "out", "report")}/", "Fail=False", "Shard=(2, 3)"));
+            "Budget=77", "RunSeed=5", "Strategy=diffchaser", "Accept=False", $"Report={Path.Combine(Project, "out", "report")}/", "Fail=False", "Shard=(2, 3)",
+            "ImageBaseUrl=https://ci.example.com/runs/7/dflare"));
 
         // Defaults: no DflareBudget means each test's own budget (no metadata); reports on, gate on.
         var defaults = shell.Dotnet(Project, "test", "-c", "Release", "--filter-class", "GateMsbuild.Probe");
         defaults.ExitCode.Should().Be(0, defaults.ToString());
         File.ReadAllText(Path.Combine(output, "settings.txt")).Should().Be(string.Join("\n",
-            "Budget=", "RunSeed=", "Strategy=", "Accept=False", $"Report={Path.Combine(Project, "TestResults", "dflare")}/", "Fail=True", "Shard="));
+            "Budget=", "RunSeed=", "Strategy=", "Accept=False", $"Report={Path.Combine(Project, "TestResults", "dflare")}/", "Fail=True", "Shard=", "ImageBaseUrl="));
 
         var generated = File.ReadAllText(Path.Combine(Project, "obj", "Release", "net10.0", "Dflare.Testing.g.cs"));
         generated.Should().Contain("[assembly: global::Xunit.AssemblyFixture(typeof(global::Dflare.Xunit.Reporting.DflareReportFixture))]")

@@ -9,12 +9,19 @@ internal static class ReportCommand
     public static Command Create()
     {
         var dir = new Argument<string>("dir") { Description = "The report directory of a Dflare test run (holding results.json)." };
-        var cmd = new Command("report", "Rebuild report.html, summary.md and junit.xml of a Dflare test run from its results.json.") { dir };
+        var baseUrl = ImageBaseUrlOption();
+        var cmd = new Command("report", "Rebuild report.html, summary.md and junit.xml of a Dflare test run from its results.json.") { dir, baseUrl };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var folder = Path.GetFullPath(r.GetValue(dir)!);
+            var url = ReportLinks.NormalizeBaseUrl(r.GetValue(baseUrl), "--image-base-url");
             if (!Directory.Exists(folder)) throw new DflareException($"Report directory '{folder}' does not exist.");
             var results = GateResultsStore.Read(folder);
+            if (url is not null)
+            {
+                results = results with { ImageBaseUrl = url };
+                GateResultsStore.Write(results, folder); // remembered, so a later rebuild keeps the links
+            }
             var files = GateReport.WriteViews(results, folder);
             Summarize(results);
             Console.Out.WriteLine($"wrote {files.Html}");
@@ -24,6 +31,12 @@ internal static class ReportCommand
         }));
         return cmd;
     }
+
+    /// <summary>The <c>--image-base-url</c> option of <c>report</c> and <c>merge</c>.</summary>
+    public static Option<string?> ImageBaseUrlOption() => new("--image-base-url")
+    {
+        Description = "Where the report directory will be published (e.g. a CI artifact URL): summary.md then links pictures as URL/images/..., so they open from a pull-request comment.",
+    };
 
     /// <summary>Prints one line per pair: seeds, deviations (new / accepted / gone), queries.</summary>
     public static void Summarize(GateResults results)

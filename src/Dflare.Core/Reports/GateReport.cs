@@ -45,9 +45,12 @@ public static class GateReport
     /// <paramref name="outDirectory"/>: cases are combined (a per-pair case that several shards ran becomes one case
     /// with all their seeds), pictures are copied, and every report file is written.
     /// </summary>
+    /// <param name="inputDirectories">The report directories to merge.</param>
+    /// <param name="outDirectory">Where the merged report goes.</param>
+    /// <param name="imageBaseUrl">Where the merged report will be published (see <see cref="GateResults.ImageBaseUrl"/>); null keeps the inputs' own.</param>
     /// <returns>The merged results and warnings (e.g. a seed that two inputs both searched).</returns>
     /// <exception cref="DflareException">An input is not a report directory.</exception>
-    public static (GateResults Results, IReadOnlyList<string> Warnings) Merge(IReadOnlyList<string> inputDirectories, string outDirectory)
+    public static (GateResults Results, IReadOnlyList<string> Warnings) Merge(IReadOnlyList<string> inputDirectories, string outDirectory, string? imageBaseUrl = null)
     {
         if (inputDirectories.Count == 0) throw new DflareException("Nothing to merge: name at least one report directory.");
         var warnings = new List<string>();
@@ -92,9 +95,11 @@ public static class GateReport
             Finished = inputs.Max(i => i.Results.Finished),
             Shards = inputs.SelectMany(i => i.Results.Shards).Distinct().Order(StringComparer.Ordinal).ToList(),
             FailOnDeviation = inputs.All(i => i.Results.FailOnDeviation),
+            ImageBaseUrl = inputs.Select(i => i.Results.ImageBaseUrl).FirstOrDefault(u => !string.IsNullOrEmpty(u)),
             Cases = GateResultsStore.Sort(cases.Values),
             Robustness = robustness.Values.OrderBy(r => r.Id, StringComparer.Ordinal).ToList(),
         };
+        if (imageBaseUrl is not null) merged = merged with { ImageBaseUrl = imageBaseUrl };
         WriteAll(merged, outDir);
         return (merged, warnings);
     }

@@ -27,6 +27,12 @@ public sealed record GateResults
     public IReadOnlyList<string> Shards { get; init; } = [];
     /// <summary>False in report-only mode (<c>DflareFailOnDeviation=false</c>): deviations did not fail tests.</summary>
     public bool FailOnDeviation { get; init; } = true;
+    /// <summary>
+    /// Where the report directory will be published (e.g. a CI artifact URL), or null: the Markdown summary then links
+    /// pictures as <c>URL/images/...</c> so that they open from a pull-request comment; null links them relative to
+    /// the report directory. See <see cref="ReportLinks"/>.
+    /// </summary>
+    public string? ImageBaseUrl { get; init; }
     /// <summary>Every deviation-search case, in a stable order (test class, method, first seed).</summary>
     public IReadOnlyList<DeviationCaseRecord> Cases { get; init; } = [];
     /// <summary>Every QUANOS robustness check.</summary>

@@ -51,7 +51,7 @@ public static class MarkdownSummary
                 sb.Append("| pair | test | seed | original → compressed | queries | L∞ | snapshot | picture |\n");
                 sb.Append("|---|---|---|---|---:|---:|---|---|\n");
                 foreach (var (p, c, s) in listed.Take(MaxListed))
-                    sb.Append(CultureInfo.InvariantCulture, $"| `{Esc(Path.GetFileName(p.Compressed))}` | {Esc(ShortClass(c.TestClass))}.{Esc(c.TestMethod)} | {Esc(s.Id)} | {Esc(s.OriginalClass ?? "?")} → {Esc(s.CompressedClass ?? "?")} | {s.Queries:N0} | {s.LInf?.ToString(CultureInfo.InvariantCulture) ?? "–"} | {SnapshotWord(s.Snapshot)} | {(s.Image is null ? "–" : $"[picture]({Uri.EscapeDataString(s.Image).Replace("%2F", "/", StringComparison.Ordinal)})")} |\n");
+                    sb.Append(CultureInfo.InvariantCulture, $"| `{Esc(Path.GetFileName(p.Compressed))}` | {Esc(ShortClass(c.TestClass))}.{Esc(c.TestMethod)} | {Esc(s.Id)} | {Esc(s.OriginalClass ?? "?")} → {Esc(s.CompressedClass ?? "?")} | {s.Queries:N0} | {s.LInf?.ToString(CultureInfo.InvariantCulture) ?? "–"} | {SnapshotWord(s.Snapshot)} | {(s.Image is null ? "–" : $"[picture]({ReportLinks.To(s.Image, r.ImageBaseUrl)})")} |\n");
                 if (listed.Count > MaxListed) sb.Append(CultureInfo.InvariantCulture, $"\n…and {listed.Count - MaxListed} more (see `{GateReport.HtmlFile}`).\n");
                 sb.Append('\n');
                 if (newCount > 0)

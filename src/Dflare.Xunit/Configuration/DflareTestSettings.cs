@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using Dflare.Reports;
 
 namespace Dflare.Xunit;
 
@@ -21,6 +22,8 @@ public sealed record DflareTestSettings
     public bool AcceptSnapshots { get; init; }
     /// <summary>Where reports are written (null: no report).</summary>
     public string? ReportDirectory { get; init; }
+    /// <summary>Where the report directory will be published (absolute http(s) URL; null: pictures linked relatively).</summary>
+    public string? ReportImageBaseUrl { get; init; }
     /// <summary>False = report-only mode: deviations are recorded and reported but do not fail tests.</summary>
     public bool FailOnDeviation { get; init; } = true;
     /// <summary>Run only shard <c>Index</c> (1-based) of <c>Count</c> deterministic slices of the seeds.</summary>
@@ -59,6 +62,7 @@ public sealed record DflareTestSettings
             Strategy = Get("Strategy", "DFLARE_STRATEGY"),
             AcceptSnapshots = Get("AcceptSnapshots", "DFLARE_ACCEPT") is { } a && ParseBool(a, "DflareAcceptSnapshots"),
             ReportDirectory = Get("ReportDirectory", "DFLARE_REPORT_DIR"),
+            ReportImageBaseUrl = ReportLinks.NormalizeBaseUrl(Get("ReportImageBaseUrl", "DFLARE_REPORT_IMAGE_BASE_URL"), "DflareReportImageBaseUrl"),
             FailOnDeviation = Get("FailOnDeviation", "DFLARE_FAIL_ON_DEVIATION") is not { } f || ParseBool(f, "DflareFailOnDeviation"),
             Shard = Get("Shard", "DFLARE_SHARD") is { } sh ? ParseShard(sh) : null,
         };

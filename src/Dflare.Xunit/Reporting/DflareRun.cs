@@ -132,6 +132,7 @@ public sealed class DflareRunRecorder
                 Finished = DateTimeOffset.UtcNow,
                 Shards = Shard is { } s ? [s] : [],
                 FailOnDeviation = Settings.FailOnDeviation,
+                ImageBaseUrl = Settings.ReportImageBaseUrl,
                 Cases = cases,
                 Robustness = checks,
             };

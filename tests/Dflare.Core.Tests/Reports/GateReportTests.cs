@@ -115,6 +115,25 @@ public sealed class GateReportTests : IDisposable
         html.Should().Contain("Failed: 1 new deviation(s)");
     }
 
+    [Fact]
+    public void Report_links_escape_each_path_segment_and_take_an_http_base_url_only()
+    {
+        ReportLinks.To("images/s 0#1.png", null).Should().Be("images/s%200%231.png");
+        ReportLinks.To("images/s1.png", "https://ci.example.com/a/b").Should().Be("https://ci.example.com/a/b/images/s1.png");
+        ReportLinks.NormalizeBaseUrl(" https://ci.example.com/a/b// ", "X").Should().Be("https://ci.example.com/a/b");
+        ReportLinks.NormalizeBaseUrl("  ", "X").Should().BeNull();
+        foreach (var bad in new[] { "ci/artifacts", "file:///tmp/x", "ftp://host/x" })
+            FluentActions.Invoking(() => ReportLinks.NormalizeBaseUrl(bad, "DflareReportImageBaseUrl")).Should().Throw<DflareException>()
+                .WithMessage($"DflareReportImageBaseUrl '{bad}' is not an absolute http(s) URL*");
+
+        var c = Case("M", "", false, Seed("s0", 0, "triggered", SnapshotState.New, 40, "images/s0.png"));
+        MarkdownSummary.Render(new GateResults { Cases = [c], ImageBaseUrl = "https://ci.example.com/run/9" })
+            .Should().Contain("[picture](https://ci.example.com/run/9/images/s0.png)");
+        var merged = GateReport.Merge([WriteRun("u", "1/1", c)], Path.Combine(dir, "merged-url"), "https://x.example/r").Results;
+        merged.ImageBaseUrl.Should().Be("https://x.example/r");
+        GateResultsStore.Read(Path.Combine(dir, "merged-url")).ImageBaseUrl.Should().Be("https://x.example/r");
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
