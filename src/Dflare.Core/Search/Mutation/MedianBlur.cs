@@ -72,54 +72,62 @@ public sealed class MedianBlur : IMutationOperator
             for (int px = -a; px < w + a; px++)
                 src.AsSpan((y * w + PixelOps.Replicate(px, w)) * c, c).CopyTo(padded.AsSpan(y * pstride + (px + a) * c, c));
         var dst = new byte[src.Length];
+        if (Vector256.IsHardwareAccelerated && stride >= Vector256<byte>.Count)
+            RunNetwork<Vector256<byte>, Lanes32>(padded, pstride, dst, w, h, c, k, net, wires);
+        else
+            RunNetwork<Vector128<byte>, Lanes16>(padded, pstride, dst, w, h, c, k, net, wires);
+        return new Image(w, h, c, dst);
+    }
+
+    /// <summary>The vector operations the network needs, for one lane width (a struct, so each width is compiled apart).</summary>
+    private interface ILanes<TV> where TV : unmanaged
+    {
+        static abstract int Count { get; }
+        static abstract TV Load(ReadOnlySpan<byte> bytes);
+        static abstract TV Max { get; }
+        static abstract void Sort(ref TV lo, ref TV hi);
+        static abstract void Store(TV v, Span<byte> bytes);
+    }
+
+    private readonly struct Lanes16 : ILanes<Vector128<byte>>
+    {
+        public static int Count => Vector128<byte>.Count;
+        public static Vector128<byte> Load(ReadOnlySpan<byte> bytes) => Vector128.Create(bytes);
+        public static Vector128<byte> Max => Vector128<byte>.AllBitsSet;
+        public static void Sort(ref Vector128<byte> lo, ref Vector128<byte> hi) { var min = Vector128.Min(lo, hi); hi = Vector128.Max(lo, hi); lo = min; }
+        public static void Store(Vector128<byte> v, Span<byte> bytes) => v.CopyTo(bytes);
+    }
+
+    private readonly struct Lanes32 : ILanes<Vector256<byte>>
+    {
+        public static int Count => Vector256<byte>.Count;
+        public static Vector256<byte> Load(ReadOnlySpan<byte> bytes) => Vector256.Create(bytes);
+        public static Vector256<byte> Max => Vector256<byte>.AllBitsSet;
+        public static void Sort(ref Vector256<byte> lo, ref Vector256<byte> hi) { var min = Vector256.Min(lo, hi); hi = Vector256.Max(lo, hi); lo = min; }
+        public static void Store(Vector256<byte> v, Span<byte> bytes) => v.CopyTo(bytes);
+    }
+
+    private static void RunNetwork<TV, TL>(byte[] padded, int pstride, byte[] dst, int w, int h, int c, int k, (int Lo, int Hi)[] net, int wires)
+        where TV : unmanaged where TL : struct, ILanes<TV>
+    {
+        int a = k / 2, n = k * k, stride = w * c, lanes = TL.Count;
         Span<int> rows = stackalloc int[k];
-        bool wide = Vector256.IsHardwareAccelerated && stride >= Vector256<byte>.Count;
-        Span<Vector256<byte>> v32 = stackalloc Vector256<byte>[wide ? wires : 0];
-        Span<Vector128<byte>> v16 = stackalloc Vector128<byte>[wide ? 0 : wires];
-        int lanes = wide ? Vector256<byte>.Count : Vector128<byte>.Count;
+        Span<TV> v = stackalloc TV[wires];
         for (int y = 0; y < h; y++)
         {
             for (int dy = 0; dy < k; dy++) rows[dy] = PixelOps.Replicate(y - a + dy, h) * pstride;
             for (int p = 0; p < stride; p += lanes)
             {
                 int q = Math.Min(p, stride - lanes); // the last block may overlap the one before: same outputs again
-                if (wide)
-                {
-                    for (int dy = 0, i = 0; dy < k; dy++)
-                        for (int dx = 0; dx < k; dx++, i++)
-                            v32[i] = Vector256.Create(padded.AsSpan(rows[dy] + q + dx * c, lanes));
-                    for (int i = n; i < wires; i++) v32[i] = Vector256<byte>.AllBitsSet;
-                    ref var v0 = ref MemoryMarshal.GetReference(v32);
-                    foreach (var (lo, hi) in net)
-                    {
-                        ref var x = ref Unsafe.Add(ref v0, lo);
-                        ref var z = ref Unsafe.Add(ref v0, hi);
-                        var min = Vector256.Min(x, z);
-                        z = Vector256.Max(x, z);
-                        x = min;
-                    }
-                    v32[n / 2].CopyTo(dst.AsSpan(y * stride + q, lanes));
-                }
-                else
-                {
-                    for (int dy = 0, i = 0; dy < k; dy++)
-                        for (int dx = 0; dx < k; dx++, i++)
-                            v16[i] = Vector128.Create(padded.AsSpan(rows[dy] + q + dx * c, lanes));
-                    for (int i = n; i < wires; i++) v16[i] = Vector128<byte>.AllBitsSet;
-                    ref var v0 = ref MemoryMarshal.GetReference(v16);
-                    foreach (var (lo, hi) in net)
-                    {
-                        ref var x = ref Unsafe.Add(ref v0, lo);
-                        ref var z = ref Unsafe.Add(ref v0, hi);
-                        var min = Vector128.Min(x, z);
-                        z = Vector128.Max(x, z);
-                        x = min;
-                    }
-                    v16[n / 2].CopyTo(dst.AsSpan(y * stride + q, lanes));
-                }
+                for (int dy = 0, i = 0; dy < k; dy++)
+                    for (int dx = 0; dx < k; dx++, i++)
+                        v[i] = TL.Load(padded.AsSpan(rows[dy] + q + dx * c, lanes));
+                for (int i = n; i < wires; i++) v[i] = TL.Max;
+                ref var v0 = ref MemoryMarshal.GetReference(v);
+                foreach (var (lo, hi) in net) TL.Sort(ref Unsafe.Add(ref v0, lo), ref Unsafe.Add(ref v0, hi));
+                TL.Store(v[n / 2], dst.AsSpan(y * stride + q, lanes));
             }
         }
-        return new Image(w, h, c, dst);
     }
 
     /// <summary>
