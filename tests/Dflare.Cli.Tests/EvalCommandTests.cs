@@ -48,6 +48,35 @@ public sealed class EvalCommandTests
     }
 
     [Fact]
+    public void Compressed_options_preprocess_the_compare_model_apart_from_the_first()
+    {
+        // cnn-pytorch wants mean 0.5 / std 0.5; mnist-8 wants plain 0..1 pixels.
+        string[] common = ["eval", SharedData.Require("models/mnist/cnn-pytorch.onnx"), "--seeds", SharedData.Require("data/mnist/t10k-images-idx3-ubyte.gz"),
+            "--limit", "500", "--mean", "0.5", "--std", "0.5", "--compare", SharedData.Require("models/mnist/mnist-8.onnx"), "--json"];
+        static (double First, double Compare) Accuracies(CliResult r)
+        {
+            r.ExitCode.Should().Be(0, r.ToString());
+            using var doc = JsonDocument.Parse(r.StdOut);
+            return (doc.RootElement.GetProperty("accuracy").GetDouble(), doc.RootElement.GetProperty("compareAccuracy").GetDouble());
+        }
+        var alone = CliRunner.Run("eval", SharedData.Require("models/mnist/mnist-8.onnx"), "--seeds", SharedData.Require("data/mnist/t10k-images-idx3-ubyte.gz"), "--limit", "500", "--json");
+        alone.ExitCode.Should().Be(0, alone.ToString());
+        double mnist8 = JsonDocument.Parse(alone.StdOut).RootElement.GetProperty("accuracy").GetDouble();
+
+        var shared = Accuracies(CliRunner.Run(common));
+        var apart = Accuracies(CliRunner.Run([.. common, "--compressed-mean", "0", "--compressed-std", "1"]));
+
+        apart.First.Should().Be(shared.First, "the first model keeps the shared options");
+        apart.Compare.Should().Be(mnist8, "with its own options mnist-8 scores as it does alone");
+        shared.Compare.Should().BeLessThan(mnist8, "the shared mean/std are wrong for mnist-8");
+
+        var orphan = CliRunner.Run("eval", SharedData.Require("models/mnist/mnist-8.onnx"), "--seeds", SharedData.Require("data/mnist/t10k-images-idx3-ubyte.gz"),
+            "--limit", "5", "--compressed-std", "1");
+        orphan.ExitCode.Should().Be(2);
+        orphan.StdErr.Should().Contain("--compressed-std applies to the --compare model");
+    }
+
+    [Fact]
     public void Eval_of_mobilenet_with_resize_and_crop_options_gets_42_of_50()
     {
         var r = CliRunner.Run("eval", SharedData.Require("models/imagenet/mobilenetv2-12-int8.onnx"),

@@ -24,7 +24,7 @@ public sealed class SearchCommandTests : IDisposable
         finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
     }
 
-    // The options apply to both models, so cnn-pytorch runs here with mnist-8's plain pixel/255 input (it still classifies;
+    // Without --compressed-* the options apply to both models, so cnn-pytorch runs here with mnist-8's plain pixel/255 input (it still classifies;
     // these tests are about the command, not the models).
     private static string[] MnistArgs(params string[] extra) =>
     [
@@ -68,6 +68,25 @@ public sealed class SearchCommandTests : IDisposable
         Run(args).Code.Should().Be(0);
         var second = File.ReadAllText(Path.Combine(_dir, "results.json"));
         WithoutSeconds(second).Should().Be(WithoutSeconds(first));
+    }
+
+    [Fact]
+    public void Compressed_options_give_the_compressed_model_its_own_preprocessing()
+    {
+        // cnn-pytorch needs mean 0.5 / std 0.5, mnist-8 plain 0..1 pixels: only --compressed-* can give each its own.
+        float[] SeedCompressed(params string[] extra)
+        {
+            var (code, _, stderr) = Run(MnistArgs(["--mean", "0.5", "--std", "0.5", "--limit", "1", "--budget", "2", "--out", _dir, .. extra]));
+            code.Should().Be(0, stderr);
+            var seed = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "results.json")))!["seeds"]![0]!;
+            return seed["seedCompressedProbabilities"]!.AsArray().Select(v => v!.GetValue<float>()).ToArray();
+        }
+        var shared = SeedCompressed();
+        var own = SeedCompressed("--compressed-mean", "0", "--compressed-std", "1");
+        var mnist8 = Dflare.Models.OnnxClassifier.Load(SharedData.Require("models/mnist/mnist-8.onnx"))
+            .Predict(Dflare.Datasets.SeedSource.Open(SharedData.Require("data/mnist/t10k-images-idx3-ubyte.gz")).Load(0, 1)[0].Image);
+        own.Should().Equal(mnist8, "with its own options mnist-8 sees what it sees alone");
+        shared.Should().NotEqual(own);
     }
 
     private static string WithoutSeconds(string json) =>

@@ -27,13 +27,17 @@ internal static class EvalCommand
             model, seeds, labels, limit, offset, compare, json,
         };
         opts.AddTo(cmd);
+        var compressedOpts = ModelOptionSet.ForCompressed(); // they apply to the --compare model
+        compressedOpts.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var asJson = r.GetValue(json);
             var o = opts.Read(r);
             var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
-            var other = r.GetValue(compare) is { } c ? OnnxClassifier.Load(c, o) : null;
+            if (r.GetValue(compare) is null && compressedOpts.Given(r) is { Count: > 0 } given)
+                throw new DflareException($"{string.Join(", ", given)} appl{(given.Count == 1 ? "ies" : "y")} to the --compare model; give --compare OTHER.onnx.");
+            var other = r.GetValue(compare) is { } c ? OnnxClassifier.Load(c, compressedOpts.ReadCompressed(r, o)) : null;
             if (other is not null) _ = new ModelPair(clf, other);
             int off = r.GetValue(offset);
             int total = Math.Max(0, Math.Min(r.GetValue(limit) ?? int.MaxValue, source.Count - off));

@@ -5,23 +5,47 @@ namespace Dflare.Cli.Commands;
 
 /// <summary>
 /// The preprocessing options shared by every command that loads a model. Each set option overrides the model's
-/// sidecar (<c>MODEL.onnx.json</c>), which overrides what is read from the model.
+/// sidecar (<c>MODEL.onnx.json</c>), which overrides what is read from the model. Commands that load a pair also take
+/// a second set prefixed <c>--compressed-</c> (<see cref="ForCompressed"/>): those override the shared options for the
+/// compressed model only, e.g. when its export named the input or output differently.
 /// </summary>
 internal sealed class ModelOptionSet
 {
-    public Option<string?> Input { get; } = new("--input") { Description = "Name of the model's image input (default: its only real input)." };
-    public Option<double?> Scale { get; } = new("--scale") { Description = "Multiplier for 0..255 pixels before mean/std (default 1/255)." };
-    public Option<string?> Mean { get; } = new("--mean") { Description = "Per-channel mean, comma-separated (e.g. 0.485,0.456,0.406)." };
-    public Option<string?> Std { get; } = new("--std") { Description = "Per-channel standard deviation, comma-separated." };
-    public Option<string?> Layout { get; } = new("--layout") { Description = "Input layout: nchw or nhwc (default: inferred)." };
-    public Option<int?> Resize { get; } = new("--resize") { Description = "Resize the image's short side to N pixels (bilinear) before cropping." };
-    public Option<int?> Crop { get; } = new("--crop") { Description = "Centre-crop N×N pixels after resizing." };
-    public Option<string?> Output { get; } = new("--output") { Description = "Name of the output to read (default: the first)." };
-    public Option<string?> OutputKind { get; } = new("--output-kind") { Description = "logits or probabilities (default: detected)." };
+    private ModelOptionSet(string prefix, string whose, bool geometry)
+    {
+        Option<T> Make<T>(string name, string description) => new("--" + prefix + name) { Description = whose + description };
+        Input = Make<string?>("input", "Name of the model's image input (default: its only real input).");
+        Scale = Make<double?>("scale", "Multiplier for 0..255 pixels before mean/std (default 1/255).");
+        Mean = Make<string?>("mean", "Per-channel mean, comma-separated (e.g. 0.485,0.456,0.406).");
+        Std = Make<string?>("std", "Per-channel standard deviation, comma-separated.");
+        Layout = Make<string?>("layout", "Input layout: nchw or nhwc (default: inferred).");
+        Output = Make<string?>("output", "Name of the output to read (default: the first).");
+        OutputKind = Make<string?>("output-kind", "logits or probabilities (default: detected).");
+        // Resizing and cropping decide the pair's shared geometry, so they exist once, for both models.
+        Resize = geometry ? Make<int?>("resize", "Resize the image's short side to N pixels (bilinear) before cropping.") : null;
+        Crop = geometry ? Make<int?>("crop", "Centre-crop N×N pixels after resizing.") : null;
+    }
+
+    /// <summary>The options for a model (or both models of a pair): <c>--mean</c>, <c>--std</c>, ...</summary>
+    public ModelOptionSet() : this("", "", geometry: true) { }
+
+    /// <summary>The <c>--compressed-*</c> options, which override the shared ones for the compressed model of a pair.</summary>
+    public static ModelOptionSet ForCompressed() => new("compressed-", "For the compressed model only: ", geometry: false);
+
+    public Option<string?> Input { get; }
+    public Option<double?> Scale { get; }
+    public Option<string?> Mean { get; }
+    public Option<string?> Std { get; }
+    public Option<string?> Layout { get; }
+    public Option<int?>? Resize { get; }
+    public Option<int?>? Crop { get; }
+    public Option<string?> Output { get; }
+    public Option<string?> OutputKind { get; }
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Input, Scale, Mean, Std, Layout, Resize, Crop, Output, OutputKind }) command.Options.Add(o);
+        foreach (var o in new Option?[] { Input, Scale, Mean, Std, Layout, Resize, Crop, Output, OutputKind })
+            if (o is not null) command.Options.Add(o);
     }
 
     /// <summary>The options the user set (unset ones stay null so the sidecar and the model decide).</summary>
@@ -29,12 +53,20 @@ internal sealed class ModelOptionSet
     {
         Input = r.GetValue(Input),
         Scale = r.GetValue(Scale),
-        Mean = r.GetValue(Mean) is { } m ? ModelOptions.ParseList(m, "--mean") : null,
-        Std = r.GetValue(Std) is { } s ? ModelOptions.ParseList(s, "--std") : null,
+        Mean = r.GetValue(Mean) is { } m ? ModelOptions.ParseList(m, Mean.Name) : null,
+        Std = r.GetValue(Std) is { } s ? ModelOptions.ParseList(s, Std.Name) : null,
         Layout = r.GetValue(Layout) is { } l ? ModelOptions.ParseLayout(l) : null,
-        ResizeShortSide = r.GetValue(Resize),
-        CenterCrop = r.GetValue(Crop),
+        ResizeShortSide = Resize is null ? null : r.GetValue(Resize),
+        CenterCrop = Crop is null ? null : r.GetValue(Crop),
         Output = r.GetValue(Output),
         OutputKind = r.GetValue(OutputKind) is { } k ? ModelOptions.ParseOutputKind(k) : null,
     };
+
+    /// <summary>The names of the options of this set given on the command line.</summary>
+    public IReadOnlyList<string> Given(ParseResult r) =>
+        new Option?[] { Input, Scale, Mean, Std, Layout, Resize, Crop, Output, OutputKind }
+            .Where(o => o is not null && r.GetResult(o) is not null).Select(o => o!.Name).ToArray();
+
+    /// <summary>The compressed model's options: <paramref name="shared"/> overridden by the <c>--compressed-*</c> ones set.</summary>
+    public ModelOptions ReadCompressed(ParseResult r, ModelOptions shared) => shared.OverriddenBy(Read(r));
 }

@@ -38,6 +38,8 @@ internal static class RobustnessCommand
         };
         cmd.AddOptions([.. seedOpts.All, epsilon, compare, .. gradients.All, .. scan.All, steps, stepSize, loss, cosine, report, json]);
         opts.AddTo(cmd);
+        var compressedOpts = ModelOptionSet.ForCompressed(); // they apply to the --compare model
+        compressedOpts.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var asJson = r.GetValue(json);
@@ -66,7 +68,9 @@ internal static class RobustnessCommand
             var o = opts.Read(r);
             var source = seedOpts.Open(r);
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
-            var other = r.GetValue(compare) is { } c ? OnnxClassifier.Load(c, o) : null;
+            if (r.GetValue(compare) is null && compressedOpts.Given(r) is { Count: > 0 } given)
+                throw new DflareException($"{string.Join(", ", given)} appl{(given.Count == 1 ? "ies" : "y")} to the --compare model; give --compare OTHER.onnx.");
+            var other = r.GetValue(compare) is { } c ? OnnxClassifier.Load(c, compressedOpts.ReadCompressed(r, o)) : null;
             if (other is not null) _ = new ModelPair(clf, other);
             var list = seedOpts.Load(r, source, "measure");
 

@@ -49,6 +49,8 @@ internal static class SearchCommand
             maxLinf, minSsim, minMargin, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation,
         };
         opts.AddTo(cmd);
+        var compressedOpts = ModelOptionSet.ForCompressed();
+        compressedOpts.AddTo(cmd);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var dc = new DiffChaserSettings();
@@ -86,7 +88,7 @@ internal static class SearchCommand
 
             var o = opts.Read(r);
             var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
-            var pair = ModelPair.Load(r.GetValue(original)!, r.GetValue(compressed)!, o);
+            var pair = ModelPair.Load(r.GetValue(original)!, r.GetValue(compressed)!, o, compressedOpts.ReadCompressed(r, o));
             int total = Math.Max(0, Math.Min(lim ?? int.MaxValue, source.Count - off));
             if (total == 0) throw new DflareException($"No seeds to search: '{source.Path}' has {source.Count} seeds and --offset is {off}.");
             var dir = r.GetValue(outDir)!;
