@@ -13,7 +13,8 @@ internal sealed class ModelOptionSet
 {
     private ModelOptionSet(string prefix, string whose, bool geometry)
     {
-        Option<T> Make<T>(string name, string description) => new("--" + prefix + name) { Description = whose + description };
+        Option<T> Make<T>(string name, string description) =>
+            new("--" + prefix + name) { Description = whose.Length == 0 ? description : whose + char.ToLowerInvariant(description[0]) + description[1..] };
         Input = Make<string?>("input", "Name of the model's image input (default: its only real input).");
         Scale = Make<double?>("scale", "Multiplier for 0..255 pixels before mean/std (default 1/255).");
         Mean = Make<string?>("mean", "Per-channel mean, comma-separated (e.g. 0.485,0.456,0.406).");
@@ -30,7 +31,7 @@ internal sealed class ModelOptionSet
     public ModelOptionSet() : this("", "", geometry: true) { }
 
     /// <summary>The <c>--compressed-*</c> options, which override the shared ones for the compressed model of a pair.</summary>
-    public static ModelOptionSet ForCompressed() => new("compressed-", "For the compressed model only: ", geometry: false);
+    public static ModelOptionSet ForCompressed() => new("compressed-", "Compressed (or --compare) model only, over the shared option: ", geometry: false);
 
     public Option<string?> Input { get; }
     public Option<double?> Scale { get; }
