@@ -71,10 +71,11 @@ public sealed class SearchIntegrationTests
     {
         var pair = SearchTestData.Resnet8Pair();
         var seeds = SearchTestData.Cifar().Load(40, 12);
-        // Unbounded, and with an SSIM bound that rejects some mutants unevaluated (the speculation must skip them alike).
-        foreach (var bound in new[] { DistortionBound.None, new DistortionBound { MaxLInf = 24, MinSsim = 0.9 } })
+        // Unbounded; with an SSIM bound that rejects some mutants unevaluated (the speculation must skip them alike); and
+        // with a bound so tight that searches give up after a few unevaluated mutants in a row (so must the speculation).
+        foreach (var (bound, giveUp) in new[] { (DistortionBound.None, 1000), (new DistortionBound { MaxLInf = 24, MinSsim = 0.9 }, 1000), (new DistortionBound { MinSsim = 0.97 }, 4) })
         {
-            var settings = new SearchSettings { Budget = 300, RunSeed = 5, Bound = bound };
+            var settings = new SearchSettings { Budget = 300, RunSeed = 5, Bound = bound, MaxUnevaluatedInARow = giveUp };
             var plain = new SearchRunner(pair, settings with { LockStep = 5, Threads = 2, Speculate = false }).Run(seeds, cancellation: Ct);
             var ahead = new SearchRunner(pair, settings with { LockStep = 5, Threads = 2 }).Run(seeds, cancellation: Ct);
             long before = pair.Original.Runs;
@@ -92,7 +93,8 @@ public sealed class SearchIntegrationTests
             Json(new SearchRunResult { Settings = settings, Seeds = single.Select(r => r.Seeds.Single()).ToArray() }).Should().Be(Json(plain));
             foreach (var s in plain.Seeds.Where(s => s.Trigger is not null))
                 ahead.Seeds.Single(x => x.SeedId == s.SeedId).Trigger.Should().Be(s.Trigger, "bit for bit");
-            plain.Triggered.Should().BeGreaterThan(0, "the comparison must cover triggering inputs too");
+            if (giveUp < 1000) plain.Seeds.Should().Contain(s => s.StopReason.Contains("in a row"), "the tight bound makes searches give up");
+            else plain.Triggered.Should().BeGreaterThan(0, "the comparison must cover triggering inputs too");
             Json(new SearchRunResult { Settings = settings, Seeds = singlePlain.Select(r => r.Seeds.Single()).ToArray() }).Should().Be(Json(plain));
             // One chain alone fills 15 of every 16 slots of a batch ahead: it needs far fewer model runs.
             runsAhead.Should().BeLessThan(runsPlain * 3 / 4, $"one chain with speculation runs the model fewer times ({runsAhead} vs {runsPlain} batches)");

@@ -154,6 +154,9 @@ public sealed class DflareSearch : SeedSearch
     /// <inheritdoc />
     protected override IReadOnlyList<Image> SpeculateMutants(int max, int depth)
     {
+        // The speculative run gave up (too many unevaluated mutants in a row) and nothing was accepted since: the real
+        // search will give up at the same point, so there is nothing to speculate.
+        if (_aheadGaveUp) return [];
         // With nothing speculated ahead, the real search may have moved on since the last speculation: start again from it.
         if (_ahead.Count == 0 || _aheadSelector is null || _aheadRng is null)
         {
