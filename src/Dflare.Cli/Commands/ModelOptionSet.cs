@@ -43,10 +43,12 @@ internal sealed class ModelOptionSet
     public Option<string?> Output { get; }
     public Option<string?> OutputKind { get; }
 
+    private IEnumerable<Option> All =>
+        new Option?[] { Input, Scale, Mean, Std, Layout, Resize, Crop, Output, OutputKind }.OfType<Option>();
+
     public void AddTo(Command command)
     {
-        foreach (var o in new Option?[] { Input, Scale, Mean, Std, Layout, Resize, Crop, Output, OutputKind })
-            if (o is not null) command.Options.Add(o);
+        foreach (var o in All) command.Options.Add(o);
     }
 
     /// <summary>The options the user set (unset ones stay null so the sidecar and the model decide).</summary>
@@ -64,9 +66,7 @@ internal sealed class ModelOptionSet
     };
 
     /// <summary>The names of the options of this set given on the command line.</summary>
-    public IReadOnlyList<string> Given(ParseResult r) =>
-        new Option?[] { Input, Scale, Mean, Std, Layout, Resize, Crop, Output, OutputKind }
-            .Where(o => o is not null && r.GetResult(o) is not null).Select(o => o!.Name).ToArray();
+    public IReadOnlyList<string> Given(ParseResult r) => All.Where(o => r.GetResult(o) is not null).Select(o => o.Name).ToArray();
 
     /// <summary>The compressed model's options: <paramref name="shared"/> overridden by the <c>--compressed-*</c> ones set.</summary>
     public ModelOptions ReadCompressed(ParseResult r, ModelOptions shared) => shared.OverriddenBy(Read(r));

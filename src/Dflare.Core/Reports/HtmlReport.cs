@@ -157,7 +157,7 @@ public static class HtmlReport
         sb.Append("</section>\n");
     }
 
-    private static string Href(string relative) => string.Join('/', relative.Replace('\\', '/').Split('/').Select(Uri.EscapeDataString));
+    private static string Href(string relative) => ReportLinks.To(relative, baseUrl: null);
 
     private static string E(string s) => WebUtility.HtmlEncode(s);
 }

@@ -195,13 +195,11 @@ public sealed class SearchRunner
     /// </summary>
     private IReadOnlyList<Image>[] Speculate(SeedSearch[] searches, IReadOnlyList<Image>[] proposals, int real)
     {
-        var speculated = new IReadOnlyList<Image>[searches.Length];
-        Array.Fill(speculated, Array.Empty<Image>());
-        if (!Settings.Speculate || real == 0 || FixedChunk() is not { } chunk) return speculated;
-        int free = (chunk - real % chunk) % chunk;
-        var open = Enumerable.Range(0, searches.Length).Where(i => proposals[i].Count > 0).ToList();
         var made = new List<Image>[searches.Length];
         for (int i = 0; i < made.Length; i++) made[i] = [];
+        if (!Settings.Speculate || real == 0 || FixedChunk() is not { } chunk) return made;
+        int free = (chunk - real % chunk) % chunk;
+        var open = Enumerable.Range(0, searches.Length).Where(i => proposals[i].Count > 0).ToList();
         // Round-robin rounds: a search that cannot speculate more (budget, give-up) drops out and its share goes on.
         while (free > 0 && open.Count > 0)
         {
@@ -221,8 +219,7 @@ public sealed class SearchRunner
             free -= total;
             open = still;
         }
-        for (int i = 0; i < made.Length; i++) speculated[i] = made[i];
-        return speculated;
+        return made;
     }
 
     /// <summary>The batch size every chunk is a multiple of when both models have a fixed batch, else null.</summary>
@@ -237,7 +234,7 @@ public sealed class SearchRunner
         if (images.Length == 0) return (po, pc);
         int chunk = Math.Max(1, Math.Min(_pair.Original.Info.MaxBatch, _pair.Compressed.Info.MaxBatch));
         // Keep chunks whole multiples of both fixed batches so only the last chunk is padded.
-        if (_pair.Original.Info.FixedBatch is { } a && _pair.Compressed.Info.FixedBatch is { } b) chunk = Lcm(a, b);
+        if (FixedChunk() is { } fixedChunk) chunk = fixedChunk;
         // Dynamic batches: spread the images over the threads. Two callers with half batches beat one caller with the
         // whole batch on small models (benchmarks/results/ceiling.md); an image's output does not depend on its batch.
         else if (_pair.Original.Info.FixedBatch is null && _pair.Compressed.Info.FixedBatch is null)

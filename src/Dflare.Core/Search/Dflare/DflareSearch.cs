@@ -33,19 +33,18 @@ public sealed class DflareSearch : SeedSearch
     private Image _current;
     private double _bestGap;
     private int _generated;
-    private int _pendingOp = -1;
-    private int _pendingMutant;
-    private Speculation? _pendingKnown;
+    private Candidate? _pending;
     // Speculation: the mutants that follow if every evaluated mutant is rejected, in order, with the selector and
     // generator as they stand after the last of them. Valid until a mutant is accepted (the current image changes).
-    private readonly List<Speculation> _ahead = [];
-    private readonly List<Speculation> _awaiting = [];
+    private readonly List<Candidate> _ahead = [];
+    private readonly List<Candidate> _awaiting = [];
     private OperatorSelector? _aheadSelector;
     private Rng? _aheadRng;
     private int _aheadGenerated;
     private bool _aheadGaveUp;
 
-    private sealed class Speculation(int mutant, int op, Image image)
+    /// <summary>A mutant to evaluate: its number, its operator, and its answers once evaluated ahead of time.</summary>
+    private sealed class Candidate(int mutant, int op, Image image)
     {
         public int Mutant { get; } = mutant;
         public int Op { get; } = op;
@@ -118,33 +117,39 @@ public sealed class DflareSearch : SeedSearch
     /// <inheritdoc />
     protected override IReadOnlyList<Image>? ProposeMutants(int maxImages)
     {
-        _pendingKnown = null;
+        _pending = Draw(_selector, _rng, ref _generated, fromAhead: true);
+        if (_pending is null) GiveUpReason = $"{Settings.MaxUnevaluatedInARow} mutants in a row were outside the distortion bound or unchanged";
+        return _pending is null ? null : [_pending.Image];
+    }
+
+    /// <summary>
+    /// The next mutant worth evaluating, drawn with <paramref name="selector"/> and <paramref name="rng"/> from mutant
+    /// number <paramref name="generated"/> on (the real search and its speculation draw alike), or null after
+    /// <see cref="SearchSettings.MaxUnevaluatedInARow"/> mutants in a row that were not. <paramref name="fromAhead"/>:
+    /// take a mutant speculated with the same number and operator instead of making it again.
+    /// </summary>
+    private Candidate? Draw(OperatorSelector selector, Rng rng, ref int generated, bool fromAhead)
+    {
         for (int tries = 0; tries < Settings.MaxUnevaluatedInARow; tries++)
         {
-            int op = _selector.Select(_rng);
-            _generated++;
-            while (_ahead.Count > 0 && _ahead[0].Mutant < _generated) _ahead.RemoveAt(0);
-            if (_ahead.Count > 0 && _ahead[0].Mutant == _generated)
-            {
-                var s = _ahead[0];
-                _ahead.RemoveAt(0);
-                if (s.Op == op)
-                {
-                    // Speculated with the same state: the same image, already through the bound checks.
-                    _pendingOp = op;
-                    _pendingMutant = _generated;
-                    _pendingKnown = s;
-                    return [s.Image];
-                }
-                ClearSpeculation(); // cannot happen while the speculation is valid; recompute to stay exact
-            }
-            var mutant = Mutate(_current, SeedImage, _ops[op], Settings, Seed.Id, _generated);
-            if (!Accepts(mutant)) continue;
-            _pendingOp = op;
-            _pendingMutant = _generated;
-            return [mutant];
+            int op = selector.Select(rng);
+            generated++;
+            if (fromAhead && TakeAhead(generated, op) is { } known) return known; // already through the bound checks
+            var mutant = Mutate(_current, SeedImage, _ops[op], Settings, Seed.Id, generated);
+            if (Accepts(mutant)) return new Candidate(generated, op, mutant);
         }
-        GiveUpReason = $"{Settings.MaxUnevaluatedInARow} mutants in a row were outside the distortion bound or unchanged";
+        return null;
+    }
+
+    /// <summary>The speculated mutant with this number and operator, taken off the list, or null.</summary>
+    private Candidate? TakeAhead(int mutant, int op)
+    {
+        while (_ahead.Count > 0 && _ahead[0].Mutant < mutant) _ahead.RemoveAt(0);
+        if (_ahead.Count == 0 || _ahead[0].Mutant != mutant) return null;
+        var s = _ahead[0];
+        _ahead.RemoveAt(0);
+        if (s.Op == op) return s;
+        ClearSpeculation(); // cannot happen while the speculation is valid; make it again to stay exact
         return null;
     }
 
@@ -165,17 +170,10 @@ public sealed class DflareSearch : SeedSearch
             _aheadGenerated = _generated;
             _aheadGaveUp = false;
         }
-        var made = new List<Speculation>();
-        while (made.Count < max && _ahead.Count < depth && !_aheadGaveUp)
+        var made = new List<Candidate>();
+        while (made.Count < max && _ahead.Count < depth)
         {
-            Speculation? next = null;
-            for (int tries = 0; tries < Settings.MaxUnevaluatedInARow && next is null; tries++)
-            {
-                int op = _aheadSelector.Select(_aheadRng);
-                _aheadGenerated++;
-                var mutant = Mutate(_current, SeedImage, _ops[op], Settings, Seed.Id, _aheadGenerated);
-                if (Accepts(mutant)) next = new Speculation(_aheadGenerated, op, mutant);
-            }
+            var next = Draw(_aheadSelector, _aheadRng, ref _aheadGenerated, fromAhead: false);
             if (next is null) { _aheadGaveUp = true; break; }
             _ahead.Add(next);
             made.Add(next);
@@ -194,7 +192,7 @@ public sealed class DflareSearch : SeedSearch
 
     /// <inheritdoc />
     protected override (IReadOnlyList<float[]> Original, IReadOnlyList<float[]> Compressed)? KnownAnswers() =>
-        _pendingKnown is { Original: { } o, Compressed: { } c } ? ([o], [c]) : null;
+        _pending is { Original: { } o, Compressed: { } c } ? ([o], [c]) : null;
 
     private void ClearSpeculation()
     {
@@ -210,13 +208,13 @@ public sealed class DflareSearch : SeedSearch
         Iterations++;
         var mutant = mutants[0];
         float[] po = original[0], pc = compressed[0];
-        int op = _pendingOp;
-        _pendingKnown = null;
+        var (op, number) = (_pending!.Op, _pending.Mutant);
+        _pending = null;
         if (Judge(po, pc) == Verdict.Deviate)
         {
             ClearSpeculation();
             _selector.Credit(op);
-            _steps.Add(new MutationStep(_pendingMutant, _ops[op].Name));
+            _steps.Add(new MutationStep(number, _ops[op].Name));
             _current = mutant;
             Triggered(mutant, po, pc);
             return 1;
@@ -232,7 +230,7 @@ public sealed class DflareSearch : SeedSearch
             _current = mutant;
             if (grew) _bestGap = gap;
             _selector.Credit(op);
-            _steps.Add(new MutationStep(_pendingMutant, _ops[op].Name));
+            _steps.Add(new MutationStep(number, _ops[op].Name));
         }
         return 1;
     }

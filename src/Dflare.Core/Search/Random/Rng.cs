@@ -119,13 +119,25 @@ public sealed class Rng
     public double NextGaussian()
     {
         if (_spareGaussian is { } spare) { _spareGaussian = null; return spare; }
+        var (u1, u2) = BoxMullerUniforms();
+        var (z0, z1) = BoxMuller(u1, u2);
+        _spareGaussian = z1;
+        return z0;
+    }
+
+    // The two uniforms of one Box–Muller pair (u1 > 0, for the logarithm).
+    private (double U1, double U2) BoxMullerUniforms()
+    {
         double u1;
         do u1 = NextDouble(); while (u1 <= double.Epsilon);
-        double u2 = NextDouble();
+        return (u1, NextDouble());
+    }
+
+    private static (double Z0, double Z1) BoxMuller(double u1, double u2)
+    {
         double r = Math.Sqrt(-2.0 * Math.Log(u1));
         var (sin, cos) = Math.SinCos(2.0 * Math.PI * u2);
-        _spareGaussian = r * sin;
-        return r * cos;
+        return (r * cos, r * sin);
     }
 
     /// <summary>
@@ -146,14 +158,8 @@ public sealed class Rng
         double limit = zeroBelow > 0 ? Math.Exp(-reach * reach / 2) : double.PositiveInfinity;
         for (; i + 1 < values.Length; i += 2)
         {
-            double u1;
-            do u1 = NextDouble(); while (u1 <= double.Epsilon);
-            double u2 = NextDouble();
-            if (u1 > limit) { values[i] = 0; values[i + 1] = 0; continue; }
-            double r = Math.Sqrt(-2.0 * Math.Log(u1));
-            var (sin, cos) = Math.SinCos(2.0 * Math.PI * u2);
-            values[i] = r * cos;
-            values[i + 1] = r * sin;
+            var (u1, u2) = BoxMullerUniforms();
+            (values[i], values[i + 1]) = u1 > limit ? (0, 0) : BoxMuller(u1, u2);
         }
         if (i < values.Length) values[i] = NextGaussian(); // the last odd value keeps its exact spare for the next call
     }
