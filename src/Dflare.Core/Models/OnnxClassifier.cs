@@ -257,6 +257,17 @@ public sealed class OnnxClassifier : IDisposable
         return Run(pixels.Count, (i, dst) => Normalize(pixels[i], dst), count: true);
     }
 
+    /// <summary>
+    /// <see cref="PredictScores(IReadOnlyList{float[]})"/> for <paramref name="count"/> images that
+    /// <paramref name="pixels"/> writes one at a time (index, float pixels at model geometry) into a reused buffer, so
+    /// that many generated images (gradient probes) need neither be held nor copied.
+    /// </summary>
+    internal float[][] PredictScores(int count, Action<int, Span<float>> pixels)
+    {
+        var buffer = new float[Info.ImageLength];
+        return Run(count, (i, dst) => { pixels(i, buffer); Normalize(buffer, dst); }, count: true);
+    }
+
     /// <summary>Converts raw output rows to probabilities (softmax in double for logits; a copy otherwise).</summary>
     public float[][] Probabilities(float[][] scores)
     {

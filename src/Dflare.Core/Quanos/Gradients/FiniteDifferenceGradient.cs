@@ -45,13 +45,7 @@ public sealed class FiniteDifferenceGradient : IGradientEstimator
         Probing.Validate(model, queries);
         int n = model.Info.ImageLength, probes = ProbesPerImage(n);
         float h = (float)Step;
-        var (losses, scores) = Probing.Evaluate(model, queries, probes, (q, p) =>
-        {
-            var x = (float[])queries[q].Pixels.Clone();
-            int i = (p - 1) / 2;
-            x[i] += (p & 1) == 1 ? h : -h;
-            return x;
-        });
+        var (losses, scores) = Probing.Evaluate(model, queries, probes, (q, p, x) => x[(p - 1) / 2] += (p & 1) == 1 ? h : -h);
         var result = new GradientEstimate[queries.Count];
         for (int q = 0; q < queries.Count; q++)
         {

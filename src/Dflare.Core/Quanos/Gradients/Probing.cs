@@ -26,12 +26,12 @@ internal static class Probing
     }
 
     /// <summary>
-    /// Evaluates <paramref name="probes"/> images per query (probe 0 is the query's own pixels, the others come from
-    /// <paramref name="probe"/>(query, index)), grouping whole queries into calls of about <see cref="Budget"/>
-    /// images, and returns each query's losses and its raw output row at probe 0.
+    /// Evaluates <paramref name="probes"/> images per query (probe 0 is the query's own pixels; for the others
+    /// <paramref name="probe"/>(query, index, pixels) changes a copy of them in place), grouping whole queries into calls
+    /// of about <see cref="Budget"/> images, and returns each query's losses and its raw output row at probe 0.
     /// </summary>
     internal static (double[][] Losses, float[][] Scores) Evaluate(OnnxClassifier model, IReadOnlyList<GradientQuery> queries,
-        int probes, Func<int, int, float[]> probe)
+        int probes, Action<int, int, Span<float>> probe)
     {
         var losses = new double[queries.Count][];
         var scores = new float[queries.Count][];
@@ -41,12 +41,12 @@ internal static class Probing
         {
             int count = Math.Max(1, Math.Min(queries.Count - start, Budget / probes));
             int s0 = start;
-            var list = new LazyList(count * probes, i =>
+            var rows = model.PredictScores(count * probes, (i, x) =>
             {
                 int q = s0 + i / probes, p = i % probes;
-                return p == 0 ? queries[q].Pixels : probe(q, p);
+                queries[q].Pixels.CopyTo(x);
+                if (p > 0) probe(q, p, x);
             });
-            var rows = model.PredictScores(list);
             for (int k = 0; k < count; k++)
             {
                 int q = s0 + k;
@@ -58,14 +58,5 @@ internal static class Probing
             start += count;
         }
         return (losses, scores);
-    }
-
-    /// <summary>A read-only list whose items are made on demand (probe images are not all held in memory at once).</summary>
-    private sealed class LazyList(int count, Func<int, float[]> make) : IReadOnlyList<float[]>
-    {
-        public float[] this[int index] => (uint)index < (uint)count ? make(index) : throw new ArgumentOutOfRangeException(nameof(index));
-        public int Count => count;
-        public IEnumerator<float[]> GetEnumerator() { for (int i = 0; i < count; i++) yield return make(i); }
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

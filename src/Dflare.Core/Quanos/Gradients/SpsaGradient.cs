@@ -75,9 +75,8 @@ public sealed class SpsaGradient : IGradientEstimator
             for (int i = 0; i < bits[q].Length; i++) bits[q][i] = rng.NextUInt64();
         }
         float cp = (float)Perturbation;
-        var (losses, scores) = Probing.Evaluate(model, queries, probes, (q, p) =>
+        var (losses, scores) = Probing.Evaluate(model, queries, probes, (q, p, x) =>
         {
-            var x = (float[])queries[q].Pixels.Clone();
             int k = (p - 1) / 2;
             float sign = (p & 1) == 1 ? cp : -cp;
             var b = bits[q].AsSpan(k * words, words);
@@ -86,7 +85,6 @@ public sealed class SpsaGradient : IGradientEstimator
                 int d = dimOf[i];
                 x[i] += ((b[d >> 6] >> (d & 63)) & 1) != 0 ? sign : -sign;
             }
-            return x;
         });
         var result = new GradientEstimate[queries.Count];
         for (int q = 0; q < queries.Count; q++)
