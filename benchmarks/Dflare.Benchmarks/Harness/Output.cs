@@ -62,7 +62,19 @@ internal static class Output
         var path = Path.Combine(directory, name + ".json");
         if (!File.Exists(path)) return null;
         try { return JsonNode.Parse(File.ReadAllText(path))?[property]?.AsArray(); }
-        catch (JsonException) { return null; }
+        catch (JsonException e) { SetAside(directory, name, e.Message); return null; }
+    }
+
+    /// <summary>
+    /// Keeps a previous results file that cannot be merged (unreadable, or of an older format) as <c>NAME.json.old</c>
+    /// and says so, instead of letting the new results overwrite its entries unseen.
+    /// </summary>
+    public static void SetAside(string directory, string name, string why)
+    {
+        var path = Path.Combine(directory, name + ".json");
+        var old = path + ".old";
+        File.Copy(path, old, overwrite: true);
+        Console.Error.WriteLine($"warning: the previous {path} cannot be merged ({why}); it is kept as {old} and its entries are not carried over.");
     }
 
     public static string F(double? v, int digits = 1) => v is { } x && double.IsFinite(x) ? x.ToString("N" + digits, CultureInfo.InvariantCulture) : "–";

@@ -110,8 +110,8 @@ internal static class Runs
     {
         var arr = Output.ReadArray(directory, name, property);
         if (arr is null) return [];
-        try { return arr.Select(n => n.Deserialize<T>(Output.Json)!).ToList(); }
-        catch (System.Text.Json.JsonException) { return []; }
+        try { return arr.Select(n => n.Deserialize<T>(Output.Json) ?? throw new System.Text.Json.JsonException("an entry is null")).ToList(); }
+        catch (System.Text.Json.JsonException e) { Output.SetAside(directory, name, e.Message); return []; }
     }
 
     /// <summary>Keeps the previous entries whose key is not among the fresh ones, then the fresh ones.</summary>

@@ -52,7 +52,7 @@ internal static class CompressCommand
             if (calLimit <= 0) throw new DflareException($"--limit must be positive (got {calLimit}).");
             if (!File.Exists(inPath)) throw new DflareException($"Model file '{inPath}' does not exist.");
             // The preprocessing: options over the input's sidecar; used for calibration and evaluation of both models.
-            var o = (ModelOptions.ReadSidecar(Path.GetFullPath(inPath)) ?? new ModelOptions()).OverriddenBy(opts.Read(r));
+            var o = ModelOptions.ForModel(inPath, opts.Read(r));
             var evalSource = r.GetValue(eval) is { } ev ? SeedSource.Open(ev) : null;
             // With --eval, check the original loads with these options before anything is written.
             var original = evalSource is null ? null : OnnxClassifier.Load(inPath, o);

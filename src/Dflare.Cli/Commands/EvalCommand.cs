@@ -35,10 +35,7 @@ internal static class EvalCommand
             var o = opts.Read(r);
             var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
-            if (r.GetValue(compare) is null && compressedOpts.Given(r) is { Count: > 0 } given)
-                throw new DflareException($"{string.Join(", ", given)} appl{(given.Count == 1 ? "ies" : "y")} to the --compare model; give --compare OTHER.onnx.");
-            var other = r.GetValue(compare) is { } c ? OnnxClassifier.Load(c, compressedOpts.ReadCompressed(r, o)) : null;
-            if (other is not null) _ = new ModelPair(clf, other);
+            var other = compressedOpts.LoadCompare(r, r.GetValue(compare), o, clf);
             int off = r.GetValue(offset);
             int total = Math.Max(0, Math.Min(r.GetValue(limit) ?? int.MaxValue, source.Count - off));
             var console = CommandRunner.Console2(asJson);

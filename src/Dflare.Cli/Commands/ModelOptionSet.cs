@@ -68,6 +68,25 @@ internal sealed class ModelOptionSet
     /// <summary>The names of the options of this set given on the command line.</summary>
     public IReadOnlyList<string> Given(ParseResult r) => All.Where(o => r.GetResult(o) is not null).Select(o => o.Name).ToArray();
 
+    /// <summary>
+    /// Loads the <c>--compare</c> model of <c>eval</c> / <c>robustness</c> with these (<c>--compressed-*</c>) options over
+    /// <paramref name="shared"/> and checks it pairs with <paramref name="first"/>; null without <c>--compare</c>, when
+    /// giving any of these options is an error.
+    /// </summary>
+    /// <exception cref="DflareException">A <c>--compressed-*</c> option without <c>--compare</c>, or the two models do not pair.</exception>
+    public OnnxClassifier? LoadCompare(ParseResult r, string? comparePath, ModelOptions shared, OnnxClassifier first)
+    {
+        if (comparePath is null)
+        {
+            if (Given(r) is { Count: > 0 } given)
+                throw new DflareException($"{string.Join(", ", given)} appl{(given.Count == 1 ? "ies" : "y")} to the --compare model; give --compare OTHER.onnx.");
+            return null;
+        }
+        var other = OnnxClassifier.Load(comparePath, ReadCompressed(r, shared));
+        _ = new ModelPair(first, other); // same input geometry and classes, or a clear error
+        return other;
+    }
+
     /// <summary>The compressed model's options: <paramref name="shared"/> overridden by the <c>--compressed-*</c> ones set.</summary>
     public ModelOptions ReadCompressed(ParseResult r, ModelOptions shared) => shared.OverriddenBy(Read(r));
 }

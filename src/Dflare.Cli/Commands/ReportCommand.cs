@@ -17,12 +17,8 @@ internal static class ReportCommand
             var url = ReportLinks.NormalizeBaseUrl(r.GetValue(baseUrl), "--image-base-url");
             if (!Directory.Exists(folder)) throw new DflareException($"Report directory '{folder}' does not exist.");
             var results = GateResultsStore.Read(folder);
-            if (url is not null)
-            {
-                results = results with { ImageBaseUrl = url };
-                GateResultsStore.Write(results, folder); // remembered, so a later rebuild keeps the links
-            }
-            var files = GateReport.WriteViews(results, folder);
+            // A new base URL is written into results.json too, so that a later rebuild keeps the links.
+            var files = url is null ? GateReport.WriteViews(results, folder) : GateReport.WriteAll(results = results with { ImageBaseUrl = url }, folder);
             Summarize(results);
             Console.Out.WriteLine($"wrote {files.Html}");
             Console.Out.WriteLine($"wrote {files.Markdown}");

@@ -68,10 +68,7 @@ internal static class RobustnessCommand
             var o = opts.Read(r);
             var source = seedOpts.Open(r);
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
-            if (r.GetValue(compare) is null && compressedOpts.Given(r) is { Count: > 0 } given)
-                throw new DflareException($"{string.Join(", ", given)} appl{(given.Count == 1 ? "ies" : "y")} to the --compare model; give --compare OTHER.onnx.");
-            var other = r.GetValue(compare) is { } c ? OnnxClassifier.Load(c, compressedOpts.ReadCompressed(r, o)) : null;
-            if (other is not null) _ = new ModelPair(clf, other);
+            var other = compressedOpts.LoadCompare(r, r.GetValue(compare), o, clf);
             var list = seedOpts.Load(r, source, "measure");
 
             RobustnessReport main = null!;

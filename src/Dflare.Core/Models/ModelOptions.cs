@@ -76,6 +76,15 @@ public sealed record ModelOptions
     /// <summary>The sidecar path for a model: <c>MODEL.onnx.json</c> next to it.</summary>
     public static string SidecarPath(string modelPath) => modelPath + ".json";
 
+    /// <summary>
+    /// The options a model is used with: its sidecar (when there is one) overridden by every field set in
+    /// <paramref name="overrides"/> — what <see cref="OnnxClassifier.Load"/> uses, for code that reads the model in
+    /// other ways (layer activations, compression).
+    /// </summary>
+    /// <exception cref="DflareException">The sidecar exists but is not valid.</exception>
+    public static ModelOptions ForModel(string modelPath, ModelOptions? overrides) =>
+        (ReadSidecar(Path.GetFullPath(modelPath)) ?? new ModelOptions()).OverriddenBy(overrides);
+
     /// <summary>Reads the sidecar next to <paramref name="modelPath"/>, or returns null when there is none.</summary>
     /// <exception cref="DflareException">The sidecar exists but is not valid.</exception>
     public static ModelOptions? ReadSidecar(string modelPath)

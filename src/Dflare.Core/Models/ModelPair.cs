@@ -41,7 +41,7 @@ public sealed class ModelPair
     /// <summary>Evaluates a batch on both models; returns the probability vectors of each.</summary>
     public (float[][] Original, float[][] Compressed) Predict(IReadOnlyList<Image> images)
     {
-        var prepared = images.Select(i => Original.Fits(i) ? i : Prepare(i)).ToArray();
+        var prepared = images.Select(Prepare).ToArray();
         return (Original.Predict(prepared), Compressed.Predict(prepared));
     }
 

@@ -69,7 +69,7 @@ public sealed class OnnxClassifier : IDisposable
     {
         var full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full)) throw new DflareException($"Model file '{path}' does not exist.");
-        var merged = (ModelOptions.ReadSidecar(full) ?? new ModelOptions()).OverriddenBy(options);
+        var merged = ModelOptions.ForModel(full, options);
         var session = SessionCache.Shared.Get(full, merged.IntraOpThreads);
         return Create(session, ownsSession: false, path, merged);
     }
@@ -188,7 +188,7 @@ public sealed class OnnxClassifier : IDisposable
         else classes = od.Length == 1 ? od[0] : -1;
         int maxBatch = fixedBatch ?? Math.Max(1, o.MaxBatch ?? 64);
         var kind = o.OutputKind ?? OutputKind.Auto;
-        needsProbe = kind == OutputKind.Auto || classes <= 0;
+        needsProbe = kind == OutputKind.Auto; // an output kind that is given is never guessed over
         var info = new ModelInfo
         {
             Path = path, InputName = inputName, InputShape = shape, FixedBatch = fixedBatch, Layout = layout,
@@ -209,11 +209,13 @@ public sealed class OnnxClassifier : IDisposable
 
     /// <summary>
     /// Brings an image to the model's geometry: resize the short side and centre-crop (when the preprocessing
-    /// says so), and convert grey↔RGB to the model's channel count. Returns the same instance when nothing changes.
+    /// says so), and convert grey↔RGB to the model's channel count. An image that already has the model's geometry
+    /// (<see cref="Fits"/>) is returned as it is, without resizing or cropping again.
     /// </summary>
     /// <exception cref="DflareException">The image size does not fit the model and no resize/crop is configured.</exception>
     public Image Prepare(Image image)
     {
+        if (Fits(image)) return image;
         var p = Info.Preprocessing;
         var img = image;
         if (p.ResizeShortSide is { } r) img = img.ResizeShortSide(r);
@@ -242,7 +244,7 @@ public sealed class OnnxClassifier : IDisposable
     {
         var buffers = new byte[images.Count][];
         for (int i = 0; i < images.Count; i++)
-            buffers[i] = (Fits(images[i]) ? images[i] : Prepare(images[i])).Pixels;
+            buffers[i] = Prepare(images[i]).Pixels;
         return RunRaw(buffers, count: true);
     }
 
@@ -392,7 +394,7 @@ public sealed class OnnxClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(images);
         return RunOutputs(images.Count, (i, dst) =>
         {
-            var img = Fits(images[i]) ? images[i] : Prepare(images[i]);
+            var img = Prepare(images[i]);
             Normalize(img.Pixels, dst);
         }, outputNames);
     }

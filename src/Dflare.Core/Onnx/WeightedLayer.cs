@@ -119,23 +119,23 @@ public static class WeightedLayers
         var inits = model.InitializersByName();
         var producers = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
         foreach (var n in g.Node) foreach (var o in n.Output) producers.TryAdd(o, n);
-        var found = new List<(WeightedLayer Layer, string? NodeName)>();
+        var found = new List<WeightedLayer>();
         var perOp = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < g.Node.Count; i++)
         {
             var n = g.Node[i];
             if (SpecOf(n) is not { } spec || n.Input.Count <= spec.Weight || n.Output.Count == 0) continue;
-            var layer = Resolve(model, n, i, spec, inits, producers, readValues);
+            var layer = Resolve(n, i, spec, inits, producers, readValues);
             if (layer is null) continue;
             int k = perOp.GetValueOrDefault(n.OpType);
             perOp[n.OpType] = k + 1;
             var name = n.HasName && n.Name.Length > 0 ? n.Name : $"{n.OpType}_{k}";
-            found.Add((layer with { Name = name }, n.HasName ? n.Name : null));
+            found.Add(layer with { Name = name });
         }
         // Unique names: a repeated name gets #2, #3, ... in graph order.
         var seen = new Dictionary<string, int>(StringComparer.Ordinal);
         var result = new List<WeightedLayer>(found.Count);
-        foreach (var (layer, _) in found)
+        foreach (var layer in found)
         {
             int c = seen.GetValueOrDefault(layer.Name) + 1;
             seen[layer.Name] = c;
@@ -144,7 +144,7 @@ public static class WeightedLayers
         return result;
     }
 
-    private static WeightedLayer? Resolve(OnnxModel model, NodeProto n, int index, Spec spec,
+    private static WeightedLayer? Resolve(NodeProto n, int index, Spec spec,
         IReadOnlyDictionary<string, TensorProto> inits, Dictionary<string, NodeProto> producers, bool readValues)
     {
         var weightInput = n.Input[spec.Weight];

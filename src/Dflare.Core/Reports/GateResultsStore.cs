@@ -91,8 +91,8 @@ public static class GateResultsStore
             var text = File.ReadAllText(f);
             try
             {
-                if (name.StartsWith("case-", StringComparison.Ordinal)) cases.Add(JsonSerializer.Deserialize<DeviationCaseRecord>(text, Json)!);
-                else if (name.StartsWith("robustness-", StringComparison.Ordinal)) checks.Add(JsonSerializer.Deserialize<RobustnessRecord>(text, Json)!);
+                if (name.StartsWith("case-", StringComparison.Ordinal)) cases.Add(JsonSerializer.Deserialize<DeviationCaseRecord>(text, Json) ?? throw new JsonException("it holds null"));
+                else if (name.StartsWith("robustness-", StringComparison.Ordinal)) checks.Add(JsonSerializer.Deserialize<RobustnessRecord>(text, Json) ?? throw new JsonException("it holds null"));
             }
             catch (JsonException e) { throw new DflareException($"The report fragment '{f}' is damaged: {e.Message}"); }
         }

@@ -138,7 +138,7 @@ public abstract class SeedSearch
             Queries = 2;
             SeedOriginal = original[0];
             SeedCompressed = compressed[0];
-            var v = Deviation.Judge(original[0], compressed[0], Settings.MinMargin);
+            var v = Judge(original[0], compressed[0]);
             if (v == Verdict.Deviate)
             {
                 _result = Base(SearchStatus.AlreadyDeviating, "models disagree on the seed") with
@@ -148,7 +148,6 @@ public abstract class SeedSearch
                 };
                 return;
             }
-            if (v is Verdict.Tie or Verdict.BelowMargin && Labels.ArgMax(original[0]) != Labels.ArgMax(compressed[0])) TiesOrBelowMargin++;
             ObserveSeed(original[0], compressed[0]);
             return;
         }

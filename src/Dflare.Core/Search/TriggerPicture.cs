@@ -14,11 +14,8 @@ public static class TriggerPicture
     /// </summary>
     public static (Image Image, double Factor) AmplifiedDifference(Image a, Image b)
     {
-        if (a.Width != b.Width || a.Height != b.Height || a.Channels != b.Channels)
-            throw new ArgumentException($"Cannot compare a {a} image with a {b} image.");
+        int max = Distances.LInf(a, b); // checks the shapes
         var d = new byte[a.Pixels.Length];
-        int max = 0;
-        for (int i = 0; i < d.Length; i++) max = Math.Max(max, Math.Abs(a.Pixels[i] - b.Pixels[i]));
         double f = max == 0 ? 1 : 255.0 / max;
         for (int i = 0; i < d.Length; i++) d[i] = (byte)Math.Min(255, (int)Math.Round(Math.Abs(a.Pixels[i] - b.Pixels[i]) * f));
         return (new Image(a.Width, a.Height, a.Channels, d), f);

@@ -91,7 +91,7 @@ internal static class DeviationCaseRunner
     internal static SearchSettings SearchSettingsFor(DeviationSearchAttribute a, DflareTestSettings s)
     {
         int budget = s.Budget ?? a.Budget;
-        if (budget <= 0) throw new DflareException($"The query budget must be positive (got {budget}).");
+        if (budget < 2) throw new DflareException($"The query budget must be positive and at least 2 model queries, one image on both models (got {budget}).");
         var strategyName = s.Strategy ?? a.Strategy;
         var strategy = SearchStrategies.Parse(strategyName);
         return new SearchSettings

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using Dflare.Datasets;
 using Dflare.Models;
+using Dflare.Quanos.Adversarial;
 using Dflare.Quanos.Gradients;
 using Dflare.Onnx;
 using Dflare.Quanos.Robustness;
@@ -108,6 +109,9 @@ internal static class RobustnessCaseRunner
             Grid = a.Grid,
         };
         ro.Validate();
+        // A scan that stops below the floor could never find a flip under it, and the check would pass unseen.
+        if (ro.ScanMax < a.MinEpsilon)
+            throw new DflareException($"MaxEpsilon {ro.ScanMax} is below the required MinEpsilon {a.MinEpsilon}: the flip scan must reach the floor.");
         var model = OnnxClassifier.Load(plan.Model, options);
         var original = plan.Original is null ? null : OnnxClassifier.Load(plan.Original, options);
         if (original is not null) _ = new ModelPair(original, model);
@@ -126,8 +130,9 @@ internal static class RobustnessCaseRunner
         string? ansNote = null;
         try
         {
-            var clean = seeds.Select(s => Array.ConvertAll(model.Prepare(s.Image).Pixels, b => (float)b)).ToList();
-            ans = new AnsAnalyzer().Analyze(OnnxModel.Load(plan.Model), options, clean, report.Seeds.Select(r => r.Adversarial).ToList());
+            // The same clean images the attack used, and the preprocessing the classifier used (its sidecar included).
+            var clean = AttackInput.From(model, seeds).Select(x => x.Pixels).ToList();
+            ans = new AnsAnalyzer().Analyze(OnnxModel.Load(plan.Model), ModelOptions.ForModel(plan.Model, options), clean, report.Seeds.Select(r => r.Adversarial).ToList());
         }
         catch (DflareException e) { ansNote = $"no per-layer sensitivity: {e.Message}"; }
 
@@ -146,7 +151,7 @@ internal static class RobustnessCaseRunner
             $"{report.Flips} of {report.Count} flip at ε = {ro.Epsilon.ToString("0.####", CultureInfo.InvariantCulture)}" +
             (report.AdversarialAccuracy is { } adv ? $", adversarial accuracy {adv:P1} (clean {report.CleanAccuracy:P1})" : "") +
             (originalReport is null ? "" : $"; original {Path.GetFileName(plan.Original)}: median flipping ε {F(originalReport.MedianFlipEpsilon ?? double.PositiveInfinity)}") + ".";
-        var table = ans is null ? ansNote! : "Per-layer sensitivity (ANS) and bits (k_init 16):\n" + string.Join("\n", ans.Layers.Select(l =>
+        var table = ans is null ? ansNote! : $"Per-layer sensitivity (ANS) and bits (k_init {ans.KInit}):\n" + string.Join("\n", ans.Layers.Select(l =>
             string.Create(CultureInfo.InvariantCulture, $"  {l.Name} ({l.Op}): ANS {l.Ans:0.####} → {l.Bits} bits{(l.Clamped ? " (clamped)" : "")}{(l.Fragile ? " (fragile: near a rounding boundary)" : "")}")));
         var message = (failures.Count == 0 ? summary : string.Join("\n", failures) + "\n" + summary) + "\n" + table;
         return new RobustnessOutcome(plan.Model, plan.Original, report, originalReport, a.MinEpsilon, failures.Count == 0, message, ans);

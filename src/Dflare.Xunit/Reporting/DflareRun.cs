@@ -19,10 +19,6 @@ public static class DflareRun
     private static readonly ConcurrentDictionary<Assembly, DflareRunRecorder> Recorders = new();
     private static int exitHook;
 
-    /// <summary>The recorder of the running test assembly (the entry assembly, which is the test assembly under xUnit v3).</summary>
-    public static DflareRunRecorder Current =>
-        For(Assembly.GetEntryAssembly() ?? Recorders.Keys.FirstOrDefault() ?? typeof(DflareRun).Assembly);
-
     /// <summary>The recorder of <paramref name="testAssembly"/> (its settings come from its <c>Dflare.*</c> metadata and <c>DFLARE_*</c> variables).</summary>
     public static DflareRunRecorder For(Assembly testAssembly)
     {

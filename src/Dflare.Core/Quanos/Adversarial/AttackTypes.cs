@@ -27,7 +27,7 @@ public sealed record AttackInput(string Id, float[] Pixels, int? Label)
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(seed);
         Image img;
-        try { img = model.Fits(seed.Image) ? seed.Image : model.Prepare(seed.Image); }
+        try { img = model.Prepare(seed.Image); }
         catch (DflareException e) { throw new DflareException($"Seed '{seed.Id}': {e.Message}", e); }
         var px = new float[img.Length];
         for (int i = 0; i < px.Length; i++) px[i] = img.Pixels[i];

@@ -116,13 +116,9 @@ public sealed record RobustnessReport
     /// <summary>Images the model evaluated (the reference estimator's probes excluded).</summary>
     public long Queries => Seeds.Sum(s => s.Queries);
 
-    internal static double? Median(IEnumerable<double> values)
-    {
-        var v = values.OrderBy(x => x).ToArray();
-        if (v.Length == 0) return null;
-        double m = v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-        return double.IsFinite(m) ? m : null;
-    }
+    // The median, or null when there is none or it is infinite (most seeds never flipped within the scan).
+    internal static double? Median(IEnumerable<double> values) =>
+        Search.SearchRunResult.Median(values) is { } m && double.IsFinite(m) ? m : null;
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,

@@ -89,8 +89,7 @@ public sealed class AnsAnalyzer
     public AnsAnalyzer(int kInit = BitAllocation.DefaultKInit, double fragileMargin = BitAllocation.DefaultFragileMargin, int batch = 32)
     {
         BitAllocation.ValidateKInit(kInit);
-        if (!(fragileMargin >= 0 && fragileMargin <= 0.5))
-            throw new DflareException($"The fragility margin must be in [0, 0.5]; got {fragileMargin.ToString("G6", CultureInfo.InvariantCulture)}.");
+        BitAllocation.ValidateFragileMargin(fragileMargin);
         if (batch < 1) throw new DflareException($"The ANS batch must be at least 1 seed; got {batch}.");
         KInit = kInit; FragileMargin = fragileMargin; Batch = batch;
     }

@@ -199,6 +199,14 @@ public static class BitAllocation
         };
     }
 
+    /// <summary>Checks a fragility margin is in [0, 0.5].</summary>
+    /// <exception cref="DflareException">It is not.</exception>
+    public static void ValidateFragileMargin(double margin)
+    {
+        if (!(margin >= 0 && margin <= 0.5))
+            throw new DflareException($"The fragility margin must be in [0, 0.5]; got {margin.ToString("G6", CultureInfo.InvariantCulture)}.");
+    }
+
     /// <summary>Checks a tolerance is in [0, 1).</summary>
     /// <exception cref="DflareException">It is not.</exception>
     public static void ValidateTolerance(double tolerance)

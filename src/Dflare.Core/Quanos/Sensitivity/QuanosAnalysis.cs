@@ -47,7 +47,7 @@ public static class QuanosAnalysis
         var model = OnnxModel.Load(modelPath);
         var layers = AnsAnalyzer.LayersOf(model);
         if (seeds.Count == 0) throw new DflareException($"No seeds to analyse model '{modelPath}' on.");
-        var merged = (ModelOptions.ReadSidecar(Path.GetFullPath(modelPath)) ?? new ModelOptions()).OverriddenBy(options);
+        var merged = ModelOptions.ForModel(modelPath, options);
         var clf = OnnxClassifier.Load(modelPath, options);
         var inputs = AttackInput.From(clf, seeds);
         var clean = inputs.Select(x => x.Pixels).ToList();

@@ -52,8 +52,7 @@ public sealed record QuanosOptions
         Robustness.Validate();
         BitAllocation.ValidateKInit(KInit);
         BitAllocation.ValidateTolerance(Tolerance);
-        if (!(FragileMargin >= 0 && FragileMargin <= 0.5))
-            throw new DflareException($"The fragility margin must be in [0, 0.5]; got {FragileMargin.ToString("G6", CultureInfo.InvariantCulture)}.");
+        BitAllocation.ValidateFragileMargin(FragileMargin);
     }
 }
 

@@ -153,8 +153,8 @@ public sealed class DflareSearch : SeedSearch
         return null;
     }
 
-    // Out of the SSIM bound: rejected unevaluated. Unchanged: its answer is known, it cannot be kept.
-    private bool Accepts(Image mutant) => Settings.Bound.Accepts(mutant, SeedImage) && !(Settings.SkipUnchanged && mutant.Equals(_current));
+    // Unchanged: its answer is known, it cannot be kept. Out of the SSIM bound: rejected unevaluated. (The cheap test first.)
+    private bool Accepts(Image mutant) => !(Settings.SkipUnchanged && mutant.Equals(_current)) && Settings.Bound.Accepts(mutant, SeedImage);
 
     /// <inheritdoc />
     protected override IReadOnlyList<Image> SpeculateMutants(int max, int depth)

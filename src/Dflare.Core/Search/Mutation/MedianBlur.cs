@@ -61,9 +61,8 @@ public sealed class MedianBlur : IMutationOperator
     private static Image BlurNetwork(Image image, int k)
     {
         int w = image.Width, h = image.Height, c = image.Channels, a = k / 2, n = k * k, stride = w * c;
-        var net = Networks[k] ??= MedianNetwork(n, out _);
-        int wires = 1;
-        while (wires < n) wires *= 2;
+        var net = Networks[k] ??= MedianNetwork(n);
+        int wires = Wires(n);
         var src = image.Pixels;
         // Rows with the border replicated a pixels to either side: window column dx of output byte q is at q + dx·c.
         int pstride = (w + 2 * a) * c;
@@ -134,10 +133,9 @@ public sealed class MedianBlur : IMutationOperator
     /// Batcher's odd–even merge sort on the next power of two ≥ <paramref name="n"/> wires, keeping only the comparators
     /// that output <c>n / 2</c> (the median of the first n wires, the rest being the maximum value) depends on.
     /// </summary>
-    internal static (int Lo, int Hi)[] MedianNetwork(int n, out int wires)
+    internal static (int Lo, int Hi)[] MedianNetwork(int n)
     {
-        wires = 1;
-        while (wires < n) wires *= 2;
+        int wires = Wires(n);
         var all = new List<(int, int)>();
         void Sort(int lo, int m) { if (m > 1) { Sort(lo, m / 2); Sort(lo + m / 2, m / 2); Merge(lo, m, 1); } }
         void Merge(int lo, int m, int r)
@@ -154,8 +152,7 @@ public sealed class MedianBlur : IMutationOperator
         Sort(0, wires);
         // Wires n.. hold 255 until a comparator moves a real value there: a comparator whose upper wire holds 255 does
         // nothing, and one whose lower wire holds 255 is a plain swap (kept).
-        int w = wires;
-        var real = Enumerable.Range(0, w).Select(i => i < n).ToArray();
+        var real = Enumerable.Range(0, wires).Select(i => i < n).ToArray();
         var folded = new List<(int, int)>();
         foreach (var (lo, hi) in all)
         {
@@ -176,6 +173,9 @@ public sealed class MedianBlur : IMutationOperator
         kept.Reverse();
         return kept.ToArray();
     }
+
+    /// <summary>The network's width for n values: the next power of two.</summary>
+    private static int Wires(int n) => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)n);
 
     private static Image BlurHistogram(Image image, int k)
     {
