@@ -50,6 +50,7 @@ public sealed class MsBuildGateTests : IDisposable
         [
             ("-p:DflareBudget=lots", "DFLARE001", "DflareBudget 'lots' must be a positive whole number"),
             ("-p:DflareBudget=0", "DFLARE001", "DflareBudget '0'"),
+            ("-p:DflareBudget=1", "DFLARE001", "DflareBudget '1' must be a positive whole number of model queries per seed, at least 2"),
             ("-p:DflareRunSeed=x1", "DFLARE002", "DflareRunSeed 'x1'"),
             ("-p:DflareStrategy=annealing", "DFLARE003", "DflareStrategy 'annealing' is not a search strategy"),
             ("-p:DflareAcceptSnapshots=perhaps", "DFLARE004", "DflareAcceptSnapshots 'perhaps'"),

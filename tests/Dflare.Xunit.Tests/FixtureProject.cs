@@ -83,7 +83,8 @@ public sealed class FixtureProject : IDisposable
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (cwd is not null) psi.WorkingDirectory = cwd;
         foreach (var a in args) psi.ArgumentList.Add(a);
-        foreach (var v in new[] { "DFLARE_ACCEPT", "DflareAcceptSnapshots", "DFLARE_BUDGET", "DFLARE_STRATEGY", "DFLARE_SHARD", "DFLARE_FAIL_ON_DEVIATION", "DFLARE_RUN_SEED" })
+        // No Dflare setting of the developer's shell may reach the fixture run (as in the gate tests' Shell); where the shared data lives may.
+        foreach (var v in psi.Environment.Keys.Where(k => (k.StartsWith("DFLARE_", StringComparison.Ordinal) && k != "DFLARE_SHARED") || k.StartsWith("Dflare", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(v);
         using var p = Process.Start(psi)!;
         var so = p.StandardOutput.ReadToEndAsync();

@@ -43,7 +43,7 @@ public sealed class QuanosLossTests
         float[] confident = [1f, 3e-9f, 1e-9f];
         var loss = AdversarialLoss.CrossEntropy(confident, 0, OutputKind.Probabilities);
         loss.Should().BeApproximately(4e-9, 1e-15);
-        (-Math.Log(confident[0])).Should().Be(0, "the plain form would see no loss at all");
+        // (The plain form −log p_y would see no loss at all here: confident[0] is exactly 1 in float32.)
 
         float[] zero = [0f, 1f];
         double floored = AdversarialLoss.CrossEntropy(zero, 0, OutputKind.Probabilities);

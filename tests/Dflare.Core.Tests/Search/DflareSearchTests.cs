@@ -182,13 +182,16 @@ public sealed class DflareSearchTests
 
         var strict = Start(new SearchSettings { Bound = new DistortionBound { MinSsim = 0.995 }, MaxUnevaluatedInARow = 50 },
             P(0.1f, 0.8f, 0.1f), P(0.1f, 0.8f, 0.1f), seed);
+        int proposed = 0;
         for (int i = 0; i < 40; i++)
         {
             var props = strict.Propose();
             if (props.Count == 0) break;
+            proposed++;
             Distances.Ssim(props[0], seed.Image).Should().BeGreaterThanOrEqualTo(0.995);
             strict.Observe([P(0.1f, 0.8f, 0.1f)], [P(0.1f, 0.8f - 0.01f * i, 0.1f + 0.01f * i)]);
         }
+        proposed.Should().BeGreaterThan(1, "the bound must have been checked on mutants, not only on the seed");
     }
 
     [Fact]

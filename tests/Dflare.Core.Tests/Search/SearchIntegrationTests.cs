@@ -110,6 +110,7 @@ public sealed class SearchIntegrationTests
         var single = seeds.Select(s => new SearchRunner(pair, settings with { LockStep = 1, Threads = 1 }).Run([s], cancellation: Ct).Seeds.Single()).ToArray();
         var batched = new SearchRunner(pair, settings with { LockStep = 3, Threads = 2 }).Run(seeds, cancellation: Ct);
         Json(batched).Should().Be(Json(new SearchRunResult { Settings = settings, Seeds = single }));
+        batched.Triggered.Should().BeGreaterThan(0, "the comparison must cover triggering inputs too");
     }
 
     [Fact]
@@ -187,6 +188,7 @@ public sealed class SearchIntegrationTests
         var pair = SearchTestData.Resnet8Pair();
         var source = SearchTestData.Cifar();
         var r = new SearchRunner(pair, new SearchSettings { Budget = 200 }).Run(source.Load(176, 4), cancellation: Ct);
+        r.Triggered.Should().BeGreaterThan(0, "the per-trigger fields and pictures must be checked on at least one");
         var dir = Path.Combine(Path.GetTempPath(), "dflare-report-" + Guid.NewGuid().ToString("N"));
         try
         {
