@@ -186,7 +186,8 @@ public sealed class SearchRunner
             active[i].Search.AddSeconds(lane.Real == 0 ? 0 : seconds * proposals[i].Count / lane.Real);
     }
 
-    private ParallelOptions Options => new() { MaxDegreeOfParallelism = Settings.Threads };
+    private ParallelOptions Options => _options ??= new() { MaxDegreeOfParallelism = Settings.Threads };
+    private ParallelOptions? _options;
 
     /// <summary>
     /// Fills the padding of the last fixed-size batch with speculative images (see <see cref="SeedSearch.Speculate"/>),

@@ -35,6 +35,7 @@ public sealed class BoxBlur : IMutationOperator
     /// <remarks>Separable integer sums through precomputed border indices; integer sums are exact in any order.</remarks>
     public static Image Blur(Image image, int k)
     {
+        if (k == 1) return image.Clone(); // a 1×1 mean is the image itself
         int w = image.Width, h = image.Height, c = image.Channels, a = k / 2;
         var src = image.Pixels;
         var xs = PixelOps.ReflectTable(w, k, c);     // xs[x·k + d]: offset of column x − a + d
