@@ -20,7 +20,7 @@ namespace Dflare.Quanos.Robustness;
 /// attack (starting from the same first gradient); the scan stays single-step.</para>
 /// <para>All figures are for float adversarial images (not rounded to 8 bits).</para>
 /// </remarks>
-public sealed class RobustnessAnalyzer
+public sealed class RobustnessAnalyzer : IRobustnessAttack
 {
     private readonly Fgsm _fgsm;
 
@@ -48,6 +48,15 @@ public sealed class RobustnessAnalyzer
     public IGradientEstimator? Reference { get; }
     /// <summary>The settings.</summary>
     public RobustnessOptions Options { get; }
+
+    /// <inheritdoc />
+    public string Name => $"{Estimator.Name}-fgsm";
+
+    /// <inheritdoc />
+    public string Description => $"{(Options.Steps == 1 ? "FGSM" : $"iterative FGSM ({Options.Steps} steps)")}, gradient: {Estimator.Description}";
+
+    /// <inheritdoc />
+    public double Epsilon => Options.Epsilon;
 
     /// <summary>Measures one model on the seeds.</summary>
     /// <param name="model">The model.</param>
@@ -77,7 +86,7 @@ public sealed class RobustnessAnalyzer
         }
         return new RobustnessReport
         {
-            Model = model.Path, Estimator = Estimator.Description, Options = Options, Seeds = results, Seconds = sw.Elapsed.TotalSeconds,
+            Model = model.Path, Attack = Name, Estimator = Estimator.Description, Options = Options, Seeds = results, Seconds = sw.Elapsed.TotalSeconds,
         };
     }
 
@@ -184,6 +193,7 @@ public sealed class RobustnessAnalyzer
             FlipEpsilon = o.Refine > 0 ? refined[i] : (gridFlip[i] >= 0 ? grid[gridFlip[i]] : null),
             CosineToReference = reference is null ? null : GradientMath.Cosine(est[i].Gradient, reference[i].Gradient),
             SignAgreementToReference = reference is null ? null : GradientMath.SignAgreement(est[i].Gradient, reference[i].Gradient),
+            ZeroGradientShare = est[i].Gradient.Length == 0 ? 0 : (double)est[i].Gradient.Count(g => g == 0) / est[i].Gradient.Length,
             Queries = queries[i], Adversarial = advX[i],
         }).ToList();
     }

@@ -64,6 +64,11 @@ public sealed record SeedRobustness
     public double? CosineToReference { get; init; }
     /// <summary>Among the values where the reference gradient is non-zero, the share where the estimate has its sign (when a reference was given).</summary>
     public double? SignAgreementToReference { get; init; }
+    /// <summary>
+    /// FGSM only: the share of the values whose estimated gradient at the clean image is exactly 0 (they do not move
+    /// in the attack). Most values at 0 means the model's output does not react to the probe step: gradient masking.
+    /// </summary>
+    public double? ZeroGradientShare { get; init; }
     /// <summary>Images the model evaluated for this seed (the reference estimator's probes excluded).</summary>
     public required long Queries { get; init; }
     /// <summary>The adversarial image at ε (float pixels 0..255, H×W×C at model geometry), whose prediction is <see cref="AdversarialPrediction"/>.</summary>
@@ -83,7 +88,9 @@ public sealed record RobustnessReport
 {
     /// <summary>The model's path.</summary>
     public required string Model { get; init; }
-    /// <summary>The gradient estimator's description.</summary>
+    /// <summary>The attack's short name: <c>fd-fgsm</c>, <c>spsa-fgsm</c> or <c>square</c>.</summary>
+    public string Attack { get; init; } = "fgsm";
+    /// <summary>The attack's description with its settings (for FGSM, the gradient estimator's).</summary>
     public required string Estimator { get; init; }
     /// <summary>The settings.</summary>
     public required RobustnessOptions Options { get; init; }
@@ -115,6 +122,8 @@ public sealed record RobustnessReport
     public double? MeanCosineToReference => Seeds.Count > 0 && Seeds.All(s => s.CosineToReference is not null) ? Seeds.Average(s => s.CosineToReference!.Value) : null;
     /// <summary>Images the model evaluated (the reference estimator's probes excluded).</summary>
     public long Queries => Seeds.Sum(s => s.Queries);
+    /// <summary>FGSM only: the mean over seeds of <see cref="SeedRobustness.ZeroGradientShare"/> (null for other attacks or without seeds).</summary>
+    public double? MeanZeroGradientShare => Seeds.Count > 0 && Seeds.All(s => s.ZeroGradientShare is not null) ? Seeds.Average(s => s.ZeroGradientShare!.Value) : null;
 
     // The median, or null when there is none or it is infinite (most seeds never flipped within the scan).
     internal static double? Median(IEnumerable<double> values) =>
