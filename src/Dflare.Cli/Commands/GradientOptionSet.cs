@@ -11,7 +11,7 @@ internal sealed class GradientOptionSet
 {
     public Option<string> Gradient { get; } = new("--gradient") { Description = "Gradient estimator: fd (central finite differences, 2·H·W·C queries) or spsa (2·samples queries).", DefaultValueFactory = _ => "fd" };
     public Option<int?> Samples { get; } = new("--samples") { Description = "SPSA direction pairs per gradient (default 100)." };
-    public Option<ulong> Seed { get; } = new("--seed") { Description = "Run seed of the SPSA directions.", DefaultValueFactory = _ => 0UL };
+    public Option<ulong> Seed { get; } = new("--seed") { Description = "Run seed of the random draws (SPSA directions, Square Attack squares).", DefaultValueFactory = _ => 0UL };
     public Option<int> Tile { get; } = new("--tile") { Description = "SPSA: directions constant over N×N pixel blocks.", DefaultValueFactory = _ => 1 };
     public Option<double> FdStep { get; } = new("--fd-step") { Description = "Finite-difference step in grey levels (0..255 scale).", DefaultValueFactory = _ => 1.0 };
 

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Dflare.Attacks;
 using Dflare.Datasets;
 using Dflare.Models;
 using Dflare.Quanos.Adversarial;
@@ -12,8 +13,9 @@ using Spectre.Console;
 namespace Dflare.Cli.Commands;
 
 /// <summary>
-/// <c>dflare robustness MODEL.onnx --seeds PATH --epsilon E [--compare OTHER.onnx]</c>: query-only FGSM robustness
-/// (clean and adversarial accuracy, flip rate at ε, smallest flipping ε) of one model or a model pair.
+/// <c>dflare robustness MODEL.onnx --seeds PATH --epsilon E [--compare OTHER.onnx] [--attack square|fgsm|all]</c>:
+/// query-only robustness (clean and adversarial accuracy, flip rate at ε, smallest flipping ε) of one model or a model
+/// pair, by the Square Attack and/or FGSM, with the transfer of the original's images and gradient-masking warnings.
 /// </summary>
 internal static class RobustnessCommand
 {
@@ -29,14 +31,18 @@ internal static class RobustnessCommand
         var stepSize = new Option<string?>("--step-size") { Description = "Step size of the iterative variant in [0,1] pixel units (default 2.5·E/steps)." };
         var loss = new Option<string>("--loss") { Description = "Loss to increase: prediction (the model's own clean prediction) or label (needs labelled seeds).", DefaultValueFactory = _ => "prediction" };
         var cosine = new Option<bool>("--cosine") { Description = "Also compute the finite-difference gradient at every seed and report the SPSA estimate's cosine similarity to it." };
+        var attack = new Option<string>("--attack") { Description = "Attacks, comma-separated: square (gradient-free Square Attack, default), fgsm (query-only FGSM with --gradient), or all (both). The robustness figure is the worst case over them (and the transfer, with --compare).", DefaultValueFactory = _ => "square" };
+        var queries = new Option<int>("--queries") { Description = "Square Attack: query budget per seed and attack (each step of the search over ε is one attack).", DefaultValueFactory = _ => 1000 };
+        var pInit = new Option<double>("--p-init") { Description = "Square Attack: share of the image the first squares cover (halved on a fixed schedule).", DefaultValueFactory = _ => SquareAttackOptions.DefaultPInit };
+        var flipSteps = new Option<int>("--flip-steps") { Description = "Square Attack: bisection steps of the search for each seed's smallest flipping ε.", DefaultValueFactory = _ => SquareRobustnessAnalyzer.DefaultFlipSteps };
         var report = new Option<string?>("--report") { Description = "Write DIR/robustness.json." };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object." };
         var opts = new ModelOptionSet();
-        var cmd = new Command("robustness", "Query-only FGSM robustness of a model (and, with --compare, of a compressed model against its original): adversarial accuracy and flip rate at ε, smallest flipping ε per seed.")
+        var cmd = new Command("robustness", "Query-only robustness of a model (and, with --compare, of a compressed model against its original): adversarial accuracy and flip rate at ε, smallest flipping ε per seed, by the Square Attack (default) and/or FGSM, with warnings of gradient masking.")
         {
             model,
         };
-        cmd.AddOptions([.. seedOpts.All, epsilon, compare, .. gradients.All, .. scan.All, steps, stepSize, loss, cosine, report, json]);
+        cmd.AddOptions([.. seedOpts.All, epsilon, compare, attack, queries, pInit, flipSteps, .. gradients.All, .. scan.All, steps, stepSize, loss, cosine, report, json]);
         opts.AddTo(cmd);
         var compressedOpts = ModelOptionSet.ForCompressed(); // they apply to the --compare model
         compressedOpts.AddTo(cmd);
@@ -59,29 +65,35 @@ internal static class RobustnessCommand
                 },
             };
             options.Validate();
+            var names = ReadAttacks(r.GetValue(attack)!);
             var estimator = gradients.Read(r);
-            if (r.GetValue(cosine) && estimator is FiniteDifferenceGradient)
-                throw new DflareException("--cosine compares an SPSA estimate with finite differences; use it with --gradient spsa.");
+            if (r.GetValue(cosine) && (estimator is FiniteDifferenceGradient || !names.Contains("fgsm")))
+                throw new DflareException("--cosine compares an SPSA estimate with finite differences; use it with --attack fgsm (or all) and --gradient spsa.");
             var reference = r.GetValue(cosine) ? gradients.FiniteDifference(r) : null;
-            var analyzer = new RobustnessAnalyzer(estimator, options, reference);
+            var squareOptions = new SquareAttackOptions { QueriesPerSeed = r.GetValue(queries), PInit = r.GetValue(pInit), Seed = r.GetValue(gradients.Seed) };
+            var attacks = names.Select(n => n == "square"
+                ? (IRobustnessAttack)new SquareRobustnessAnalyzer(options, squareOptions, r.GetValue(flipSteps))
+                : new RobustnessAnalyzer(estimator, options, reference)).ToList();
+            var check = new RobustnessCheck(attacks, r.GetValue(gradients.Seed));
 
             var o = opts.Read(r);
             var source = seedOpts.Open(r);
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
             var other = compressedOpts.LoadCompare(r, r.GetValue(compare), o, clf);
             var list = seedOpts.Load(r, source, "measure");
+            var inputs = AttackInput.From(clf, list);
 
-            RobustnessReport main = null!;
-            RobustnessComparison? comparison = null;
+            ModelRobustness main = null!;
+            ModelRobustness? compressed = null;
             void Measure(Action<int>? progress)
             {
-                if (other is null) main = analyzer.Analyze(clf, list, progress);
-                else { comparison = analyzer.Compare(clf, other, list, progress); main = comparison.Original; }
+                if (other is null) main = check.Analyze(clf, inputs, progress);
+                else { var c = check.Compare(clf, other, inputs, progress); main = c.Original; compressed = c.Compressed; }
             }
             if (asJson) Measure(null);
             else
             {
-                int total = list.Count * (other is null ? 1 : 2);
+                int total = list.Count * attacks.Count * (other is null ? 1 : 2);
                 AnsiConsole.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
                 {
                     var task = ctx.AddTask($"attacking {list.Count} seeds{(other is null ? "" : " on 2 models")}", maxValue: total);
@@ -89,70 +101,138 @@ internal static class RobustnessCommand
                 });
             }
 
-            var obj = ToJson(options, estimator, clf.Info.ImageLength, list.Count, main, comparison, reference is not null);
+            var obj = ToJson(options, names, estimator, squareOptions, r.GetValue(flipSteps), clf.Info.ImageLength, list.Count, main, compressed, reference is not null);
             if (r.GetValue(report) is { } dir)
                 AtomicFile.WriteAllText(Path.Combine(dir, "robustness.json"), obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
             if (asJson)
             {
                 Console.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+                foreach (var w in main.Warnings.Concat(compressed?.Warnings ?? [])) Console.Error.WriteLine($"warning: {w.Message}");
                 return CommandRunner.Ok;
             }
-            PrintHuman(AnsiConsole.Console, source, options, estimator, main, comparison);
+            PrintHuman(AnsiConsole.Console, source, options, main, compressed);
             if (r.GetValue(report) is { } d2) AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.Combine(d2, "robustness.json"))}[/]");
             return CommandRunner.Ok;
         }));
         return cmd;
     }
 
-    private static JsonObject ToJson(RobustnessOptions o, IGradientEstimator est, int imageLength, int seeds, RobustnessReport main, RobustnessComparison? cmp, bool cosine)
+    private static List<string> ReadAttacks(string text)
     {
+        var names = new List<string>();
+        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            var p = part.ToLowerInvariant();
+            if (p == "all") { names.Add("square"); names.Add("fgsm"); }
+            else if (p is "square" or "fgsm") names.Add(p);
+            else throw new DflareException($"Unknown attack '{part}'; use square, fgsm or all (comma-separated).");
+        }
+        if (names.Count == 0) throw new DflareException("--attack names no attack; use square, fgsm or all.");
+        return names.Distinct().ToList();
+    }
+
+    private static JsonObject ToJson(RobustnessOptions o, IReadOnlyList<string> attacks, IGradientEstimator est, SquareAttackOptions sq, int flipSteps,
+        int imageLength, int seeds, ModelRobustness main, ModelRobustness? cmp, bool cosine)
+    {
+        bool fgsm = attacks.Contains("fgsm"), square = attacks.Contains("square");
         var obj = new JsonObject
         {
             ["epsilon"] = o.Epsilon,
             ["epsilonGreyLevels"] = Math.Round(o.Epsilon * 255, 6),
             ["maxEpsilon"] = o.ScanMax,
-            ["grid"] = o.Grid,
-            ["refine"] = o.Refine,
-            ["steps"] = o.Steps,
-            ["stepSize"] = o.Attack.EffectiveStepSize,
             ["loss"] = o.Loss.ToString().ToLowerInvariant(),
-            ["gradient"] = est.Name,
-            ["gradientDescription"] = est.Description,
-            ["samples"] = est is SpsaGradient s ? s.Samples : null,
-            ["queriesPerGradient"] = est.ProbesPerImage(imageLength),
+            ["attacks"] = new JsonArray(main.Attacks.Select(a => (JsonNode)JsonValue.Create(a.Attack)).ToArray()),
+            ["square"] = !square ? null : new JsonObject
+            {
+                ["queriesPerSeed"] = sq.QueriesPerSeed,
+                ["pInit"] = sq.PInit,
+                ["seed"] = sq.Seed,
+                ["flipSteps"] = flipSteps,
+            },
+            ["grid"] = fgsm ? o.Grid : null,
+            ["refine"] = fgsm ? o.Refine : null,
+            ["steps"] = fgsm ? o.Steps : null,
+            ["stepSize"] = fgsm ? o.Attack.EffectiveStepSize : null,
+            ["gradient"] = fgsm ? est.Name : null,
+            ["gradientDescription"] = fgsm ? est.Description : null,
+            ["samples"] = fgsm && est is SpsaGradient s ? s.Samples : null,
+            ["queriesPerGradient"] = fgsm ? est.ProbesPerImage(imageLength) : null,
             ["seeds"] = seeds,
             ["adversarialImages"] = "float (not rounded to 8 bits)",
-            ["model"] = Report(main, cosine),
-            ["compare"] = cmp is null ? null : Report(cmp.Compressed, cosine),
+            ["model"] = Model(main, cosine),
+            ["compare"] = cmp is null ? null : Model(cmp, cosine),
             ["comparison"] = cmp is null ? null : new JsonObject
             {
-                ["adversarialAccuracyDelta"] = cmp.AdversarialAccuracyDelta,
-                ["flipRateDelta"] = cmp.FlipRateDelta,
-                ["lessRobust"] = cmp.LessRobust,
-                ["moreRobust"] = cmp.MoreRobust,
-                ["equallyRobust"] = cmp.EquallyRobust,
-                ["flipDisagreements"] = cmp.FlipDisagreements,
+                ["adversarialAccuracyDelta"] = cmp.AdversarialAccuracy - main.AdversarialAccuracy,
+                ["flipRateDelta"] = cmp.Count == 0 ? 0 : (double)(cmp.Flips - main.Flips) / cmp.Count,
+                ["lessRobust"] = Pairs(main, cmp).Count(p => p.C < p.O),
+                ["moreRobust"] = Pairs(main, cmp).Count(p => p.C > p.O),
+                ["equallyRobust"] = Pairs(main, cmp).Count(p => p.C == p.O),
                 ["transferFlips"] = cmp.TransferFlips,
-                ["transferFlipRate"] = cmp.TransferFlipRate,
+                ["transferFlipRate"] = cmp.Count == 0 ? 0 : (double)cmp.TransferFlips!.Value / cmp.Count,
                 ["transferAccuracy"] = cmp.TransferAccuracy,
             },
+            ["warnings"] = new JsonArray(main.Warnings.Concat(cmp?.Warnings ?? []).Select(w => (JsonNode)JsonValue.Create(w.Message)).ToArray()),
         };
         return obj;
+    }
+
+    private static IEnumerable<(double O, double C)> Pairs(ModelRobustness a, ModelRobustness b) =>
+        a.FlipEpsilon.Zip(b.FlipEpsilon).Select(p => (p.First ?? double.PositiveInfinity, p.Second ?? double.PositiveInfinity));
+
+    private static JsonObject Model(ModelRobustness m, bool cosine)
+    {
+        var flipEps = m.FlipEpsilon;
+        var flipped = m.FlippedAtEpsilon;
+        var first = m.Attacks[0].Seeds;
+        return new JsonObject
+        {
+            ["path"] = m.Model,
+            ["cleanAccuracy"] = m.Attacks[0].CleanAccuracy,
+            ["adversarialAccuracy"] = m.AdversarialAccuracy,
+            ["flips"] = m.Flips,
+            ["flipRate"] = m.Count == 0 ? 0 : (double)m.Flips / m.Count,
+            ["flippedInScan"] = flipEps.Count(e => e is not null),
+            ["medianFlipEpsilon"] = m.MedianFlipEpsilon,
+            ["distinctOutputShare"] = m.DistinctOutputShare,
+            ["maskingSuspected"] = m.MaskingSuspected,
+            ["warnings"] = new JsonArray(m.Warnings.Select(w => (JsonNode)new JsonObject
+            {
+                ["kind"] = w.Kind.ToString(), ["attack"] = w.Attack, ["message"] = w.Message,
+            }).ToArray()),
+            ["transfer"] = m.TransferPredictions is null ? null : new JsonObject
+            {
+                ["flips"] = m.TransferFlips, ["accuracy"] = m.TransferAccuracy,
+            },
+            ["queries"] = m.Attacks.Sum(a => a.Queries),
+            ["seconds"] = Math.Round(m.Seconds, 3),
+            ["perSeed"] = new JsonArray(Enumerable.Range(0, m.Count).Select(i => (JsonNode)new JsonObject
+            {
+                ["id"] = first[i].Id,
+                ["label"] = first[i].Label,
+                ["clean"] = first[i].CleanPrediction,
+                ["flippedAtEpsilon"] = flipped[i],
+                ["transfer"] = m.TransferPredictions is null ? null : m.TransferPredictions[i],
+                ["flipEpsilon"] = flipEps[i],
+            }).ToArray()),
+            ["byAttack"] = new JsonObject(m.Attacks.Select(a => KeyValuePair.Create(a.Attack, (JsonNode?)Report(a, cosine && a.Attack != "square")))),
+        };
     }
 
     private static JsonObject Report(RobustnessReport r, bool cosine)
     {
         var o = new JsonObject
         {
-            ["path"] = r.Model,
-            ["cleanAccuracy"] = r.CleanAccuracy,
+            ["description"] = r.Estimator,
             ["adversarialAccuracy"] = r.AdversarialAccuracy,
             ["flips"] = r.Flips,
             ["flipRate"] = r.FlipRate,
             ["flippedInScan"] = r.FlippedInScan,
             ["medianFlipEpsilon"] = r.MedianFlipEpsilon,
+            ["meanZeroGradientShare"] = r.MeanZeroGradientShare,
             ["meanCosineToFd"] = cosine ? r.MeanCosineToReference : null,
             ["queries"] = r.Queries,
+            ["queriesPerSeed"] = r.Count == 0 ? 0 : (double)r.Queries / r.Count,
             ["seconds"] = Math.Round(r.Seconds, 3),
             ["perSeed"] = new JsonArray(r.Seeds.Select(s =>
             {
@@ -165,50 +245,77 @@ internal static class RobustnessCommand
                     ["cleanLoss"] = s.CleanLoss,
                     ["adversarialLoss"] = s.AdversarialLoss,
                     ["flipEpsilon"] = s.FlipEpsilon,
+                    ["queries"] = s.Queries,
                 };
                 if (cosine) e["cosineToFd"] = s.CosineToReference;
                 return (JsonNode)e;
             }).ToArray()),
         };
         if (!cosine) o.Remove("meanCosineToFd");
+        if (r.MeanZeroGradientShare is null) o.Remove("meanZeroGradientShare");
         return o;
     }
 
-    private static void PrintHuman(IAnsiConsole console, SeedSource source, RobustnessOptions o, IGradientEstimator est, RobustnessReport main, RobustnessComparison? cmp)
+    private static void PrintHuman(IAnsiConsole console, SeedSource source, RobustnessOptions o, ModelRobustness main, ModelRobustness? cmp)
     {
         var inv = CultureInfo.InvariantCulture;
         string Eps(double e) => string.Create(inv, $"{e:0.####} ({e * 255:0.##}/255)");
-        console.MarkupLine($"[bold]{main.Count}[/] seeds from {Markup.Escape(source.Kind)}; gradient: {Markup.Escape(est.Description)}; " +
-            $"{(o.Steps == 1 ? "FGSM" : $"iterative FGSM, {o.Steps} steps of {Eps(o.Attack.EffectiveStepSize)}")}, ε = {Markup.Escape(Eps(o.Epsilon))}, " +
-            $"scan {o.Grid} points up to {Markup.Escape(Eps(o.ScanMax))}{(o.Refine > 0 ? $" refined by {o.Refine}" : "")}");
-        var table = new Table().AddColumn("model").AddColumn(new TableColumn("clean acc.").RightAligned())
+        console.MarkupLine($"[bold]{main.Count}[/] seeds from {Markup.Escape(source.Kind)}; ε = {Markup.Escape(Eps(o.Epsilon))}, flip-ε search up to {Markup.Escape(Eps(o.ScanMax))}");
+        foreach (var a in main.Attacks) console.MarkupLine($"  {Markup.Escape(a.Attack)}: {Markup.Escape(a.Estimator)}");
+        bool cos = main.Attacks.Any(a => a.MeanCosineToReference is not null);
+        var table = new Table().AddColumn("model").AddColumn("evidence").AddColumn(new TableColumn("clean acc.").RightAligned())
             .AddColumn(new TableColumn("adv. acc.").RightAligned()).AddColumn(new TableColumn("flips at ε").RightAligned())
             .AddColumn(new TableColumn("median flip ε").RightAligned());
-        if (main.MeanCosineToReference is not null) table.AddColumn(new TableColumn("cosine to fd").RightAligned());
-        table.AddColumn(new TableColumn("queries").RightAligned()).AddColumn(new TableColumn("time").RightAligned());
-        void Row(RobustnessReport r)
+        if (cos) table.AddColumn(new TableColumn("cosine to fd").RightAligned());
+        table.AddColumn(new TableColumn("queries/seed").RightAligned()).AddColumn(new TableColumn("time").RightAligned());
+        string Median(double? m) => m is { } v ? v.ToString("0.####", inv) : Markup.Escape($"> {o.ScanMax.ToString("0.####", inv)}");
+        void Rows(ModelRobustness m)
         {
-            var cells = new List<string>
+            var name = Markup.Escape(Path.GetFileName(m.Model));
+            foreach (var r in m.Attacks)
             {
-                Markup.Escape(Path.GetFileName(r.Model)),
-                Pct(r.CleanAccuracy), Pct(r.AdversarialAccuracy),
-                string.Create(inv, $"{r.Flips}/{r.Count} {r.FlipRate * 100:F1}%"),
-                r.MedianFlipEpsilon is { } m ? m.ToString("0.####", inv) : Markup.Escape($"> {o.ScanMax.ToString("0.####", inv)}"),
-            };
-            if (main.MeanCosineToReference is not null) cells.Add(r.MeanCosineToReference?.ToString("F3", inv) ?? "n/a");
-            cells.Add(r.Queries.ToString(inv));
-            cells.Add(string.Create(inv, $"{r.Seconds:F1} s"));
-            table.AddRow(cells.ToArray());
+                var cells = new List<string>
+                {
+                    name, Markup.Escape(r.Attack), Pct(r.CleanAccuracy), Pct(r.AdversarialAccuracy),
+                    string.Create(inv, $"{r.Flips}/{r.Count} {r.FlipRate * 100:F1}%"), Median(r.MedianFlipEpsilon),
+                };
+                if (cos) cells.Add(r.MeanCosineToReference?.ToString("F3", inv) ?? "");
+                cells.Add(r.Count == 0 ? "0" : (r.Queries / (double)r.Count).ToString("F0", inv));
+                cells.Add(string.Create(inv, $"{r.Seconds:F1} s"));
+                table.AddRow(cells.ToArray());
+                name = "";
+            }
+            if (m.TransferPredictions is not null)
+            {
+                var cells = new List<string> { "", "transfer", "", Pct(m.TransferAccuracy), string.Create(inv, $"{m.TransferFlips}/{m.Count}"), "" };
+                if (cos) cells.Add("");
+                cells.Add(""); cells.Add("");
+                table.AddRow(cells.ToArray());
+            }
+            if (m.Attacks.Count > 1 || m.TransferPredictions is not null)
+            {
+                var cells = new List<string>
+                {
+                    "", "[bold]at most (worst case)[/]", "", $"[bold]{Pct(m.AdversarialAccuracy)}[/]",
+                    string.Create(inv, $"{m.Flips}/{m.Count}"), Median(m.MedianFlipEpsilon),
+                };
+                if (cos) cells.Add("");
+                cells.Add(""); cells.Add(string.Create(inv, $"{m.Seconds:F1} s"));
+                table.AddRow(cells.ToArray());
+            }
         }
-        Row(main);
-        if (cmp is not null) Row(cmp.Compressed);
+        Rows(main);
+        if (cmp is not null) Rows(cmp);
         console.Write(table);
         if (cmp is not null)
         {
-            console.MarkupLine($"Against the original, the compressed model flips at a smaller ε on [bold]{cmp.LessRobust}[/] seeds, a larger one on {cmp.MoreRobust}, the same on {cmp.EquallyRobust}.");
-            console.MarkupLine($"The original's adversarial images at ε flip the compressed model on [bold]{cmp.TransferFlips}[/] of {cmp.Compressed.Count} seeds (transfer" +
+            var pairs = Pairs(main, cmp).ToList();
+            console.MarkupLine($"Against the original, the compressed model flips at a smaller ε on [bold]{pairs.Count(p => p.C < p.O)}[/] seeds, a larger one on {pairs.Count(p => p.C > p.O)}, the same on {pairs.Count(p => p.C == p.O)} (worst case over the evidence).");
+            console.MarkupLine($"The original's adversarial images at ε flip the compressed model on [bold]{cmp.TransferFlips}[/] of {cmp.Count} seeds (transfer" +
                 (cmp.TransferAccuracy is { } ta ? string.Create(inv, $"; its accuracy on them {ta * 100:F2} %") : "") + ").");
         }
+        foreach (var w in main.Warnings.Concat(cmp?.Warnings ?? []))
+            console.MarkupLine($"[yellow]warning:[/] {Markup.Escape(w.Message)}");
     }
 
     private static string Pct(double? v) => v is { } x ? string.Create(CultureInfo.InvariantCulture, $"{x * 100:F2}%") : "n/a";

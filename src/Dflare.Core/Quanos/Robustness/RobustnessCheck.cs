@@ -40,7 +40,10 @@ public sealed record ModelRobustness
     public required double Epsilon { get; init; }
     /// <summary>One report per attack, in the order the attacks were given (same seeds, same order).</summary>
     public required IReadOnlyList<RobustnessReport> Attacks { get; init; }
-    /// <summary>For a compressed model: its top-1 class on the original's adversarial image at ε, per seed (null otherwise).</summary>
+    /// <summary>
+    /// For a compressed model: per seed its top-1 class on the original's adversarial images at ε — one per attack; the
+    /// class on the first image that flips it, else on the first attack's image (null for a model measured alone).
+    /// </summary>
     public IReadOnlyList<int>? TransferPredictions { get; init; }
     /// <summary>
     /// The mean over output classes and probed seeds of the share of distinct values among the outputs of random
@@ -171,15 +174,14 @@ public sealed class RobustnessCheck
     {
         _ = new ModelPair(original, compressed);
         var a = Measure(original, inputs, null, progress);
-        // Per seed, the original's image at ε from the first attack that flips it (else the first attack's image).
-        var transferImages = Enumerable.Range(0, inputs.Count)
-            .Select(i => (a.Attacks.FirstOrDefault(r => r.Seeds[i].Flipped) ?? a.Attacks[0]).Seeds[i].Adversarial).ToList();
+        // Every attack's image of the original at ε is a transfer candidate for its seed.
+        var transferImages = Enumerable.Range(0, inputs.Count).Select(i => a.Attacks.Select(r => r.Seeds[i].Adversarial).ToList()).ToList();
         int done = Attacks.Count * inputs.Count;
         var b = Measure(compressed, inputs, transferImages, progress is null ? null : d => progress(done + d));
         return new RobustnessCheckResult(a, b);
     }
 
-    private ModelRobustness Measure(OnnxClassifier model, IReadOnlyList<AttackInput> inputs, IReadOnlyList<float[]>? transferImages, Action<int>? progress)
+    private ModelRobustness Measure(OnnxClassifier model, IReadOnlyList<AttackInput> inputs, IReadOnlyList<List<float[]>>? transferImages, Action<int>? progress)
     {
         var sw = Stopwatch.StartNew();
         var reports = new List<RobustnessReport>(Attacks.Count);
@@ -188,8 +190,21 @@ public sealed class RobustnessCheck
             int before = k * inputs.Count;
             reports.Add(Attacks[k].Analyze(model, inputs, progress is null ? null : d => progress(before + d)));
         }
-        int[]? transfer = transferImages is null || transferImages.Count == 0 ? (transferImages is null ? null : [])
-            : model.PredictScores(transferImages).Select(r => AdversarialLoss.ArgMax(r)).ToArray();
+        int[]? transfer = null;
+        if (transferImages is not null)
+        {
+            // Per seed, the class on the first of the original's images that flips this model (else on the first image).
+            var rows = model.PredictScores(transferImages.SelectMany(t => t).ToList());
+            transfer = new int[inputs.Count];
+            int at = 0;
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                var preds = transferImages[i].Select((_, k) => AdversarialLoss.ArgMax(rows[at + k])).ToList();
+                at += transferImages[i].Count;
+                int clean = reports[0].Seeds[i].CleanPrediction;
+                transfer[i] = preds.FirstOrDefault(p => p != clean, preds[0]);
+            }
+        }
         double? distinct = inputs.Count == 0 ? null : DistinctOutputs(model, inputs, Epsilon, ProbeSeed);
         var result = new ModelRobustness
         {
