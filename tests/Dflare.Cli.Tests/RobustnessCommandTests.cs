@@ -16,7 +16,7 @@ public sealed class RobustnessCommandTests : IDisposable
     [Fact]
     public void Json_reports_the_settings_and_figures_that_agree_with_the_per_seed_results()
     {
-        var r = CliRunner.Run(MnistCnn("--limit", "6", "--epsilon", "0.1", "--grid", "10", "--json"));
+        var r = CliRunner.Run(MnistCnn("--limit", "6", "--epsilon", "0.1", "--grid", "10", "--attack", "fgsm", "--json"));
 
         r.ExitCode.Should().Be(0, r.ToString());
         using var doc = JsonDocument.Parse(r.StdOut);
@@ -29,15 +29,21 @@ public sealed class RobustnessCommandTests : IDisposable
         o.GetProperty("queriesPerGradient").GetInt32().Should().Be(1569);
         o.GetProperty("seeds").GetInt32().Should().Be(6);
         o.GetProperty("compare").ValueKind.Should().Be(JsonValueKind.Null);
-        var m = o.GetProperty("model");
-        m.GetProperty("path").GetString().Should().EndWith("cnn-pytorch.onnx");
+        o.GetProperty("attacks").EnumerateArray().Select(a => a.GetString()).Should().Equal("fd-fgsm");
+        o.GetProperty("square").ValueKind.Should().Be(JsonValueKind.Null);
+        var model = o.GetProperty("model");
+        model.GetProperty("path").GetString().Should().EndWith("cnn-pytorch.onnx");
+        model.GetProperty("cleanAccuracy").GetDouble().Should().Be(1.0);
+        var m = model.GetProperty("byAttack").GetProperty("fd-fgsm");
+        // One attack and no transfer: the model's figures are the attack's.
+        model.GetProperty("flips").GetInt32().Should().Be(m.GetProperty("flips").GetInt32());
+        model.GetProperty("adversarialAccuracy").GetDouble().Should().Be(m.GetProperty("adversarialAccuracy").GetDouble());
         var per = m.GetProperty("perSeed").EnumerateArray().ToArray();
         per.Should().HaveCount(6);
         per.Select(p => p.GetProperty("id").GetString()).Should().Equal("0", "1", "2", "3", "4", "5");
         int flips = per.Count(p => p.GetProperty("clean").GetInt32() != p.GetProperty("adversarial").GetInt32());
         m.GetProperty("flips").GetInt32().Should().Be(flips);
         m.GetProperty("flipRate").GetDouble().Should().BeApproximately(flips / 6.0, 1e-12);
-        m.GetProperty("cleanAccuracy").GetDouble().Should().Be(1.0);
         m.GetProperty("adversarialAccuracy").GetDouble().Should().BeApproximately(
             per.Count(p => p.GetProperty("label").GetInt32() == p.GetProperty("adversarial").GetInt32()) / 6.0, 1e-12);
         per.Should().OnlyContain(p => p.GetProperty("adversarialLoss").GetDouble() > p.GetProperty("cleanLoss").GetDouble());
@@ -53,7 +59,7 @@ public sealed class RobustnessCommandTests : IDisposable
         var r = CliRunner.Run(["robustness", SharedData.Require("models/cifar10/resnet8.onnx"),
             "--seeds", SharedData.Require("data/cifar10/test_first932.bin"), "--limit", "3",
             "--compare", SharedData.Require("models/cifar10/resnet8-int8.onnx"), .. CifarNorm,
-            "--epsilon", "8/255", "--gradient", "spsa", "--samples", "40", "--seed", "3", "--cosine", "--report", _dir, "--json"]);
+            "--epsilon", "8/255", "--attack", "fgsm", "--gradient", "spsa", "--samples", "40", "--seed", "3", "--cosine", "--report", _dir, "--json"]);
 
         r.ExitCode.Should().Be(0, r.ToString());
         var file = Path.Combine(_dir, "robustness.json");
@@ -67,8 +73,9 @@ public sealed class RobustnessCommandTests : IDisposable
         o.GetProperty("samples").GetInt32().Should().Be(40);
         o.GetProperty("queriesPerGradient").GetInt32().Should().Be(81);
         o.GetProperty("compare").GetProperty("path").GetString().Should().EndWith("resnet8-int8.onnx");
-        o.GetProperty("model").GetProperty("meanCosineToFd").GetDouble().Should().BeInRange(0.0, 0.5);
-        o.GetProperty("model").GetProperty("perSeed").EnumerateArray().Should().OnlyContain(p => p.GetProperty("cosineToFd").GetDouble() > 0);
+        var spsa = o.GetProperty("model").GetProperty("byAttack").GetProperty("spsa-fgsm");
+        spsa.GetProperty("meanCosineToFd").GetDouble().Should().BeInRange(0.0, 0.5);
+        spsa.GetProperty("perSeed").EnumerateArray().Should().OnlyContain(p => p.GetProperty("cosineToFd").GetDouble() > 0);
         var c = o.GetProperty("comparison");
         (c.GetProperty("lessRobust").GetInt32() + c.GetProperty("moreRobust").GetInt32() + c.GetProperty("equallyRobust").GetInt32()).Should().Be(3);
         c.GetProperty("transferFlips").GetInt32().Should().BeInRange(0, 3);
@@ -78,7 +85,7 @@ public sealed class RobustnessCommandTests : IDisposable
     [Fact]
     public void Human_output_prints_the_figures_of_both_models()
     {
-        var r = CliRunner.Run(MnistCnn("--limit", "3", "--epsilon", "0.1", "--grid", "5", "--gradient", "spsa", "--samples", "10",
+        var r = CliRunner.Run(MnistCnn("--limit", "3", "--epsilon", "0.1", "--grid", "5", "--attack", "fgsm", "--gradient", "spsa", "--samples", "10",
             "--compare", SharedData.Require("models/mnist/cnn-pytorch.onnx")));
 
         r.ExitCode.Should().Be(0, r.ToString());

@@ -27,10 +27,10 @@ public sealed class RobustnessOutcomeAssertions : ReferenceTypeAssertions<Robust
             "Expected {context:robustness outcome} to have a median flipping epsilon of at least {0}{reason}, but it was {1}.", epsilon, Subject.MedianFlipEpsilon);
     }
 
-    /// <summary>Asserts a minimum adversarial accuracy at the attribute's ε (labelled seeds only).</summary>
+    /// <summary>Asserts a minimum adversarial accuracy at the attribute's ε (labelled seeds only; worst case over the attacks and the transfer).</summary>
     public AndConstraint<RobustnessOutcomeAssertions> HaveAdversarialAccuracyOfAtLeast(double accuracy, string because = "", params object[] becauseArgs)
     {
-        var a = Subject.Report.AdversarialAccuracy;
+        var a = Subject.AdversarialAccuracy;
         return CurrentAssertionChain.Check(this, a is { } v && v >= accuracy, because, becauseArgs,
             "Expected {context:robustness outcome} to have an adversarial accuracy of at least {0}{reason}, but it was {1}.", accuracy, a);
     }

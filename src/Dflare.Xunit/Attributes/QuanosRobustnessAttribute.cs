@@ -5,11 +5,12 @@ using Xunit.v3;
 namespace Dflare.Xunit;
 
 /// <summary>
-/// A robustness check of one model (QUANOS): for every seed, the smallest ε (in [0,1] pixel units) at which an
-/// FGSM-style perturbation along the estimated gradient flips the model's top-1 label. The case fails when the median
-/// flipping ε over the seeds is below <see cref="MinEpsilon"/>, or — when <see cref="Original"/> and
-/// <see cref="Tolerance"/> are given — when the model's median flipping ε is lower than its original's by more than the
-/// tolerance. Gradients are estimated from model queries only (central finite differences, or SPSA for large inputs).
+/// A robustness check of one model (QUANOS): for every seed, the smallest ε (in [0,1] pixel units) at which an attack
+/// flips the model's top-1 label — by default the gradient-free Square Attack, which quantized models cannot mask.
+/// With <see cref="Original"/>, the original's adversarial images are also fed to the model (transfer). Per seed the
+/// worst case over the attacks and the transfer counts. The case fails when the median flipping ε over the seeds is
+/// below <see cref="MinEpsilon"/>, or — when <see cref="Original"/> and <see cref="Tolerance"/> are given — when it is
+/// lower than the original's by more than the tolerance. Signs of gradient masking are named in the message.
 /// </summary>
 /// <remarks>The test method may have no parameters, or one <see cref="RobustnessOutcome"/> parameter.</remarks>
 [XunitTestCaseDiscoverer(typeof(QuanosRobustnessDiscoverer))]
@@ -48,7 +49,19 @@ public sealed class QuanosRobustnessAttribute : DflareFactAttribute
     public double MaxEpsilon { get; set; }
     /// <summary>Grid points of the ε scan (default 20).</summary>
     public int Grid { get; set; } = 20;
-    /// <summary>fd (central finite differences, exact; default) or spsa (cheaper for large inputs).</summary>
+    /// <summary>
+    /// The attacks, comma-separated: <c>square</c> (default; gradient-free), <c>fgsm</c> (query-only FGSM with
+    /// <see cref="Gradient"/>) or <c>all</c>. The per-layer sensitivity (ANS) uses FGSM's images when FGSM runs, else the
+    /// Square Attack's.
+    /// </summary>
+    public string Attack { get; set; } = "square";
+    /// <summary>Square Attack: query budget per seed and attack (each bisection step over ε is one attack; default 500).</summary>
+    public int Queries { get; set; } = 500;
+    /// <summary>Square Attack: share of the image the first squares cover (default 0.3).</summary>
+    public double PInit { get; set; } = Dflare.Attacks.SquareAttackOptions.DefaultPInit;
+    /// <summary>Square Attack: bisection steps of the search for each seed's smallest flipping ε (default 3).</summary>
+    public int FlipSteps { get; set; } = Dflare.Quanos.Robustness.SquareRobustnessAnalyzer.DefaultFlipSteps;
+    /// <summary>FGSM: fd (central finite differences, exact; default) or spsa (cheaper for large inputs).</summary>
     public string Gradient { get; set; } = "fd";
     /// <summary>
     /// Finite-difference step in grey levels (default 1). Quantized models round their input, so a 1-level step mostly
@@ -57,6 +70,6 @@ public sealed class QuanosRobustnessAttribute : DflareFactAttribute
     public double FiniteDifferenceStep { get; set; } = 1;
     /// <summary>SPSA samples per gradient.</summary>
     public int Samples { get; set; } = 64;
-    /// <summary>Seed of the SPSA directions.</summary>
+    /// <summary>Run seed of the random draws (SPSA directions, Square Attack squares).</summary>
     public long RunSeed { get; set; }
 }

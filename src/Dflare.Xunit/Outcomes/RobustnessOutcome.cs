@@ -9,10 +9,19 @@ namespace Dflare.Xunit;
 /// </summary>
 public sealed class RobustnessOutcome
 {
-    internal RobustnessOutcome(string model, string? original, RobustnessReport report, RobustnessReport? originalReport, double minEpsilon, bool passed, string message, AnsReport? sensitivity)
+    internal RobustnessOutcome(string model, string? original, ModelRobustness evidence, ModelRobustness? originalEvidence, double minEpsilon, bool passed, string message, AnsReport? sensitivity)
     {
-        Model = model; Original = original; Report = report; OriginalReport = originalReport; MinEpsilon = minEpsilon; Passed = passed; Message = message; Sensitivity = sensitivity;
+        Model = model; Original = original; Evidence = evidence; OriginalEvidence = originalEvidence; MinEpsilon = minEpsilon; Passed = passed; Message = message; Sensitivity = sensitivity;
     }
+
+    /// <summary>All the evidence on the model: every attack's report, the transfer of the original's images (when compared) and masking warnings.</summary>
+    public ModelRobustness Evidence { get; }
+    /// <summary>The original's evidence, when compared.</summary>
+    public ModelRobustness? OriginalEvidence { get; }
+    /// <summary>Signs of gradient masking on the model or its original (empty when there are none); they are also in <see cref="Message"/>.</summary>
+    public IReadOnlyList<MaskingWarning> Warnings => [.. Evidence.Warnings, .. OriginalEvidence?.Warnings ?? []];
+    /// <summary>Accuracy at ε under every attack (and the transfer) at once: the model is at most this robust (null without labels).</summary>
+    public double? AdversarialAccuracy => Evidence.AdversarialAccuracy;
 
     /// <summary>
     /// Per weighted layer: the adversarial noise sensitivity ANS (relative change of the layer's output between the seeds
@@ -25,16 +34,16 @@ public sealed class RobustnessOutcome
     public string Model { get; }
     /// <summary>Path of its original, when compared.</summary>
     public string? Original { get; }
-    /// <summary>The model's robustness figures per seed and overall.</summary>
-    public RobustnessReport Report { get; }
-    /// <summary>The original's figures on the same seeds, when compared.</summary>
-    public RobustnessReport? OriginalReport { get; }
+    /// <summary>The first attack's figures per seed and overall (see <see cref="Evidence"/> for all of them).</summary>
+    public RobustnessReport Report => Evidence.Attacks[0];
+    /// <summary>The original's first-attack figures on the same seeds, when compared.</summary>
+    public RobustnessReport? OriginalReport => OriginalEvidence?.Attacks[0];
     /// <summary>The threshold of the attribute.</summary>
     public double MinEpsilon { get; }
-    /// <summary>Median over the seeds of the smallest flipping ε (+∞ when most seeds never flip within the scan).</summary>
-    public double MedianFlipEpsilon => Report.MedianFlipEpsilon ?? double.PositiveInfinity;
+    /// <summary>Median over the seeds of the smallest flipping ε, worst case over the evidence (+∞ when most seeds never flip within the scan).</summary>
+    public double MedianFlipEpsilon => Evidence.MedianFlipEpsilon ?? double.PositiveInfinity;
     /// <summary>The original's median flipping ε, when compared.</summary>
-    public double? OriginalMedianFlipEpsilon => OriginalReport is null ? null : OriginalReport.MedianFlipEpsilon ?? double.PositiveInfinity;
+    public double? OriginalMedianFlipEpsilon => OriginalEvidence is null ? null : OriginalEvidence.MedianFlipEpsilon ?? double.PositiveInfinity;
     /// <summary>True when the framework's own check passed (it has already failed the test otherwise).</summary>
     public bool Passed { get; }
     /// <summary>A plain-words summary.</summary>
