@@ -96,6 +96,68 @@ public sealed class RobustnessCommandTests : IDisposable
         text.Should().Contain("a smaller ε on 0 seeds, a larger one on 0, the same on 3");
     }
 
+    [Fact]
+    public void The_square_attack_is_the_default_and_its_figures_agree_with_the_per_seed_results()
+    {
+        var r = CliRunner.Run(MnistCnn("--limit", "4", "--epsilon", "0.1", "--queries", "60", "--flip-steps", "1", "--json"));
+
+        r.ExitCode.Should().Be(0, r.ToString());
+        using var doc = JsonDocument.Parse(r.StdOut);
+        var o = doc.RootElement;
+        o.GetProperty("attacks").EnumerateArray().Select(a => a.GetString()).Should().Equal("square");
+        var sq = o.GetProperty("square");
+        sq.GetProperty("queriesPerSeed").GetInt32().Should().Be(60);
+        sq.GetProperty("pInit").GetDouble().Should().Be(0.3);
+        sq.GetProperty("flipSteps").GetInt32().Should().Be(1);
+        o.GetProperty("gradient").ValueKind.Should().Be(JsonValueKind.Null, "no FGSM ran");
+        var model = o.GetProperty("model");
+        model.GetProperty("distinctOutputShare").GetDouble().Should().BeGreaterThan(0.9, "a float model's logits move with every input");
+        model.GetProperty("maskingSuspected").GetBoolean().Should().BeFalse();
+        var a = model.GetProperty("byAttack").GetProperty("square");
+        var per = a.GetProperty("perSeed").EnumerateArray().ToArray();
+        per.Should().HaveCount(4);
+        // The clean query, then at most three attacks (at ε, at the scan's end, one bisection step) of 60 queries each.
+        per.Should().OnlyContain(p => p.GetProperty("queries").GetInt64() >= 2 && p.GetProperty("queries").GetInt64() <= 1 + 3 * 60);
+        a.GetProperty("queries").GetInt64().Should().Be(per.Sum(p => p.GetProperty("queries").GetInt64()));
+        a.GetProperty("flips").GetInt32().Should().Be(per.Count(p => p.GetProperty("clean").GetInt32() != p.GetProperty("adversarial").GetInt32()));
+        model.GetProperty("flips").GetInt32().Should().Be(a.GetProperty("flips").GetInt32());
+    }
+
+    [Fact]
+    public void A_model_with_quantized_logits_gets_a_masking_warning_in_the_console_and_the_json()
+    {
+        var onnx = QuantizedLogits.Write(_dir, step: 1f);
+        string[] args = ["robustness", onnx, "--seeds", QuantizedLogits.DemoSeeds, "--limit", "4", "--epsilon", "0.1",
+            "--attack", "all", "--grid", "4", "--queries", "50", "--flip-steps", "0"];
+
+        var human = CliRunner.Run(args);
+        human.ExitCode.Should().Be(0, human.ToString());
+        var text = System.Text.RegularExpressions.Regex.Replace(human.StdOut, @"\s+", " ");
+        text.Should().Contain("warning: lenet-rounded-logits.onnx: its outputs are quantized").And.Contain("is exactly 0 on")
+            .And.Contain("worst");
+
+        var json = CliRunner.Run([.. args, "--report", _dir, "--json"]);
+        json.ExitCode.Should().Be(0, json.ToString());
+        json.StdErr.Should().Contain("warning: lenet-rounded-logits.onnx: its outputs are quantized");
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "robustness.json")));
+        var m = doc.RootElement.GetProperty("model");
+        m.GetProperty("maskingSuspected").GetBoolean().Should().BeTrue();
+        m.GetProperty("warnings").EnumerateArray().Select(w => w.GetProperty("kind").GetString()).Should().Contain(["QuantizedOutputs", "ZeroGradients"]);
+        m.GetProperty("byAttack").GetProperty("fd-fgsm").GetProperty("meanZeroGradientShare").GetDouble().Should().BeGreaterThan(0.9);
+        doc.RootElement.GetProperty("warnings").GetArrayLength().Should().BeGreaterThanOrEqualTo(2);
+    }
+
+    [Fact]
+    public void An_unknown_attack_exits_2_naming_the_choices()
+    {
+        var r = CliRunner.Run(MnistCnn("--limit", "1", "--epsilon", "0.1", "--attack", "pgd"));
+        r.ExitCode.Should().Be(2, r.ToString());
+        r.StdErr.Should().Contain("Unknown attack 'pgd'; use square, fgsm or all");
+        var q = CliRunner.Run(MnistCnn("--limit", "1", "--epsilon", "0.1", "--queries", "0"));
+        q.ExitCode.Should().Be(2, q.ToString());
+        q.StdErr.Should().Contain("at least 1 query per seed; got 0");
+    }
+
     [Theory]
     [InlineData("0")]
     [InlineData("1")]
