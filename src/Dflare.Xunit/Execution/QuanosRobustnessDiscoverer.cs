@@ -188,7 +188,7 @@ internal static class RobustnessCaseRunner
             $" [{PerAttack(evidence)}" + (evidence.TransferFlips is { } tf ? $"; transfer of the original's images: {tf} of {evidence.Count} flip" : "") + "]" +
             (originalEvidence is null ? "" : $"; original {Path.GetFileName(plan.Original)}: median flipping ε {F(originalEvidence.MedianFlipEpsilon ?? double.PositiveInfinity)}") + ".";
         var warnings = evidence.Warnings.Concat(originalEvidence?.Warnings ?? []).Select(w => "Warning (gradient masking): " + w.Message).ToList();
-        var table = ans is null ? ansNote! : $"Per-layer sensitivity (ANS, from the {report.Attack} images) and bits (k_init {ans.KInit}):\n" + string.Join("\n", ans.Layers.Select(l =>
+        var table = ans is null ? ansNote! : $"Per-layer sensitivity (ANS) and bits (k_init {ans.KInit}), from the {report.Attack} images:\n" + string.Join("\n", ans.Layers.Select(l =>
             string.Create(inv, $"  {l.Name} ({l.Op}): ANS {l.Ans:0.####} → {l.Bits} bits{(l.Clamped ? " (clamped)" : "")}{(l.Fragile ? " (fragile: near a rounding boundary)" : "")}")));
         var message = string.Join("\n", failures.Concat([summary]).Concat(warnings).Concat([table]));
         return new RobustnessOutcome(plan.Model, plan.Original, evidence, originalEvidence, a.MinEpsilon, failures.Count == 0, message, ans);
