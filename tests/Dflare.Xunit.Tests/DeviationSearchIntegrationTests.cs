@@ -56,6 +56,10 @@ public sealed class DeviationSearchIntegrationTests
             .Contain("compressed.onnx is not robust enough").And.Contain("median flipping ε").And.Contain("below the required 0.25").And.Contain("Per-layer sensitivity (ANS)");
         first.Matching("Modest_robustness_floor").Should().ContainSingle().Which.Failed.Should().BeFalse(first.ToString());
         list.Output.Should().Contain("GateTests.Demanding_robustness_floor [compressed.onnx robustness ≥ ε 0.25]");
+        // The template's example fails a model whose adversarial accuracy at its ε is 0 %.
+        var hopeless = first.Matching("Template_robustness_example_at_a_hopeless_epsilon").Should().ContainSingle().Which;
+        hopeless.Failed.Should().BeTrue(first.ToString());
+        hopeless.Message.Should().Contain("to flip at most 0.5 of the seeds at ε, but 2 of 2 flipped");
 
         // Accept, run again: the known deviations pass and the received files are gone.
         var accept = CliRunner.Run("accept", fx.SnapshotDirectory);

@@ -34,4 +34,17 @@ public sealed class RobustnessOutcomeAssertions : ReferenceTypeAssertions<Robust
         return CurrentAssertionChain.Check(this, a is { } v && v >= accuracy, because, becauseArgs,
             "Expected {context:robustness outcome} to have an adversarial accuracy of at least {0}{reason}, but it was {1}.", accuracy, a);
     }
+
+    /// <summary>
+    /// Asserts that at most a share <paramref name="rate"/> of the seeds change their top-1 class at the attribute's ε
+    /// (worst case over the attacks and the transfer; needs no labels). A model with 0 % adversarial accuracy flips
+    /// every correctly classified seed and fails any rate below 1.
+    /// </summary>
+    public AndConstraint<RobustnessOutcomeAssertions> FlipAtEpsilonAtMost(double rate, string because = "", params object[] becauseArgs)
+    {
+        var e = Subject.Evidence;
+        double actual = e.Count == 0 ? 0 : (double)e.Flips / e.Count;
+        return CurrentAssertionChain.Check(this, actual <= rate, because, becauseArgs,
+            "Expected {context:robustness outcome} to flip at most {0} of the seeds at ε{reason}, but {1} of {2} flipped.", rate, e.Flips, e.Count);
+    }
 }

@@ -33,4 +33,10 @@ public class GateTests
     [QuanosRobustness(0.01, Model = "models/compressed.onnx", Original = "models/original.onnx", Tolerance = 0.05, Seeds = "seeds", Limit = 2, Epsilon = 0.05, MaxEpsilon = 0.3)]
     public void Modest_robustness_floor(RobustnessOutcome outcome) =>
         outcome.Should().HaveMedianFlipEpsilonOfAtLeast(0.01);
+
+    // The template's robustness example on a budget where the int8 copy has no adversarial accuracy left (ε = 0.3,
+    // 76 grey levels): the flip-rate assertion must fail it.
+    [QuanosRobustness(0.01, Model = "models/compressed.onnx", Original = "models/original.onnx", Tolerance = 0.02, Seeds = "seeds", Limit = 2, Epsilon = 0.3, MaxEpsilon = 0.3)]
+    public void Template_robustness_example_at_a_hopeless_epsilon(RobustnessOutcome outcome) =>
+        outcome.Should().FlipAtEpsilonAtMost(0.5);
 }

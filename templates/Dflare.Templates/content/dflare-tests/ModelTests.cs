@@ -21,12 +21,13 @@ public class ModelTests
     }
 
     /// <summary>
-    /// QUANOS: the smallest adversarial (FGSM) noise that flips the compressed model's label, per seed. Fails when the
-    /// median over the seeds falls below 0.01 (about 2.5 grey levels) or more than 0.02 below the original's. Quantized
-    /// models round their input, so the finite-difference step is 8 grey levels (a 1-level step would mask the gradient).
+    /// QUANOS: the smallest adversarial noise that flips the compressed model's label, per seed, found by the
+    /// gradient-free Square Attack (quantized models cannot hide from it) and by the original's adversarial images
+    /// (transfer). Fails when the median falls below 0.01 (about 2.5 grey levels) or more than 0.02 below the original's,
+    /// and when more than half of the seeds flip at ε = 0.01, so a model with 0 % adversarial accuracy never passes.
     /// </summary>
     [QuanosRobustness(0.01, Model = "COMPRESSED_MODEL_PATH", Original = "ORIGINAL_MODEL_PATH", Tolerance = 0.02,
-        Seeds = "SEEDS_PATH", Limit = 4, Epsilon = 0.05, MaxEpsilon = 0.3, FiniteDifferenceStep = 8)]
+        Seeds = "SEEDS_PATH", Limit = 4, Epsilon = 0.01, MaxEpsilon = 0.3)]
     public void Compressed_model_stays_about_as_robust_as_the_original(RobustnessOutcome outcome) =>
-        outcome.Should().HaveMedianFlipEpsilonOfAtLeast(0.01);
+        outcome.Should().FlipAtEpsilonAtMost(0.5);
 }
