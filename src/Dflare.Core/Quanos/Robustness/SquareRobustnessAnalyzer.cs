@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using Dflare.Attacks;
-using Dflare.Datasets;
 using Dflare.Models;
 using Dflare.Quanos.Adversarial;
 
@@ -60,15 +59,6 @@ public sealed class SquareRobustnessAnalyzer : IRobustnessAttack
 
     /// <inheritdoc />
     public double Epsilon => Options.Epsilon;
-
-    /// <summary>Measures one model on the seeds (brought to the model's geometry).</summary>
-    /// <exception cref="DflareException">A seed does not fit the model, or lacks a label for the label loss.</exception>
-    public RobustnessReport Analyze(OnnxClassifier model, IReadOnlyList<Seed> seeds, Action<int>? progress = null)
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(seeds);
-        return Analyze(model, AttackInput.From(model, seeds), progress);
-    }
 
     /// <inheritdoc />
     public RobustnessReport Analyze(OnnxClassifier model, IReadOnlyList<AttackInput> inputs, Action<int>? progress = null)
