@@ -23,6 +23,7 @@ public static class Program
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(QuanosCommand.Create());
+        root.Subcommands.Add(LocalizeCommand.Create());
         return root;
     }
 }
