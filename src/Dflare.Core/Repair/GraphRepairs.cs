@@ -115,6 +115,13 @@ public static class GraphRepairs
     /// <returns>What was done; null when the bias cannot be changed (e.g. a QLinearMatMul, whose bias lives in a following QLinearAdd).</returns>
     public static string? AddToBias(OnnxModel compressed, MatchedTensor m, double[] delta)
     {
+        var what = AddToBiasInPlace(compressed, m, delta);
+        if (what is not null) RemoveDead(new GraphEditor(compressed));
+        return what;
+    }
+
+    private static string? AddToBiasInPlace(OnnxModel compressed, MatchedTensor m, double[] delta)
+    {
         var cL = m.CompressedLayer ?? throw new DflareException($"'{m.Name}' is not a weighted layer.");
         var node = NodeWriting(compressed, cL.OutputTensor);
         var editor = new GraphEditor(compressed);
