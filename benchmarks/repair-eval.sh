@@ -5,7 +5,7 @@
 # Split by seed: the triggers of seeds [0, R) (run seed 1) repair the model; a fresh search (run seed 2) on the held-out
 # seeds [R, R+H) counts the deviations (triggered + already deviating) on the unrepaired and on each repaired model, with
 # the same budget and bound. Accuracy and natural disagreement come from `dflare eval` on the test images.
-# Writes benchmarks/results/repair-PAIR.md and .json; the work folder is benchmarks/.cache/repair-eval/PAIR.
+# Writes benchmarks/results/repair-PAIR[SUFFIX].md and .json (SUFFIX from $SUFFIX); the work folder is benchmarks/.cache/repair-eval/PAIR.
 set -euo pipefail
 PAIR=${1:?pair}; R=${2:-100}; H=${3:-100}; B=${4:-1000}; BOUNDS=${5:-"none 16"}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -52,12 +52,12 @@ for bound in $BOUNDS; do
   done
 done
 printf '%s\n' "${rows[@]}" | jq -s --arg pair "$PAIR" --argjson r "$R" --argjson h "$H" --argjson b "$B" \
-  '{pair:$pair, repairSeeds:$r, heldOutSeeds:$h, budget:$b, date:(now|todate), rows:.}' > "$ROOT/benchmarks/results/repair-$PAIR.json"
+  '{pair:$pair, repairSeeds:$r, heldOutSeeds:$h, budget:$b, date:(now|todate), rows:.}' > "$ROOT/benchmarks/results/repair-$PAIR${SUFFIX:-}.json"
 jq -r '"### \(.pair): repair seeds 0..\(.repairSeeds - 1) (run seed 1), held-out seeds \(.repairSeeds)..\(.repairSeeds + .heldOutSeeds - 1) (run seed 2), budget \(.budget)\n",
   "| bound | method | deviations removed (held-out) | held-out deviations | search success | mean queries | accuracy | natural disagreements | size |",
   "|---|---|---|---|---|---|---|---|---|",
   (.rows as $rows | .rows[] | . as $x | ($rows[] | select(.bound == $x.bound and .method == "unrepaired") | .heldOutDeviations) as $base |
-    if .error then "| \(.bound) | \(.method) | error: \(.error | split("\n") | map(select(startswith("error"))) | first // "see log") | | | | | | |"
+    if .error then "| \(if .bound == "none" then "unbounded" else "L∞ ≤ \(.bound)" end) | \(.method) | not run: \(.error | split("\n") | map(select(startswith("error: "))) | first // "see the log" | ltrimstr("error: ")) | | | | | | |"
     else "| \(if .bound == "none" then "unbounded" else "L∞ ≤ \(.bound)" end) | \(.method) | \(if .method == "unrepaired" then "–" elif $base == 0 then "n/a" else "\(((1 - .heldOutDeviations / $base) * 1000 | round) / 10) %" end) | \(.heldOutDeviations) / \(.heldOutSeeds) | \((.successRate // 0) * 1000 | round / 10) % | \(.meanQueries // "–") | \(.accuracy * 10000 | round / 100) % (orig \(.originalAccuracy * 10000 | round / 100) %) | \(.disagreements) / \(.testImages) | \(.bytes) B |" end)' \
-  "$ROOT/benchmarks/results/repair-$PAIR.json" > "$ROOT/benchmarks/results/repair-$PAIR.md"
-cat "$ROOT/benchmarks/results/repair-$PAIR.md"
+  "$ROOT/benchmarks/results/repair-$PAIR${SUFFIX:-}.json" > "$ROOT/benchmarks/results/repair-$PAIR${SUFFIX:-}.md"
+cat "$ROOT/benchmarks/results/repair-$PAIR${SUFFIX:-}.md"
