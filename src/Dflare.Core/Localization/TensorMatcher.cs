@@ -109,13 +109,7 @@ public static class TensorMatcher
         foreach (var (o, c, by) in pairs)
         {
             var (cTensor, form) = Follow(compressed, c.OutputTensor, o.OutputTensor);
-            bool fused = false;
-            var oTensor = o.OutputTensor;
-            if (ActivationAfter(original, oTensor) is { } act && !HasActivationReader(compressed, cTensor) && form == MatchForm.QOperator)
-            {
-                oTensor = act;
-                fused = true;
-            }
+            var (oTensor, fused) = OriginalSide(original, compressed, o.OutputTensor, cTensor, form);
             matched.Add((o.NodeIndex, new MatchedTensor
             {
                 Name = o.Name, OpType = o.OpType, CompressedOpType = c.OpType, OriginalTensor = oTensor, CompressedTensor = cTensor,
@@ -136,12 +130,7 @@ public static class TensorMatcher
             if (!cByNorm.TryGetValue(n.Output[0], out var cn)) continue;
             var (cTensor, form) = Follow(compressed, cn.Output[0], n.Output[0]);
             if (cn.OpType == "QLinearAdd") form = MatchForm.QOperator;
-            var oTensor = n.Output[0];
-            bool fused = false;
-            if (ActivationAfter(original, oTensor) is { } act && !HasActivationReader(compressed, cTensor) && form == MatchForm.QOperator)
-            {
-                oTensor = act; fused = true;
-            }
+            var (oTensor, fused) = OriginalSide(original, compressed, n.Output[0], cTensor, form);
             matched.Add((i, new MatchedTensor
             {
                 Name = n.Name.Length > 0 ? n.Name : $"Add_{i}", OpType = "Add", CompressedOpType = cn.OpType,
@@ -182,6 +171,14 @@ public static class TensorMatcher
         }
         return (t, MatchForm.Float);
     }
+
+    /// <summary>
+    /// The original tensor to compare: its activation's output when the original applies a Relu/Clip that the compressed
+    /// (QOperator) graph no longer has because the operator fused it; else the tensor itself.
+    /// </summary>
+    private static (string Tensor, bool Fused) OriginalSide(OnnxModel original, OnnxModel compressed, string tensor, string compressedTensor, MatchForm form) =>
+        form == MatchForm.QOperator && ActivationAfter(original, tensor) is { } act && !HasActivationReader(compressed, compressedTensor)
+            ? (act, true) : (tensor, false);
 
     /// <summary>True when a Relu/Clip reads <paramref name="tensor"/> (directly or after a Q/DQ pair).</summary>
     private static bool HasActivationReader(OnnxModel model, string tensor) =>

@@ -35,13 +35,13 @@ public static class GraphRepairs
                 throw new DflareException($"Layer '{m.Name}': the compressed weight has {cL.WeightCount} values, the original's {oL.WeightCount}.");
             var wName = editor.Unique(oL.WeightSource + "_restored");
             editor.AddInitializer(OnnxTensors.FromFloats(wName, cL.WeightShape, w));
-            Replace(editor, cNode, cL.WeightInputIndex, wName);
+            cNode.Input[cL.WeightInputIndex] = wName;
             if (bias is not null && cNode.OpType is "Conv" or "Gemm")
             {
                 var bName = editor.Unique(oL.BiasSource + "_restored");
                 editor.AddInitializer(OnnxTensors.FromFloats(bName, [bias.Length], bias));
-                if (cNode.Input.Count > 2 && cNode.Input[2].Length > 0) Replace(editor, cNode, 2, bName);
-                else { while (cNode.Input.Count < 2) cNode.Input.Add(""); if (cNode.Input.Count == 2) cNode.Input.Add(bName); else cNode.Input[2] = bName; }
+                if (cNode.Input.Count > 2) cNode.Input[2] = bName;
+                else cNode.Input.Add(bName); // Conv and Gemm always have their first two inputs
             }
             if (m.Form == MatchForm.Qdq)
             {
@@ -141,7 +141,7 @@ public static class GraphRepairs
                         var v = OnnxTensors.ToFloats(bt);
                         var name = editor.Unique(b + "_corrected");
                         editor.AddInitializer(OnnxTensors.FromFloats(name, bt.Dims, v.Select((x, i) => (float)(x + delta[i])).ToArray()));
-                        Replace(editor, node, 2, name);
+                        node.Input[2] = name;
                         return Summary("corrected (float)");
                     }
                     if (compressed.Producer(b) is { OpType: "DequantizeLinear" } dq && inits.TryGetValue(dq.Input[0], out var q) && q.DataType == 6
@@ -157,15 +157,14 @@ public static class GraphRepairs
                         copy.Input[0] = name;
                         copy.Output[0] = dqName;
                         editor.InsertBefore(node, copy);
-                        Replace(editor, node, 2, dqName);
+                        node.Input[2] = dqName;
                         return Summary("corrected (INT32 codes at the bias scale)");
                     }
                     return null;
                 }
                 var added = editor.Unique(cL.Name + "_bias_correction");
                 editor.AddInitializer(OnnxTensors.FromFloats(added, [c], delta.Select(x => (float)x).ToArray()));
-                while (node.Input.Count < 2) node.Input.Add("");
-                node.Input.Add(added);
+                if (node.Input.Count > 2) node.Input[2] = added; else node.Input.Add(added);
                 return Summary("added");
             }
             case "MatMul":
@@ -187,7 +186,7 @@ public static class GraphRepairs
                 if (codes.Length != c) return null;
                 var name = editor.Unique((node.Input.Count > 8 ? node.Input[8] : cL.Name + "_bias") + "_corrected");
                 editor.AddInitializer(OnnxTensors.FromInt32(name, [c], Shift(codes, delta, i => xScale * wScales[wScales.Length == 1 ? 0 : i])));
-                if (node.Input.Count > 8) Replace(editor, node, 8, name); else node.Input.Add(name);
+                if (node.Input.Count > 8) node.Input[8] = name; else node.Input.Add(name);
                 return Summary("corrected (INT32 codes at scale x_scale * w_scale)");
             }
             default:
@@ -221,8 +220,6 @@ public static class GraphRepairs
     internal static NodeProto NodeWriting(OnnxModel model, string tensor) =>
         model.Graph.Node.FirstOrDefault(n => n.Output.Count > 0 && n.Output[0] == tensor)
         ?? throw new DflareException($"Model '{model.Name}' has no node writing '{tensor}'.");
-
-    private static void Replace(GraphEditor editor, NodeProto node, int input, string with) => node.Input[input] = with;
 
     /// <summary>Removes nodes none of whose outputs is read (repeatedly) and initializers nothing reads.</summary>
     internal static void RemoveDead(GraphEditor editor)
