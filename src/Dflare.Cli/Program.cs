@@ -23,6 +23,9 @@ public static class Program
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(MergeCommand.Create());
         root.Subcommands.Add(QuanosCommand.Create());
+        root.Subcommands.Add(LocalizeCommand.Create());
+        root.Subcommands.Add(RepairCommand.Create());
+        root.Subcommands.Add(ExportTriggersCommand.Create());
         return root;
     }
 }

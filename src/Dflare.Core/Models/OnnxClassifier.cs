@@ -75,10 +75,14 @@ public sealed class OnnxClassifier : IDisposable
     }
 
     /// <summary>Creates a classifier over an in-memory model (e.g. one made by model surgery); it owns its session.</summary>
+    /// <param name="model">The serialized model.</param>
+    /// <param name="displayName">Name used in messages.</param>
+    /// <param name="options">Preprocessing options.</param>
+    /// <param name="disableOptimizations">Run the graph without ONNX Runtime's graph optimisations (see <see cref="SessionCache.CreateSession(byte[], string, int?, bool)"/>).</param>
     /// <exception cref="DflareException">The bytes are not a valid model or not an image classifier this can feed.</exception>
-    public static OnnxClassifier FromBytes(byte[] model, string displayName, ModelOptions? options = null)
+    public static OnnxClassifier FromBytes(byte[] model, string displayName, ModelOptions? options = null, bool disableOptimizations = false)
     {
-        var session = SessionCache.CreateSession(model, displayName, options?.IntraOpThreads);
+        var session = SessionCache.CreateSession(model, displayName, options?.IntraOpThreads, disableOptimizations);
         try { return Create(session, ownsSession: true, displayName, options ?? new ModelOptions()); }
         catch { session.Dispose(); throw; }
     }

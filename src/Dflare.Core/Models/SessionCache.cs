@@ -42,11 +42,17 @@ public sealed class SessionCache
     }
 
     /// <summary>Creates a session from model bytes; <paramref name="name"/> is used in error messages.</summary>
+    /// <param name="model">The serialized model.</param>
+    /// <param name="name">Display name for error messages.</param>
+    /// <param name="intraOpThreads">Threads inside one run (default: ORT's choice).</param>
+    /// <param name="disableOptimizations">Run the graph as written (<c>ORT_DISABLE_ALL</c>): no fusion, so every
+    /// intermediate tensor is computed the way the graph says, as ONNX Runtime's own layer-debugging tool runs.</param>
     /// <exception cref="DflareException">The bytes are not a valid ONNX model.</exception>
-    public static InferenceSession CreateSession(byte[] model, string name, int? intraOpThreads = null)
+    public static InferenceSession CreateSession(byte[] model, string name, int? intraOpThreads = null, bool disableOptimizations = false)
     {
         if (model.Length == 0) throw new DflareException($"Model '{name}' is empty.");
         using var options = Options(intraOpThreads);
+        if (disableOptimizations) options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_DISABLE_ALL;
         try { return new InferenceSession(model, options); }
         catch (OnnxRuntimeException e) { throw LoadError(name, e); }
     }

@@ -31,12 +31,13 @@ public sealed class ActivationReader : IDisposable
     /// <param name="model">The model (not changed).</param>
     /// <param name="options">Preprocessing options, as for <see cref="OnnxClassifier.Load"/>.</param>
     /// <param name="tensors">Tensor names to read; null for the default set.</param>
+    /// <param name="disableOptimizations">Run without ONNX Runtime's graph optimisations, so every tensor is computed as the graph writes it (no fusion).</param>
     /// <exception cref="DflareException">A tensor cannot be exposed, or the model cannot be run as an image classifier.</exception>
-    public static ActivationReader Create(OnnxModel model, ModelOptions? options = null, IEnumerable<string>? tensors = null)
+    public static ActivationReader Create(OnnxModel model, ModelOptions? options = null, IEnumerable<string>? tensors = null, bool disableOptimizations = false)
     {
         var plan = LayerExposer.Plan(model, tensors);
         var exposed = LayerExposer.ExposePlanned(model, plan);
-        var clf = OnnxClassifier.FromBytes(exposed.ToBytes(), model.Name, options);
+        var clf = OnnxClassifier.FromBytes(exposed.ToBytes(), model.Name, options, disableOptimizations);
         return new ActivationReader(clf, plan, exposed);
     }
 

@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# Held-out evaluation of `dflare repair` (docs/repair.md). Run on demand from the repository root:
+#   nice -n 10 benchmarks/repair-eval.sh PAIR [REPAIR_SEEDS] [HELD_OUT_SEEDS] [BUDGET] [BOUNDS]
+# PAIR: resnet8-real | cnn-int8-static | cnn-prune0.5 | cnn-bits4. BOUNDS: space-separated L∞ bounds, "none" = unbounded.
+# Split by seed: the triggers of seeds [0, R) (run seed 1) repair the model; a fresh search (run seed 2) on the held-out
+# seeds [R, R+H) counts the deviations (triggered + already deviating) on the unrepaired and on each repaired model, with
+# the same budget and bound. Accuracy and natural disagreement come from `dflare eval` on the test images.
+# Writes benchmarks/results/repair-PAIR[SUFFIX].md and .json (SUFFIX from $SUFFIX); the work folder is benchmarks/.cache/repair-eval/PAIR.
+set -euo pipefail
+PAIR=${1:?pair}; R=${2:-100}; H=${3:-100}; B=${4:-1000}; BOUNDS=${5:-"none 16"}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+S=${DFLARE_SHARED:-$ROOT/../shared}
+W=$ROOT/benchmarks/.cache/repair-eval/$PAIR
+mkdir -p "$W" "$ROOT/benchmarks/results"
+DLL=$ROOT/src/Dflare.Cli/bin/Release/net10.0/dflare.dll
+[ -f "$DLL" ] || dotnet build "$ROOT/src/Dflare.Cli" -c Release >/dev/null
+D() { dotnet "$DLL" "$@"; }
+MN=$S/data/mnist/t10k-images-idx3-ubyte.gz
+case $PAIR in
+  resnet8-real) O=$S/models/cifar10/resnet8.onnx; C=$S/models/cifar10/resnet8-int8.onnx; SEEDS=$S/data/cifar10/test_first932.bin
+    PRE=(--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225); EVAL_LIMIT=932;;
+  cnn-*) O=$S/models/mnist/cnn-pytorch.onnx; SEEDS=$MN; PRE=(--mean 0.5 --std 0.5); EVAL_LIMIT=10000
+    METHOD=${PAIR#cnn-}; METHOD=${METHOD/prune/prune:}; METHOD=${METHOD/bits/bits:}; C=$W/compressed.onnx
+    if [ ! -f "$C" ]; then
+      CAL=(); [ "$METHOD" = int8-static ] && CAL=(--calibration "$MN" --limit 200)
+      D compress "$O" --method "$METHOD" --out "$C" "${PRE[@]}" "${CAL[@]}" >/dev/null
+    fi;;
+  *) echo "unknown pair $PAIR" >&2; exit 2;;
+esac
+METHODS="fallback bias-correction head-refit"
+[ "${METHOD:-}" = int8-static ] && METHODS="fallback bias-correction recalibrate head-refit"
+rows=()
+for bound in $BOUNDS; do
+  BND=(); [ "$bound" != none ] && BND=(--max-linf "$bound")
+  D search --original "$O" --compressed "$C" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" --offset 0 --limit "$R" --budget "$B" --seed 1 --out "$W/repair-$bound" >/dev/null
+  repair_devs=$(jq '.summary.triggered + .summary.alreadyDeviating' "$W/repair-$bound/results.json")
+  for m in unrepaired $METHODS; do
+    model=$C
+    if [ "$m" != unrepaired ]; then
+      model=$W/$m-$bound.onnx
+      if ! D repair --original "$O" --compressed "$C" --results "$W/repair-$bound" "${PRE[@]}" --method "$m" --out "$model" > "$W/$m-$bound.log" 2>&1; then
+        rows+=("{\"bound\":\"$bound\",\"method\":\"$m\",\"error\":$(jq -Rs . < "$W/$m-$bound.log")}"); continue
+      fi
+    fi
+    D search --original "$O" --compressed "$model" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" --offset "$R" --limit "$H" --budget "$B" --seed 2 --out "$W/heldout-$m-$bound" >/dev/null
+    ev=$(D eval "$O" --compare "$model" --seeds "$SEEDS" "${PRE[@]}" --limit "$EVAL_LIMIT" --json)
+    rows+=("$(jq -c --arg bound "$bound" --arg m "$m" --argjson size "$(stat -c %s "$model")" --argjson rd "$repair_devs" --argjson ev "$ev" \
+      '{bound:$bound, method:$m, repairDeviations:$rd, heldOutSeeds:.summary.seeds, heldOutDeviations:(.summary.triggered + .summary.alreadyDeviating),
+        alreadyDeviating:.summary.alreadyDeviating, successRate:.summary.successRate, meanQueries:.summary.meanQueriesPerTrigger,
+        medianQueries:.summary.medianQueriesPerTrigger, accuracy:$ev.compareAccuracy, originalAccuracy:$ev.accuracy,
+        disagreements:($ev.disagreements|length), testImages:$ev.seeds, bytes:$size}' "$W/heldout-$m-$bound/results.json")")
+  done
+done
+printf '%s\n' "${rows[@]}" | jq -s --arg pair "$PAIR" --argjson r "$R" --argjson h "$H" --argjson b "$B" \
+  '{pair:$pair, repairSeeds:$r, heldOutSeeds:$h, budget:$b, date:(now|todate), rows:.}' > "$ROOT/benchmarks/results/repair-$PAIR${SUFFIX:-}.json"
+jq -r '"### \(.pair): repair seeds 0..\(.repairSeeds - 1) (run seed 1), held-out seeds \(.repairSeeds)..\(.repairSeeds + .heldOutSeeds - 1) (run seed 2), budget \(.budget)\n",
+  "| bound | method | deviations removed (held-out) | held-out deviations | search success | mean queries | accuracy | natural disagreements | size |",
+  "|---|---|---|---|---|---|---|---|---|",
+  (.rows as $rows | .rows[] | . as $x | ($rows[] | select(.bound == $x.bound and .method == "unrepaired") | .heldOutDeviations) as $base |
+    if .error then "| \(if .bound == "none" then "unbounded" else "L∞ ≤ \(.bound)" end) | \(.method) | not run: \(.error | split("\n") | map(select(startswith("error: "))) | first // "see the log" | ltrimstr("error: ")) | | | | | | |"
+    else "| \(if .bound == "none" then "unbounded" else "L∞ ≤ \(.bound)" end) | \(.method) | \(if .method == "unrepaired" then "–" elif $base == 0 then "n/a" else "\(((1 - .heldOutDeviations / $base) * 1000 | round) / 10) %" end) | \(.heldOutDeviations) / \(.heldOutSeeds) | \((.successRate // 0) * 1000 | round / 10) % | \(.meanQueries // "–") | \(.accuracy * 10000 | round / 100) % (orig \(.originalAccuracy * 10000 | round / 100) %) | \(.disagreements) / \(.testImages) | \(.bytes) B |" end)' \
+  "$ROOT/benchmarks/results/repair-$PAIR${SUFFIX:-}.json" > "$ROOT/benchmarks/results/repair-$PAIR${SUFFIX:-}.md"
+cat "$ROOT/benchmarks/results/repair-$PAIR${SUFFIX:-}.md"

@@ -1,0 +1,71 @@
+using System.CommandLine;
+using System.Globalization;
+using Dflare.Datasets;
+using Dflare.Localization;
+using Dflare.Models;
+using Dflare.Repair;
+using Dflare.Search;
+using Spectre.Console;
+
+namespace Dflare.Cli.Commands;
+
+/// <summary>
+/// <c>dflare repair --original A.onnx --compressed B.onnx --results DIR --method M --out OUT.onnx</c>: repairs the
+/// compressed model with the deviations of a search (ONNX graph edits and forward passes only) and writes it atomically.
+/// </summary>
+internal static class RepairCommand
+{
+    public static Command Create()
+    {
+        var common = new LocalizeCommand.PairAndResults();
+        var method = new Option<string>("--method") { Description = "fallback, bias-correction, recalibrate (static int8 QDQ models) or head-refit.", Required = true };
+        var output = new Option<string>("--out") { Description = "The repaired model to write (atomically).", Required = true };
+        var target = new Option<double>("--target") { Description = "fallback: stop when at most this fraction of the repair set (seeds + deviations) deviates (default 0).", DefaultValueFactory = _ => 0 };
+        var ridge = new Option<double>("--ridge") { Description = "head-refit: ridge strength relative to the mean feature energy; the fit is pulled toward the original's head (default 0.1).", DefaultValueFactory = _ => 0.1 };
+        var calibration = new Option<string?>("--calibration") { Description = "recalibrate: calibration images (default: the results folder's seeds); the triggering inputs are added." };
+        var calibrationLimit = new Option<int>("--calibration-limit") { Description = "recalibrate: calibration images taken from --calibration (default 200).", DefaultValueFactory = _ => 200 };
+        var cmd = new Command("repair", "Repair a compressed model with the triggering inputs of a search: float fallback, bias correction, int8-static re-calibration or head refit (no training framework).");
+        common.AddTo(cmd);
+        cmd.AddOptions([method, output, target, ridge, calibration, calibrationLimit]);
+        cmd.SetAction(r => CommandRunner.Run(() =>
+        {
+            var m = Repairer.ParseMethod(r.GetValue(method)!);
+            var outPath = r.GetValue(output)!;
+            if (Directory.Exists(outPath)) throw new DflareException($"Output '{outPath}' is a folder; give a file path such as OUT.onnx.");
+            if (r.GetValue(calibration) is not null && m != RepairMethod.Recalibrate)
+                throw new DflareException($"--calibration applies to --method recalibrate only (the method is {Repairer.Name(m)}).");
+            var (pair, original, compressed, o, co, set) = common.Load(r);
+            var inputs = new RepairInputs
+            {
+                Original = original, Compressed = compressed, OriginalOptions = o, CompressedOptions = co,
+                Seeds = set.Seeds.Select(s => s.Image).ToList(),
+                Deviations = set.Deviations.Select(d => d.Input).ToList(),
+                Pairs = set.Triggered.Select(d => new SeedTriggerPair(d.Seed.Id, d.SeedImage, d.Input)).ToList() is { Count: > 0 } p ? p : null,
+            };
+            var settings = new RepairSettings
+            {
+                Method = m, TargetRate = r.GetValue(target), Ridge = r.GetValue(ridge),
+                Calibration = r.GetValue(calibration) is { } c ? SeedSource.Open(c) : null, CalibrationLimit = r.GetValue(calibrationLimit),
+            };
+            var result = Repairer.Repair(inputs, settings);
+            try { result.Model.Save(outPath); }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DflareException($"Cannot write '{outPath}': {e.Message}", e); }
+            var sidecar = ModelOptions.SidecarPath(Path.GetFullPath(r.GetValue(common.Compressed)!));
+            if (File.Exists(sidecar) && ModelOptions.SidecarPath(Path.GetFullPath(outPath)) is var outSidecar && outSidecar != sidecar)
+                AtomicFile.WriteAllBytes(outSidecar, File.ReadAllBytes(sidecar));
+
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            var inv = CultureInfo.InvariantCulture;
+            console.MarkupLine($"[bold]dflare repair[/] ({Repairer.Name(m)}): {Markup.Escape(pair.ToString())}, repair set of {result.RepairSetSize} inputs " +
+                $"({set.Seeds.Count} seeds + {set.Deviations.Count} deviations from {Markup.Escape(set.Folder.Directory)})" + (set.Stale > 0 ? $"; {set.Stale} stored deviation(s) no longer deviate" : "") + ".");
+            foreach (var line in result.Changes) console.MarkupLine("  " + Markup.Escape(line));
+            var t = new Table().AddColumn("").AddColumn(new TableColumn("compressed").RightAligned()).AddColumn(new TableColumn("repaired").RightAligned());
+            t.AddRow("deviations on the repair set", $"{result.DeviationsBefore} / {result.RepairSetSize}", $"{result.DeviationsAfter} / {result.RepairSetSize}");
+            t.AddRow("size", result.BytesBefore.ToString("N0", inv) + " B", result.BytesAfter.ToString("N0", inv) + " B");
+            console.Write(t);
+            console.MarkupLine($"Wrote [bold]{Markup.Escape(outPath)}[/] (ONNX Runtime loads and runs it). Judge it on held-out seeds with a fresh search, not on this repair set.");
+            return CommandRunner.Ok;
+        }));
+        return cmd;
+    }
+}

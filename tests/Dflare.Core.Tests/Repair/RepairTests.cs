@@ -1,0 +1,139 @@
+using Dflare.Datasets;
+using Dflare.Images;
+using Dflare.Localization;
+using Dflare.Models;
+using Dflare.Onnx;
+using Dflare.Onnx.Proto;
+using Dflare.Repair;
+using Dflare.Tests.Localization;
+using Dflare.Tests.Onnx;
+
+namespace Dflare.Tests.Repair;
+
+public sealed class RepairTests(ITestOutputHelper output)
+{
+    private static ValueInfoProto Value(string name, params object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+            shape.Dim.Add(d is string s ? new TensorShapeProto.Types.Dimension { DimParam = s } : new TensorShapeProto.Types.Dimension { DimValue = (int)d });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
+    }
+
+    /// <summary>x [N,1,2,2] → Conv 1×1 (2 output channels, weights <paramref name="w"/>, bias <paramref name="b"/>) → y [N,2,2,2].</summary>
+    private static OnnxModel Conv1x1(float[] w, float[] b, string name)
+    {
+        var proto = new ModelProto { IrVersion = 8, Graph = new GraphProto { Name = "g" } };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        var g = proto.Graph;
+        g.Input.Add(Value("x", "N", 1, 2, 2));
+        g.Output.Add(Value("y", "N", 2, 2, 2));
+        g.Initializer.Add(OnnxTensors.FromFloats("W", [2, 1, 1, 1], w));
+        g.Initializer.Add(OnnxTensors.FromFloats("B", [2], b));
+        g.Node.Add(GraphEditor.Node("Conv", "conv", ["x", "W", "B"], ["y"]));
+        return OnnxModel.FromProto(proto, name);
+    }
+
+    [Fact]
+    public void Bias_correction_adds_exactly_the_mean_pre_activation_error_per_channel()
+    {
+        float[] w = [0.5f, -2f], b = [0.1f, 0.2f], wq = [0.75f, -1.5f];
+        var original = Conv1x1(w, b, "original");
+        var compressed = Conv1x1(wq, b, "compressed");
+        byte[][] pixels = [[0, 51, 102, 255], [10, 20, 30, 40], [200, 100, 50, 25]];
+        var images = pixels.Select(p => new Image(2, 2, 1, p)).ToList();
+        double meanX = pixels.SelectMany(p => p).Average(v => v / 255.0);
+
+        var result = Repairer.Repair(new RepairInputs { Original = original, Compressed = compressed, Seeds = images.Take(1).ToList(), Deviations = images.Skip(1).ToList() },
+            new RepairSettings { Method = RepairMethod.BiasCorrection });
+
+        // y_c = W_c·x + B_c, so the mean error of channel c over every image and position is (W_c − W'_c)·mean(x).
+        var conv = result.Model.Graph.Node.Single(n => n.OpType == "Conv");
+        var bias = OnnxTensors.ToFloats(result.Model.Initializer(conv.Input[2]));
+        for (int c = 0; c < 2; c++) bias[c].Should().BeApproximately((float)(b[c] + (w[c] - wq[c]) * meanX), 1e-6f, $"channel {c}");
+        result.Model.Graph.Initializer.Select(t => t.Name).Should().NotContain("B", "the old bias is unused and removed");
+        result.Changes.Should().ContainSingle(c => c.Contains("bias corrected (float)"));
+        // After the correction the mean output of the two models agrees per channel.
+        using var a = OnnxClassifier.FromBytes(original.ToBytes(), "a");
+        using var r = OnnxClassifier.FromBytes(result.Model.ToBytes(), "r");
+        var (ya, yr) = (a.PredictScores(images), r.PredictScores(images));
+        for (int c = 0; c < 2; c++)
+            ((double)ya.Average(row => row.Skip(4 * c).Take(4).Average())).Should().BeApproximately(yr.Average(row => row.Skip(4 * c).Take(4).Average()), 1e-5);
+    }
+
+    [Theory]
+    [InlineData("int8-static")]
+    [InlineData("prune:0.5")]
+    [InlineData("int8")]
+    public void Fallback_of_the_first_layer_gives_the_originals_output_on_that_layer(string method)
+    {
+        var e = SharedModels.Get("cnn-pytorch");
+        var original = OnnxModel.Load(SharedData.Require(e.Path));
+        var compressed = TensorMatcherTests.Compress(original, method);
+        var images = SharedModels.Images(e, 8);
+        var m = TensorMatcher.Match(original, compressed).Matched[0];
+        m.Name.Should().Be("/conv1/Conv");
+        var restored = compressed.Clone();
+
+        var what = GraphRepairs.RestoreLayer(restored, original, m);
+        output.WriteLine(what);
+
+        float[][] Read(OnnxModel model, string tensor)
+        {
+            using var reader = ActivationReader.Create(model, e.Options, [tensor], disableOptimizations: true);
+            return reader.Read(images)[tensor].Rows;
+        }
+        var want = Read(original, "/conv1/Conv_output_0");
+        var before = Read(compressed, m.CompressedTensor);
+        var after = Read(restored, "/conv1/Conv_output_0");
+        double Max(float[][] x) => x.Zip(want).Max(p => p.First.Zip(p.Second).Max(q => Math.Abs(q.First - q.Second)));
+        Max(before).Should().BeGreaterThan(1e-3, "the compressed layer differs");
+        Max(after).Should().BeLessThan(1e-5, "the restored layer computes what the original's does");
+        if (method == "int8-static")
+            restored.Graph.Node.Should().NotContain(n => n.OpType == "DequantizeLinear" && n.Output[0] == m.CompressedTensor, "its output Q/DQ pair is gone");
+        using var session = SessionCache.CreateSession(restored.ToBytes(), "restored");
+    }
+
+    [Fact]
+    public void Every_method_on_the_real_QOperator_pair_gives_a_model_ORT_runs_or_a_clear_refusal()
+    {
+        var e = SharedModels.Get("resnet8");
+        var original = OnnxModel.Load(SharedData.Require(e.Path));
+        var compressed = OnnxModel.Load(SharedData.Require("models/cifar10/resnet8-int8.onnx"));
+        var cifar = SeedSource.Open(SharedData.Require(SharedModels.Cifar));
+        var seeds = cifar.Enumerate(0, 16).Select(s => s.Image).ToList();
+        // The pair disagrees on test images 178, 226, 265, 439 (shared/README.md): they serve as the deviations.
+        var deviations = new[] { 178, 226, 265, 439 }.Select(i => cifar.Enumerate(i, 1).Single().Image).ToList();
+        var inputs = new RepairInputs { Original = original, Compressed = compressed, Seeds = seeds, Deviations = deviations, OriginalOptions = e.Options, CompressedOptions = e.Options };
+
+        foreach (var method in new[] { RepairMethod.Fallback, RepairMethod.BiasCorrection, RepairMethod.HeadRefit })
+        {
+            var r = Repairer.Repair(inputs, new RepairSettings { Method = method });
+            output.WriteLine($"{method}: {r.DeviationsBefore} -> {r.DeviationsAfter} of {r.RepairSetSize}, {r.BytesBefore} -> {r.BytesAfter} B\n  " + string.Join("\n  ", r.Changes));
+            r.DeviationsBefore.Should().Be(4);
+            r.DeviationsAfter.Should().BeLessThanOrEqualTo(r.DeviationsBefore, $"{method} never makes the repair set worse here");
+            using var session = SessionCache.CreateSession(r.Model.ToBytes(), method.ToString());
+            session.OutputMetadata.Keys.Should().Equal("76");
+        }
+        var fallback = Repairer.Repair(inputs, new RepairSettings { Method = RepairMethod.Fallback });
+        fallback.DeviationsAfter.Should().BeLessThan(4, "restoring the most damaging layers to float removes some deviations");
+        var act = () => Repairer.Repair(inputs, new RepairSettings { Method = RepairMethod.Recalibrate });
+        act.Should().Throw<DflareException>().WithMessage("*Re-calibration applies to static int8 QDQ models*");
+    }
+
+    [Fact]
+    public void Ridge_recovers_an_exact_linear_map_and_a_huge_strength_keeps_the_prior()
+    {
+        var rng = new Random(7);
+        float[] w = [1f, -2f, 0.5f, 3f, 0f, -1f]; // 3x2
+        float[] b = [0.25f, -0.5f];
+        var f = Enumerable.Range(0, 40).Select(_ => Enumerable.Range(0, 3).Select(_ => (float)rng.NextDouble()).ToArray()).ToArray();
+        var y = f.Select(x => Enumerable.Range(0, 2).Select(j => b[j] + Enumerable.Range(0, 3).Sum(i => x[i] * w[i * 2 + j])).ToArray()).ToArray();
+        var (fw, fb) = Ridge.Fit(f, y, new float[6], new float[2], 1e-9);
+        fw.Zip(w).Should().OnlyContain(p => Math.Abs(p.First - p.Second) < 1e-3);
+        fb.Zip(b).Should().OnlyContain(p => Math.Abs(p.First - p.Second) < 1e-3);
+        Ridge.MeanSquaredError(f, y, fw, fb).Should().BeLessThan(1e-6);
+        var (pw, _) = Ridge.Fit(f, y, w.Select(v => v + 1).ToArray(), b, 1e9);
+        pw.Zip(w).Should().OnlyContain(p => Math.Abs(p.First - (p.Second + 1)) < 1e-3);
+    }
+}
