@@ -31,7 +31,8 @@ internal static partial class CommandRunner
     }
 
     /// <summary>Writes <c>error: MESSAGE</c> to stderr.</summary>
-    public static void Error(string message) => Console.Error.WriteLine($"error: {message}");
+    public static void Error(string message) =>
+        Console.Error.WriteLine($"error: {new string(message.Where(ch => ch is '\n' or '\t' || !char.IsControl(ch)).ToArray())}");
 
     /// <summary>The message for an exception: ours as they are, known system ones made readable, the rest named as a bug.</summary>
     public static string Describe(Exception e) => e switch

@@ -65,6 +65,7 @@ internal static class RobustnessCommand
             var reference = r.GetValue(cosine) ? gradients.FiniteDifference(r) : null;
             var analyzer = new RobustnessAnalyzer(estimator, options, reference);
 
+            if (r.GetValue(report) is { } reportDir) OutputLocation.CheckFolder(reportDir, "--report");
             var o = opts.Read(r);
             var source = seedOpts.Open(r);
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
@@ -78,7 +79,7 @@ internal static class RobustnessCommand
                 if (other is null) main = analyzer.Analyze(clf, list, progress);
                 else { comparison = analyzer.Compare(clf, other, list, progress); main = comparison.Original; }
             }
-            if (asJson) Measure(null);
+            if (asJson || !CommandRunner.ShowProgress(AnsiConsole.Console)) Measure(null);
             else
             {
                 int total = list.Count * (other is null ? 1 : 2);
@@ -91,7 +92,8 @@ internal static class RobustnessCommand
 
             var obj = ToJson(options, estimator, clf.Info.ImageLength, list.Count, main, comparison, reference is not null);
             if (r.GetValue(report) is { } dir)
-                AtomicFile.WriteAllText(Path.Combine(dir, "robustness.json"), obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                OutputLocation.WriteOrKeep("robustness", dir, d =>
+                    AtomicFile.WriteAllText(Path.Combine(d, "robustness.json"), obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
             if (asJson)
             {
                 Console.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));

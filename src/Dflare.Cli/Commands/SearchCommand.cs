@@ -139,9 +139,14 @@ internal static class SearchCommand
                     }, cts.Token);
                 });
             }
-            catch (DflareException e) when (journal.Seeds.Count > 0)
+            catch (Exception e) when (journal.Seeds.Count > 0 && e is not OutOfMemoryException)
             {
-                throw new DflareException($"{e.Message} ({journal.Seeds.Count} finished seed(s) are kept in '{journal.Path}'; after fixing the cause, --resume continues the run.)", e);
+                throw new DflareException($"{CommandRunner.Describe(e)} ({journal.Seeds.Count} finished seed(s) are kept in '{journal.Path}'; after fixing the cause, --resume continues the run.)", e);
+            }
+            catch
+            {
+                journal.Complete(); // nothing finished: leave no journal behind
+                throw;
             }
 
             var all = journal.Seeds.OrderBy(s => s.SeedIndex).ThenBy(s => s.SeedId, StringComparer.Ordinal).ToArray();
