@@ -46,15 +46,16 @@ public static partial class Program
     }
 
     /// <summary>Parser messages in the tool's words: .NET type names become plain ones.</summary>
-    private static string Readable(string message) => TypeName().Replace(message, m => m.Groups[1].Value switch
+    private static string Readable(string message) => TypeName().Replace(message, m => "as " + m.Groups[1].Value switch
     {
-        "Int32" or "Int64" or "UInt64" or "UInt32" => "a whole number",
+        "Int32" or "Int64" => "a whole number",
+        "UInt64" or "UInt32" => "a whole number ≥ 0",
         "Double" or "Single" => "a number",
         "Boolean" => "true or false",
         var t => t,
     }).TrimEnd('.') + ".";
 
-    [GeneratedRegex(@"(?:as expected type )?'System\.(?:Nullable`1\[System\.)?(\w+)\]?'")]
+    [GeneratedRegex(@"as expected type 'System\.(?:Nullable`1\[System\.)?(\w+)\]?'")]
     private static partial Regex TypeName();
 
     /// <summary>The root command with every sub-command.</summary>

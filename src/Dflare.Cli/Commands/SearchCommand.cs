@@ -114,7 +114,7 @@ internal static class SearchCommand
             console.MarkupLine($"[bold]dflare search[/] ({settings.Strategy.Name()}): {Markup.Escape(pair.ToString())}, {total} seeds from {Markup.Escape(source.Kind)}, " +
                                $"budget {settings.Budget} queries/seed, run seed {settings.RunSeed}" +
                                (settings.Bound.IsNone ? "" : $", bound {Markup.Escape(settings.Bound.ToString())}"));
-            if (resuming) console.MarkupLine($"Resuming: {finishedBefore.Count} of {total} seeds had finished; searching the rest.");
+            if (resuming) console.MarkupLine($"Resuming: {finishedBefore.Count} of {total} seeds had finished; searching the other {total - finishedBefore.Count}.");
             var runner = new SearchRunner(pair, settings);
             using var cts = new CancellationTokenSource();
             // The first Ctrl+C (or SIGTERM) stops between steps and writes what finished; a second one ends the process
