@@ -24,7 +24,7 @@ public sealed class SearchKillTests(SearchKillTests.Folder folder) : IClassFixtu
     private static string[] Args(string outDir, params string[] extra) =>
     [
         "search", "--original", DemoFile("fashion-lenet.onnx"), "--compressed", DemoFile("fashion-lenet.int8.onnx"),
-        "--seeds", DemoFile("seeds"), "--budget", "1000", "--out", outDir, "--threads", "2",
+        "--seeds", DemoFile("seeds"), "--budget", "1000", "--out", outDir, "--threads", "2", "--lock-step", "4",
         .. extra.Contains("--limit") ? [] : new[] { "--limit", "24" }, .. extra,
     ];
 
@@ -101,7 +101,10 @@ public sealed class SearchKillTests(SearchKillTests.Folder folder) : IClassFixtu
         return Json(dir);
     }
 
-    /// <summary>Starts the search, waits until three seeds are journalled, then stops it with <paramref name="stop"/>.</summary>
+    /// <summary>
+    /// Starts the search, waits until three seeds are journalled, then stops it with <paramref name="stop"/>. Four seeds are
+    /// searched at a time, so most of the run is still to come when it is stopped.
+    /// </summary>
     private static (int Code, string StdOut, string StdErr, int FinishedAtStop) RunAndStop(string dir, Action<Process> stop)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
