@@ -15,8 +15,8 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
     private const int Bad = 2;
 
     private static string[] Search(BadInputFixture f, string o, params string[] extra) =>
-        ["search", "--original", f.Demo, "--compressed", f.Int8, "--seeds", f.Seeds, "--out", o, "--lock-step", "4",
-         .. extra.Contains("--budget") ? [] : new[] { "--budget", "20" }, .. extra];
+        ["search", "--original", f.Demo, "--compressed", f.Int8, "--seeds", f.Seeds, "--out", o,
+         .. extra.Contains("--budget") ? [] : new[] { "--budget", "20" }, .. extra.Contains("--lock-step") ? [] : new[] { "--lock-step", "4" }, .. extra];
     private static string[] SearchPair(BadInputFixture f, string o, string original, string compressed, params string[] extra) =>
         ["search", "--original", original, "--compressed", compressed, "--seeds", f.Seeds, "--out", o, "--budget", "20", .. extra];
     private static string[] SearchSeeds(BadInputFixture f, string o, string seeds, params string[] extra) =>
@@ -26,7 +26,8 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
     private static string[] Quanos(BadInputFixture f, string model, params string[] extra) =>
         ["quanos", model, "--seeds", f.Seeds, "--limit", "1", "--gradient", "spsa", "--samples", "2", "--no-compare", .. extra];
     private static string[] Robust(BadInputFixture f, string model, params string[] extra) =>
-        ["robustness", model, "--seeds", f.Seeds, "--limit", "1", "--epsilon", "0.05", "--gradient", "spsa", "--samples", "2", .. extra];
+        ["robustness", model, "--seeds", f.Seeds, "--limit", "1", .. extra.Contains("--epsilon") ? [] : new[] { "--epsilon", "0.05" },
+         "--gradient", "spsa", "--samples", "2", .. extra];
     private static string[] Words(params string[] w) => w;
 
     private static void Journal(string dir, string text)
@@ -101,7 +102,7 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
         ["search: min-margin 1"] = new("options", (f, o) => Search(f, o, "--min-margin", "1"), Bad, f => Words("--min-margin")),
         ["search: negative max-linf"] = new("options", (f, o) => Search(f, o, "--max-linf", "-3"), Bad, f => Words("linf")),
         ["search: threads 0"] = new("options", (f, o) => Search(f, o, "--threads", "0"), Bad, f => Words("--threads")),
-        ["search: lock-step 0"] = new("options", (f, o) => Search(f, o, "--lock-step", "0"), Bad, f => Words("--lock-step")),
+        ["search: lock-step 0"] = new("options", (f, o) => Search(f, o, "--lock-step", "0"), Bad, f => Words("--lock-step", "at least 1")),
         ["search: negative time limit"] = new("options", (f, o) => Search(f, o, "--time-limit", "-1"), Bad, f => Words("--time-limit")),
         ["search: negative offset"] = new("options", (f, o) => Search(f, o, "--offset", "-1"), Bad, f => Words("--offset")),
         ["search: limit 0"] = new("options", (f, o) => Search(f, o, "--limit", "0"), Bad, f => Words("--limit")),
@@ -122,15 +123,15 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
         ["quanos: epsilon not a number"] = new("options", (f, o) => Quanos(f, f.Demo, "--epsilon", "small"), Bad, f => Words("small", "--epsilon")),
         ["quanos: unknown variant"] = new("options", (f, o) => Quanos(f, f.Demo, "--variant", "best"), Bad, f => Words("--variant", "best")),
         ["quanos: k-init 40"] = new("options", (f, o) => Quanos(f, f.Demo, "--k-init", "40"), Bad, f => Words("k")),
-        ["robustness: epsilon 2"] = new("options", (f, o) => Robust(f, f.Demo, "--epsilon", "2"), Bad, f => Words("--epsilon")),
+        ["robustness: epsilon 2"] = new("options", (f, o) => Robust(f, f.Demo, "--epsilon", "2"), Bad, f => Words("--epsilon", "got 2")),
         ["robustness: unknown loss"] = new("options", (f, o) => Robust(f, f.Demo, "--loss", "hinge"), Bad, f => Words("hinge")),
         ["robustness: cosine with fd"] = new("options", (f, o) => ["robustness", f.Demo, "--seeds", f.Seeds, "--epsilon", "0.05", "--cosine"], Bad, f => Words("--cosine")),
         ["robustness: epsilon missing"] = new("options", (f, o) => ["robustness", f.Demo, "--seeds", f.Seeds], Bad, f => Words("--epsilon", "required")),
 
         // ---- outputs: checked before any work
         ["search: --out is a file"] = new("outputs", (f, o) => Search(f, f.AFile), Bad, f => Words("--out", "a-file.txt", "existing file")),
-        ["search: --out under a file"] = new("outputs", (f, o) => Search(f, Path.Combine(f.AFile, "run")), Bad, f => Words("--out", "a-file.txt")),
-        ["search: --out immutable"] = new("outputs", (f, o) => Search(f, f.Immutable ?? o), Bad, f => Words("--out", "immutable", "cannot be written")),
+        ["search: --out under a file"] = new("outputs", (f, o) => Search(f, Path.Combine(f.AFile, "run")), Bad, f => Words("--out", "a-file.txt", "is a file, not a folder")),
+        ["search: --out immutable"] = new("outputs", (f, o) => Search(f, f.Immutable ?? o), Bad, f => Words("--out", "immutable", "cannot be written into", "permission denied")),
         ["search: journal of an unfinished run"] = new("outputs", (f, o) => Search(f, o), Bad, f => Words("journal", "--resume", "unfinished"),
             (f, o) => Journal(o, """{"journal":"dflare search journal","version":1,"run":{}}""" + "\n")),
         ["search: --resume with nothing to resume"] = new("outputs", (f, o) => Search(f, o, "--resume"), Bad, f => Words("--resume", "journal.jsonl")),
@@ -145,7 +146,7 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
         ["quanos: --report is a file"] = new("outputs", (f, o) => Quanos(f, f.Demo, "--report", f.AFile), Bad, f => Words("--report", "a-file.txt", "existing file")),
         ["quanos: --report immutable"] = new("outputs", (f, o) => Quanos(f, f.Demo, "--report", f.Immutable ?? o), Bad, f => Words("--report", "immutable")),
         ["robustness: --report is a file"] = new("outputs", (f, o) => Robust(f, f.Demo, "--report", f.AFile), Bad, f => Words("--report", "a-file.txt", "existing file")),
-        ["robustness: --report under a file"] = new("outputs", (f, o) => Robust(f, f.Demo, "--report", Path.Combine(f.AFile, "r")), Bad, f => Words("--report", "a-file.txt")),
+        ["robustness: --report under a file"] = new("outputs", (f, o) => Robust(f, f.Demo, "--report", Path.Combine(f.AFile, "r")), Bad, f => Words("--report", "a-file.txt", "is a file, not a folder")),
     };
 
     static BadInputCorpusTests()
@@ -184,6 +185,7 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
             text.Should().NotContain("Exception", "no exception type names");
             text.Should().NotContain("Usage:", "no help dump after a value error");
             text.Should().NotContain("\0", "no NUL bytes");
+            text.Should().NotContain(".dflare-write-check", "the write probe is not the user's business");
         }
         f.Files().Should().Equal(before, "a failed command writes nothing (no results, no temporary files)");
     }

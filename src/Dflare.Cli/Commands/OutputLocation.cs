@@ -15,6 +15,8 @@ internal static class OutputLocation
     {
         if (File.Exists(folder))
             throw new DflareException($"{option} '{folder}' is an existing file; give a folder (it is created when missing).");
+        if (FileAbove(folder) is { } file)
+            throw new DflareException($"{option} '{folder}' cannot be created: '{file}' is a file, not a folder.");
         try { Directory.CreateDirectory(folder); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         { throw new DflareException($"{option} '{folder}' cannot be created: {CommandRunner.Clean(e.Message)}", e); }
@@ -32,8 +34,8 @@ internal static class OutputLocation
             throw new DflareException($"{option} '{file}' is a folder; give a file path.");
         var full = Path.GetFullPath(file);
         var folder = Path.GetDirectoryName(full)!;
-        if (File.Exists(folder))
-            throw new DflareException($"{option} '{file}': '{folder}' is a file, not a folder.");
+        if ((File.Exists(folder) ? folder : FileAbove(folder)) is { } above)
+            throw new DflareException($"{option} '{file}': '{above}' is a file, not a folder.");
         try { Directory.CreateDirectory(folder); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         { throw new DflareException($"{option} '{file}': its folder cannot be created: {CommandRunner.Clean(e.Message)}", e); }
@@ -47,6 +49,17 @@ internal static class OutputLocation
         }
     }
 
+    /// <summary>The nearest existing ancestor of <paramref name="path"/> when it is a file (so nothing below it can be made).</summary>
+    private static string? FileAbove(string path)
+    {
+        for (var dir = Path.GetDirectoryName(Path.GetFullPath(path)); dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            if (File.Exists(dir)) return dir;
+            if (Directory.Exists(dir)) return null;
+        }
+        return null;
+    }
+
     private static void Probe(string folder, string what)
     {
         var probe = Path.Combine(folder, $".dflare-write-check-{Environment.ProcessId}-{Guid.NewGuid():N}");
@@ -54,9 +67,13 @@ internal static class OutputLocation
         {
             using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose)) { }
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (UnauthorizedAccessException e)
         {
-            throw new DflareException($"{what} cannot be written into (read-only or immutable?): {CommandRunner.Clean(e.Message)}", e);
+            throw new DflareException($"{what} cannot be written into (permission denied: the folder is read-only or immutable).", e);
+        }
+        catch (IOException e)
+        {
+            throw new DflareException($"{what} cannot be written into: {CommandRunner.Clean(e.Message.Replace(Path.GetFileName(probe), "", StringComparison.Ordinal))}", e);
         }
     }
 
