@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Dflare.Search;
@@ -22,8 +21,6 @@ public static class SearchResultsWriter
     public static readonly IReadOnlyList<string> RateFields =
         ["successRate", "medianQueriesPerTrigger", "meanQueriesPerTrigger", "medianLinf", "medianL2", "medianSsim"];
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     /// <summary>Writes the folder; returns the results.json path.</summary>
     public static string Write(SearchRunResult run, string directory, SearchReportContext context, PartialRun? partial = null)
     {
@@ -37,17 +34,34 @@ public static class SearchResultsWriter
             listed.Add(Path.GetFileName(picture));
             listed.Add(Path.GetFileName(input));
         }
-        var json = ToJson(run, context, partial);
+        // Streamed seed by seed: the whole document as one tree and one string would cost tens of MB at thousands of seeds.
+        var head = ToJson(run, context, partial, withSeeds: false);
         var path = Path.Combine(directory, SearchReport.ResultsFile);
-        AtomicFile.WriteAllBytes(path, Encoding.UTF8.GetBytes(json.ToJsonString(Indented) + "\n"));
+        AtomicFile.Write(path, stream =>
+        {
+            using (var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
+            {
+                w.WriteStartObject();
+                foreach (var (key, value) in head)
+                {
+                    w.WritePropertyName(key);
+                    if (key != "seeds") { WriteNode(w, value); continue; }
+                    w.WriteStartArray();
+                    foreach (var s in run.Seeds) SearchReport.Seed(s, context).WriteTo(w);
+                    w.WriteEndArray();
+                }
+                w.WriteEndObject();
+            }
+            stream.WriteByte((byte)'\n');
+        });
         RemoveStalePictures(directory, listed);
         return path;
     }
 
     /// <summary><see cref="SearchReport.ToJson"/>, marked partial when <paramref name="partial"/> is given.</summary>
-    public static JsonObject ToJson(SearchRunResult run, SearchReportContext context, PartialRun? partial)
+    public static JsonObject ToJson(SearchRunResult run, SearchReportContext context, PartialRun? partial, bool withSeeds = true)
     {
-        var json = SearchReport.ToJson(run, context);
+        var json = SearchReport.ToJson(run, context, withSeeds);
         if (partial is null) return json;
         var marked = new JsonObject();
         foreach (var (key, value) in json.ToArray())
@@ -75,6 +89,12 @@ public static class SearchResultsWriter
                 };
         }
         return marked;
+    }
+
+    private static void WriteNode(Utf8JsonWriter w, JsonNode? node)
+    {
+        if (node is null) w.WriteNullValue();
+        else node.WriteTo(w);
     }
 
     /// <summary>Deletes <c>triggers/seed-*.png</c> files not in <paramref name="listed"/> (left by an earlier run into the same folder).</summary>

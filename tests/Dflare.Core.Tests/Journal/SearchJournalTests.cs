@@ -130,4 +130,18 @@ public sealed class SearchJournalTests : IDisposable
         complete.ContainsKey("partial").Should().BeFalse();
         complete["summary"]!["successRate"]!.GetValue<double>().Should().Be(0.5);
     }
+
+    [Fact]
+    public void The_streamed_results_json_has_the_bytes_of_the_whole_document()
+    {
+        var run = new SearchRunResult { Settings = new SearchSettings(), Seeds = [Triggered("a", 0), NotFound("b ∞", 1)] };
+        var context = new SearchReportContext { Original = "ö.onnx", ClassNames = ["t-shirt", "trouser", "pullover"] };
+        var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
+        foreach (var partial in new[] { null, new PartialRun(2, 3, "interrupted") })
+        {
+            SearchResultsWriter.Write(run, _dir, context, partial);
+            File.ReadAllText(Path.Combine(_dir, "results.json"))
+                .Should().Be(SearchResultsWriter.ToJson(run, context, partial).ToJsonString(indented) + "\n");
+        }
+    }
 }
