@@ -201,3 +201,28 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
 
     private static string Slug(string name) => new(name.Select(ch => char.IsAsciiLetterOrDigit(ch) ? ch : '-').ToArray());
 }
+
+/// <summary>Results that cannot be written after the work are kept in a temporary folder, which the error names.</summary>
+public sealed class OutputLocationTests
+{
+    [Fact]
+    public void A_write_that_fails_after_the_work_keeps_the_results_and_says_where()
+    {
+        var dest = Path.Combine(Path.GetTempPath(), "dflare-dest-" + Guid.NewGuid().ToString("N"));
+        var write = (string d) =>
+        {
+            if (d == dest) throw new IOException("No space left on device");
+            File.WriteAllText(Path.Combine(d, "results.json"), "{}\n");
+        };
+        var act = () => Commands.OutputLocation.WriteOrKeep("search", dest, write);
+        var e = act.Should().Throw<DflareException>().Which;
+        e.Message.Should().Contain($"cannot write '{dest}'").And.Contain("No space left on device").And.Contain("The results are kept in '");
+        var kept = e.Message.Split("kept in '")[1].Split('\'')[0];
+        try
+        {
+            kept.Should().StartWith(Path.Combine(Path.GetTempPath(), "dflare-kept-search-"));
+            File.ReadAllText(Path.Combine(kept, "results.json")).Should().Be("{}\n");
+        }
+        finally { Directory.Delete(kept, recursive: true); }
+    }
+}
