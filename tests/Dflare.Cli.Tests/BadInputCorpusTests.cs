@@ -89,6 +89,7 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
         ["eval: labels file missing"] = new("data", (f, o) => Eval(f.Demo, f.Seeds, "--labels", f.Missing), Bad, f => Words("no-such-thing")),
         ["eval: offset past the end"] = new("data", (f, o) => Eval(f.Demo, f.Seeds, "--offset", "5"), Bad, f => Words("No seeds", "--offset")),
         ["compress: calibration is a fake PNG"] = new("data", (f, o) => ["compress", f.Demo, "--method", "int8-static", "--out", o + ".onnx", "--calibration", f.FakePng], Bad, f => Words("note.png")),
+        ["compress: eval IDX with 0 images"] = new("data", (f, o) => Compress(f.Demo, o + ".onnx", "--eval", f.ZeroIdx), Bad, f => Words("--eval", "zero-images-idx3-ubyte", "No seeds")),
         ["compress: eval seeds missing"] = new("data", (f, o) => Compress(f.Demo, o + ".onnx", "--eval", f.Missing), Bad, f => Words("no-such-thing")),
         ["quanos: IDX with 0 images"] = new("data", (f, o) => ["quanos", f.Demo, "--seeds", f.ZeroIdx], Bad, f => Words("zero-images-idx3-ubyte", "No seeds")),
         ["robustness: truncated PNG"] = new("data", (f, o) => ["robustness", f.Demo, "--seeds", f.TruncatedPng, "--epsilon", "0.05"], Bad, f => Words("cut.png", "truncated")),
@@ -202,9 +203,20 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
     private static string Slug(string name) => new(name.Select(ch => char.IsAsciiLetterOrDigit(ch) ? ch : '-').ToArray());
 }
 
-/// <summary>Results that cannot be written after the work are kept in a temporary folder, which the error names.</summary>
+/// <summary>Results that cannot be written after the work are kept in a temporary folder; progress only on a terminal.</summary>
 public sealed class OutputLocationTests
 {
+    [Fact]
+    public void Redirected_output_gets_the_results_without_progress_lines()
+    {
+        var demo = Path.Combine(AppContext.BaseDirectory, "Demo");
+        var r = CliRunner.Run("eval", Path.Combine(demo, "fashion-lenet.onnx"), "--seeds", Path.Combine(demo, "seeds"), "--limit", "20");
+        r.ExitCode.Should().Be(0, r.ToString());
+        r.StdOut.Should().Contain("20 seeds").And.Contain("accuracy");
+        (r.StdOut + r.StdErr).Should().NotContain("evaluating 20 seeds", "the progress bar is drawn only on a terminal");
+        r.StdErr.Should().BeEmpty();
+    }
+
     [Fact]
     public void A_write_that_fails_after_the_work_keeps_the_results_and_says_where()
     {

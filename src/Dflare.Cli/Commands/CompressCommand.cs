@@ -58,6 +58,7 @@ internal static class CompressCommand
             // The preprocessing: options over the input's sidecar; used for calibration and evaluation of both models.
             var o = ModelOptions.ForModel(inPath, opts.Read(r));
             var evalSource = r.GetValue(eval) is { } ev ? SeedSource.Open(ev) : null;
+            if (evalSource is { Count: 0 }) throw new DflareException($"No seeds to evaluate: --eval '{evalSource.Path}' has 0 seeds.");
             // With --eval, check the original loads with these options before anything is written.
             var original = evalSource is null ? null : OnnxClassifier.Load(inPath, o);
             var context = new CompressionContext
