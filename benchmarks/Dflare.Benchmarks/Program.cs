@@ -20,6 +20,7 @@ internal static class Program
           ceiling        [--models demo,demo-int8,mnist-8,cnn-pytorch,resnet8,resnet8-int8,squeezenet|MODEL@METHOD] [--repeats 5]
           throughput     [--pairs resnet8-real,demo,cnn-pytorch-int8,mnist-8-int8,squeezenet-int8] [--seeds 128] [--one-chain-seeds 4] [--budget 200] [--repeats 3] [--lock-step 64] [--intra-op N]
           cost-curve     [--sizes 100,1000,10000] [--budget 100] [--pair cnn-pytorch-int8] [--repeats 1] [--leak-batches 2000]
+          cli-memory     [--sizes 200,2000] [--budget 100] [--pair cnn-pytorch-int8] [--cli src/Dflare.Cli/bin/Release/net10.0/dflare.dll]
           micro          [BenchmarkDotNet options, e.g. --filter *Operator*]
           smoke          [--seeds 3] [--budget 200] [--out DIR]
           pairs          list the pairs
@@ -43,6 +44,7 @@ internal static class Program
                 Throughput.Name => Throughput.Run(rest),
                 CostCurve.Name => CostCurve.Run(rest),
                 "cost-curve-one" => CostCurve.RunOne(rest),
+                CliMemory.Name => CliMemory.Run(rest),
                 Smoke.Name => Smoke.Run(rest),
                 "micro" => Micro(args.Skip(1).ToArray()),
                 "pairs" => ListPairs(),

@@ -1,13 +1,62 @@
 using System.CommandLine;
+using System.Text.RegularExpressions;
 using Dflare.Cli.Commands;
 
 namespace Dflare.Cli;
 
 /// <summary>Entry point of the <c>dflare</c> command-line tool.</summary>
-public static class Program
+public static partial class Program
 {
-    /// <summary>Runs the tool; returns the process exit code (0 success, 1 the check found a problem, 2 bad input).</summary>
-    public static int Main(string[] args) => BuildRoot().Parse(args).Invoke();
+    /// <summary>
+    /// Runs the tool; returns the process exit code: 0 success, 1 a check found a problem, 2 bad input (an option, a
+    /// file, an output that cannot be written), 130 interrupted. Errors are <c>error: …</c> lines on stderr.
+    /// </summary>
+    public static int Main(string[] args) => Run(args);
+
+    /// <summary>Parses and runs one command line (also used in-process by <c>demo</c> and the tests).</summary>
+    public static int Run(IReadOnlyList<string> args)
+    {
+        var root = BuildRoot();
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0 && !AsksForHelp(args))
+        {
+            foreach (var e in parsed.Errors) CommandRunner.Error(Readable(e.Message));
+            var command = parsed.CommandResult.Command;
+            var path = command == root ? "dflare" : $"dflare {string.Join(' ', Ancestry(parsed.CommandResult))}";
+            Console.Error.WriteLine($"Run '{path} --help' for the options.");
+            return CommandRunner.BadInput;
+        }
+        try { return parsed.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false }); }
+        catch (Exception e)
+        {
+            // Commands catch their own errors; this is the last net (e.g. an error while parsing a value).
+            CommandRunner.Error(CommandRunner.Describe(e));
+            return CommandRunner.BadInput;
+        }
+    }
+
+    private static bool AsksForHelp(IReadOnlyList<string> args) => args.Any(a => a is "--help" or "-h" or "-?" or "--version");
+
+    private static IEnumerable<string> Ancestry(System.CommandLine.Parsing.CommandResult r)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? s = r; s is System.CommandLine.Parsing.CommandResult c && c.Parent is not null; s = c.Parent)
+            names.Insert(0, c.Command.Name);
+        return names;
+    }
+
+    /// <summary>Parser messages in the tool's words: .NET type names become plain ones.</summary>
+    private static string Readable(string message) => TypeName().Replace(message, m => "as " + m.Groups[1].Value switch
+    {
+        "Int32" or "Int64" => "a whole number",
+        "UInt64" or "UInt32" => "a whole number ≥ 0",
+        "Double" or "Single" => "a number",
+        "Boolean" => "true or false",
+        var t => t,
+    }).TrimEnd('.') + ".";
+
+    [GeneratedRegex(@"as expected type 'System\.(?:Nullable`1\[System\.)?(\w+)\]?'")]
+    private static partial Regex TypeName();
 
     /// <summary>The root command with every sub-command.</summary>
     public static RootCommand BuildRoot()

@@ -34,3 +34,28 @@ public static class CliRunner
         return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
     }
 }
+
+/// <summary>
+/// Runs the tool in this process (fast: no start-up, model sessions shared). It redirects the process-wide console,
+/// so classes using it belong to the "Console" collection, which runs one test at a time.
+/// </summary>
+public static class InProcessCli
+{
+    private static readonly Lock Gate = new();
+
+    public static CliResult Run(params string[] args)
+    {
+        lock (Gate)
+        {
+            var (oldOut, oldErr) = (Console.Out, Console.Error);
+            var (o, e) = (new StringWriter(), new StringWriter());
+            Console.SetOut(o); Console.SetError(e);
+            try { return new CliResult(Program.Run(args), o.ToString(), e.ToString()); }
+            finally { Console.SetOut(oldOut); Console.SetError(oldErr); }
+        }
+    }
+}
+
+/// <summary>The console-redirecting test classes run one at a time.</summary>
+[CollectionDefinition("Console", DisableParallelization = true)]
+public sealed class ConsoleCollection;

@@ -1,31 +1,84 @@
+using System.Text.RegularExpressions;
+using Microsoft.ML.OnnxRuntime;
 using Spectre.Console;
 
 namespace Dflare.Cli.Commands;
 
-/// <summary>Runs a command body and turns user errors into a clear message and exit code 2.</summary>
-internal static class CommandRunner
+/// <summary>
+/// Runs a command body with the tool's one error style: every failure is a single <c>error: …</c> line (or a few) on
+/// stderr, never a stack trace, never a help dump. Exit codes: <see cref="Ok"/>, <see cref="Found"/>,
+/// <see cref="BadInput"/>, <see cref="Interrupted"/>.
+/// </summary>
+internal static partial class CommandRunner
 {
+    /// <summary>The command ran and found nothing wrong (a search that found triggering inputs also exits 0).</summary>
     public const int Ok = 0;
+    /// <summary>The check ran and found a problem (commands that judge, such as a gate check).</summary>
     public const int Found = 1;
+    /// <summary>Bad input (a file, an option) or an output that cannot be written; nothing was done or the results were kept elsewhere.</summary>
     public const int BadInput = 2;
+    /// <summary>Interrupted (Ctrl+C) after writing what had finished.</summary>
+    public const int Interrupted = 130;
 
     public static int Run(Func<int> body)
     {
         try { return body(); }
-        catch (DflareException e)
+        catch (Exception e)
         {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return BadInput;
-        }
-        catch (ArgumentException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
+            Error(Describe(e));
             return BadInput;
         }
     }
 
+    /// <summary>Writes <c>error: MESSAGE</c> to stderr.</summary>
+    public static void Error(string message) =>
+        Console.Error.WriteLine($"error: {new string(message.Where(ch => ch is '\n' or '\t' || !char.IsControl(ch)).ToArray())}");
+
+    /// <summary>The message for an exception: ours as they are, known system ones made readable, the rest named as a bug.</summary>
+    public static string Describe(Exception e) => e switch
+    {
+        DflareException d => d.Message,
+        AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerExceptions[0]),
+        ArgumentException a => a.Message,
+        OnnxRuntimeException o => $"ONNX Runtime refused the model or its input: {Clean(o.Message)}",
+        UnauthorizedAccessException or IOException => $"cannot read or write a file: {Clean(e.Message)}",
+        OutOfMemoryException => "out of memory (try a smaller --lock-step, --limit or batch).",
+        _ => $"unexpected {e.GetType().Name}: {Clean(e.Message)} (this is a bug in dflare; please report it with the command line).",
+    };
+
+    /// <summary>A message without control characters (such as NUL bytes from native code) and on one line.</summary>
+    public static string Clean(string message) => ControlChars().Replace(message, " ").Trim();
+
+    [GeneratedRegex(@"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]+|\r?\n\s*")]
+    private static partial Regex ControlChars();
+
     /// <summary>A console for human output that never mixes with JSON on stdout: stderr when <paramref name="json"/>.</summary>
     public static IAnsiConsole Console2(bool json) => json
         ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
-        : AnsiConsole.Console;
+        : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+
+    /// <summary>
+    /// True when progress bars should be drawn: the console is an interactive terminal. Redirected output (a file, a
+    /// pipe, CI logs) gets no progress lines, only the results.
+    /// </summary>
+    public static bool ShowProgress(IAnsiConsole console) =>
+        console.Profile.Capabilities.Interactive && !Console.IsOutputRedirected && !Console.IsErrorRedirected;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> with a progress bar of <paramref name="max"/> steps on a terminal, without one
+    /// otherwise; <paramref name="work"/> gets a callback taking the steps done and, when drawn, the task to describe.
+    /// </summary>
+    public static void WithProgress(IAnsiConsole console, string title, double max, Action<Action<double, string?>> work)
+    {
+        if (!ShowProgress(console)) { work((_, _) => { }); return; }
+        console.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
+        {
+            var task = ctx.AddTask(Markup.Escape(title), maxValue: Math.Max(max, 1));
+            work((value, description) =>
+            {
+                task.Value = value;
+                if (description is not null) task.Description = Markup.Escape(description);
+            });
+        });
+    }
 }

@@ -51,9 +51,14 @@ internal static class CompressCommand
             int calLimit = r.GetValue(limit);
             if (calLimit <= 0) throw new DflareException($"--limit must be positive (got {calLimit}).");
             if (!File.Exists(inPath)) throw new DflareException($"Model file '{inPath}' does not exist.");
+            if (Path.GetFullPath(inPath) == Path.GetFullPath(outPath))
+                throw new DflareException($"--out '{outPath}' is the input model; write the compressed model to another file.");
+            OutputLocation.CheckFile(outPath, "--out");
+            if (r.GetValue(evalLimit) is <= 0) throw new DflareException($"--eval-limit must be positive (got {r.GetValue(evalLimit)}).");
             // The preprocessing: options over the input's sidecar; used for calibration and evaluation of both models.
             var o = ModelOptions.ForModel(inPath, opts.Read(r));
             var evalSource = r.GetValue(eval) is { } ev ? SeedSource.Open(ev) : null;
+            if (evalSource is { Count: 0 }) throw new DflareException($"No seeds to evaluate: --eval '{evalSource.Path}' has 0 seeds.");
             // With --eval, check the original loads with these options before anything is written.
             var original = evalSource is null ? null : OnnxClassifier.Load(inPath, o);
             var context = new CompressionContext
@@ -64,19 +69,15 @@ internal static class CompressCommand
                 ModelOptions = o,
             };
 
-            CompressionResult result = null!;
-            console.Status().Start($"compressing with {m.Name}", _ => result = Compressor.Compress(inPath, outPath, m, context));
+            var result = Compressor.Compress(inPath, outPath, m, context);
 
             EvaluationResult? er = null;
             if (evalSource is not null && original is not null)
             {
                 var compressed = OnnxClassifier.Load(outPath, o);
                 int total = Math.Max(0, Math.Min(r.GetValue(evalLimit) ?? int.MaxValue, evalSource.Count));
-                console.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
-                {
-                    var task = ctx.AddTask($"evaluating {total} seeds", maxValue: Math.Max(total, 1));
-                    er = Evaluator.Evaluate(original, evalSource.Enumerate(0, r.GetValue(evalLimit)), compressed, progress: d => task.Value = d);
-                });
+                CommandRunner.WithProgress(console, $"evaluating {total} seeds", total, progress =>
+                    er = Evaluator.Evaluate(original, evalSource.Enumerate(0, r.GetValue(evalLimit)), compressed, progress: d => progress(d, null)));
             }
 
             if (asJson)

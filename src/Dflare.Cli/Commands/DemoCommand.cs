@@ -51,7 +51,7 @@ internal static class DemoCommand
                 "--strategy", r.GetValue(strategy)!,
             };
             if (r.GetValue(limit) is { } l) args.AddRange(["--limit", l.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-            var code = Program.BuildRoot().Parse(args).Invoke();
+            var code = Program.Run(args);
             if (code == CommandRunner.Ok)
             {
                 AnsiConsole.WriteLine();

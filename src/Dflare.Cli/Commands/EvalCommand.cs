@@ -37,14 +37,15 @@ internal static class EvalCommand
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
             var other = compressedOpts.LoadCompare(r, r.GetValue(compare), o, clf);
             int off = r.GetValue(offset);
+            if (off < 0) throw new DflareException($"--offset must not be negative (got {off}).");
+            if (r.GetValue(limit) is <= 0) throw new DflareException($"--limit must be positive (got {r.GetValue(limit)}).");
             int total = Math.Max(0, Math.Min(r.GetValue(limit) ?? int.MaxValue, source.Count - off));
             var console = CommandRunner.Console2(asJson);
+            if (total == 0)
+                throw new DflareException($"No seeds to evaluate: '{source.Path}' has {source.Count} seeds and --offset is {off}.");
             EvaluationResult result = null!;
-            console.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
-            {
-                var task = ctx.AddTask($"evaluating {total} seeds", maxValue: Math.Max(total, 1));
-                result = Evaluator.Evaluate(clf, source.Enumerate(off, r.GetValue(limit)), other, progress: d => task.Value = d);
-            });
+            CommandRunner.WithProgress(console, $"evaluating {total} seeds", total, progress =>
+                result = Evaluator.Evaluate(clf, source.Enumerate(off, r.GetValue(limit)), other, progress: d => progress(d, null)));
             var numericIds = source is not ImageFolderSeedSource;
             if (asJson)
             {

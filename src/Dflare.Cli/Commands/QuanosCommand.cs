@@ -70,17 +70,21 @@ internal static class QuanosCommand
             {
                 if (Directory.Exists(outPath)) throw new DflareException($"--out '{outPath}' is a folder; give a file path such as HYBRID.onnx.");
                 if (!File.Exists(path)) throw new DflareException($"Model file '{path}' does not exist.");
+                if (Path.GetFullPath(path) == Path.GetFullPath(outPath))
+                    throw new DflareException($"--out '{outPath}' is the input model; write the hybrid model to another file.");
+                OutputLocation.CheckFile(outPath, "--out");
                 if (HybridPrecision.WhyNot(OnnxModel.Load(path)) is { } why) throw new DflareException($"--out: no hybrid-precision model can be built from '{path}': {why}.");
             }
+            if (r.GetValue(report) is { } reportDir) OutputLocation.CheckFolder(reportDir, "--report");
             var o = opts.Read(r);
             var source = seedOpts.Open(r);
             var list = seedOpts.Load(r, source, "analyse");
 
             QuanosReport result = null!;
-            if (asJson) result = QuanosAnalysis.Run(path, o, list, options);
+            if (asJson || !CommandRunner.ShowProgress(console)) result = QuanosAnalysis.Run(path, o, list, options);
             else
             {
-                AnsiConsole.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
+                console.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
                 {
                     ProgressTask? task = null;
                     string? stage = null;
@@ -103,8 +107,7 @@ internal static class QuanosCommand
             if (outPath is not null)
             {
                 var hybrid = result.Variant(which)!;
-                try { hybrid.Model.Save(outPath); }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DflareException($"Cannot write '{outPath}': {e.Message}", e); }
+                OutputLocation.WriteOrKeep("quanos", outPath, p => hybrid.Model.Save(Directory.Exists(p) ? Path.Combine(p, Path.GetFileName(outPath)) : p));
                 var inSidecar = ModelOptions.SidecarPath(Path.GetFullPath(path));
                 var outSidecar = ModelOptions.SidecarPath(Path.GetFullPath(outPath));
                 if (File.Exists(inSidecar) && inSidecar != outSidecar) AtomicFile.WriteAllBytes(outSidecar, File.ReadAllBytes(inSidecar));
@@ -113,8 +116,11 @@ internal static class QuanosCommand
             var obj = ToJson(result, written, written is null ? null : which);
             if (r.GetValue(report) is { } dir)
             {
-                AtomicFile.WriteAllText(Path.Combine(dir, "quanos.json"), obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-                Chart(result).SavePng(Path.Combine(dir, "quanos-layers.png"));
+                OutputLocation.WriteOrKeep("quanos", dir, d =>
+                {
+                    AtomicFile.WriteAllText(Path.Combine(d, "quanos.json"), obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                    Chart(result).SavePng(Path.Combine(d, "quanos-layers.png"));
+                });
             }
             if (asJson)
             {

@@ -76,6 +76,7 @@ internal static class RobustnessCommand
                 : new RobustnessAnalyzer(estimator, options, reference)).ToList();
             var check = new RobustnessCheck(attacks, r.GetValue(gradients.Seed));
 
+            if (r.GetValue(report) is { } reportDir) OutputLocation.CheckFolder(reportDir, "--report");
             var o = opts.Read(r);
             var source = seedOpts.Open(r);
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
@@ -90,7 +91,7 @@ internal static class RobustnessCommand
                 if (other is null) main = check.Analyze(clf, inputs, progress);
                 else { var c = check.Compare(clf, other, inputs, progress); main = c.Original; compressed = c.Compressed; }
             }
-            if (asJson) Measure(null);
+            if (asJson || !CommandRunner.ShowProgress(AnsiConsole.Console)) Measure(null);
             else
             {
                 int total = list.Count * attacks.Count * (other is null ? 1 : 2);
@@ -103,7 +104,8 @@ internal static class RobustnessCommand
 
             var obj = ToJson(options, names, estimator, squareOptions, r.GetValue(flipSteps), clf.Info.ImageLength, list.Count, main, compressed, reference is not null);
             if (r.GetValue(report) is { } dir)
-                AtomicFile.WriteAllText(Path.Combine(dir, "robustness.json"), obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+                OutputLocation.WriteOrKeep("robustness", dir, d =>
+                    AtomicFile.WriteAllText(Path.Combine(d, "robustness.json"), obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
             if (asJson)
             {
                 Console.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));

@@ -1,6 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
 using Dflare.Datasets;
+using Dflare.Journal;
 using Dflare.Models;
 using Dflare.Search;
 using Dflare.Search.DiffChaser;
@@ -41,12 +44,13 @@ internal static class SearchCommand
         var queryUnchanged = new Option<bool>("--query-unchanged") { Description = "DFlare: also query mutants identical to the current image (e.g. a blur with kernel 1), as the reference implementation does; by default they are skipped, which changes no decision and saves queries." };
         var lockStep = new Option<int>("--lock-step") { Description = "Seeds searched at once, their mutants evaluated together (does not change results).", DefaultValueFactory = _ => 64 };
         var threads = new Option<int>("--threads") { Description = "Model batches evaluated concurrently (does not change results).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted search in --out (same options): finished seeds are read from its journal, the rest are searched." };
         var noSpeculation = new Option<bool>("--no-speculation") { Description = "Leave the padding of fixed-size model batches empty instead of evaluating likely next mutants in it (does not change results)." };
         var opts = new ModelOptionSet();
         var cmd = new Command("search", "Search seeds for inputs on which the compressed model's top-1 label differs from the original's (DFlare, or the DiffChaser baseline).")
         {
             original, compressed, seeds, labels, limit, offset, budget, timeLimit, runSeed, strategy, outDir, operators,
-            maxLinf, minSsim, minMargin, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation,
+            maxLinf, minSsim, minMargin, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation, resume,
         };
         opts.AddTo(cmd);
         var compressedOpts = ModelOptionSet.ForCompressed();
@@ -92,54 +96,79 @@ internal static class SearchCommand
             int total = Math.Max(0, Math.Min(lim ?? int.MaxValue, source.Count - off));
             if (total == 0) throw new DflareException($"No seeds to search: '{source.Path}' has {source.Count} seeds and --offset is {off}.");
             var dir = r.GetValue(outDir)!;
-
-            // A console over the current Console.Out (not the cached AnsiConsole.Console), so redirection is honoured.
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-            console.MarkupLine($"[bold]dflare search[/] ({settings.Strategy.Name()}): {Markup.Escape(pair.ToString())}, {total} seeds from {Markup.Escape(source.Kind)}, " +
-                               $"budget {settings.Budget} queries/seed, run seed {settings.RunSeed}" +
-                               (settings.Bound.IsNone ? "" : $", bound {Markup.Escape(settings.Bound.ToString())}"));
-            var runner = new SearchRunner(pair, settings);
-            using var cts = new CancellationTokenSource();
-            ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-            Console.CancelKeyPress += onCancel;
-            SearchRunResult run = null!;
-            try
-            {
-                int done = 0, triggered = 0, already = 0;
-                console.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
-                {
-                    var task = ctx.AddTask($"searching {total} seeds", maxValue: total);
-                    run = runner.Run(source.Enumerate(off, lim), s =>
-                    {
-                        done++;
-                        if (s.Status == SearchStatus.Triggered) triggered++;
-                        if (s.Status == SearchStatus.AlreadyDeviating) already++;
-                        task.Value = done;
-                        task.Description = $"{done}/{total} seeds, {triggered} triggered, {already} already deviating";
-                    }, cts.Token);
-                });
-            }
-            finally { Console.CancelKeyPress -= onCancel; }
+            // Before any work: the output folder must be writable, or a long search would end in "cannot write".
+            OutputLocation.CheckFolder(dir, "--out");
 
             var context = new SearchReportContext
             {
                 Original = r.GetValue(original), Compressed = r.GetValue(compressed), SeedSource = r.GetValue(seeds),
                 Offset = off, Limit = lim, ClassNames = source.ClassNames,
             };
-            var path = SearchReport.Write(run, dir, context);
-            PrintSummary(console, run, context);
-            console.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]" + (run.Triggered > 0 ? $" and {run.Triggered} trigger picture(s) in {Markup.Escape(Path.Combine(dir, "triggers"))}" : "") + ".");
-            if (cts.IsCancellationRequested)
+            var header = (JsonObject)SearchReport.ToJson(new SearchRunResult { Settings = settings, Seeds = [] }, context)["run"]!;
+            bool resuming = r.GetValue(resume);
+            using var journal = resuming ? SearchJournal.Resume(dir, header) : SearchJournal.Start(dir, header);
+            var finishedBefore = journal.Seeds.Select(s => s.SeedId).ToHashSet(StringComparer.Ordinal);
+
+            // A console over the current Console.Out (not the cached AnsiConsole.Console), so redirection is honoured.
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            console.MarkupLine($"[bold]dflare search[/] ({settings.Strategy.Name()}): {Markup.Escape(pair.ToString())}, {total} seeds from {Markup.Escape(source.Kind)}, " +
+                               $"budget {settings.Budget} queries/seed, run seed {settings.RunSeed}" +
+                               (settings.Bound.IsNone ? "" : $", bound {Markup.Escape(settings.Bound.ToString())}"));
+            if (resuming) console.MarkupLine($"Resuming: {finishedBefore.Count} of {total} seeds had finished; searching the other {total - finishedBefore.Count}.");
+            var runner = new SearchRunner(pair, settings);
+            using var cts = new CancellationTokenSource();
+            // The first Ctrl+C (or SIGTERM) stops between steps and writes what finished; a second one ends the process
+            // at once (the journal keeps every finished seed for --resume).
+            void OnSignal(PosixSignalContext c) { if (!cts.IsCancellationRequested) { c.Cancel = true; cts.Cancel(); } }
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+            SearchRunResult run = null!;
+            int done = finishedBefore.Count, triggered = journal.Seeds.Count(s => s.Status == SearchStatus.Triggered);
+            int already = journal.Seeds.Count(s => s.Status == SearchStatus.AlreadyDeviating);
+            try
             {
-                console.MarkupLine($"[yellow]Interrupted: {run.SeedCount} of {total} seeds finished.[/]");
-                return 130;
+                CommandRunner.WithProgress(console, $"searching {total} seeds", total, progress =>
+                {
+                    run = runner.Run(source.Enumerate(off, lim).Where(s => !finishedBefore.Contains(s.Id)), s =>
+                    {
+                        journal.Add(s);
+                        done++;
+                        if (s.Status == SearchStatus.Triggered) triggered++;
+                        if (s.Status == SearchStatus.AlreadyDeviating) already++;
+                        progress(done, $"{done}/{total} seeds, {triggered} triggered, {already} already deviating");
+                    }, cts.Token);
+                });
+            }
+            catch (Exception e) when (journal.Seeds.Count > 0 && e is not OutOfMemoryException)
+            {
+                throw new DflareException($"{CommandRunner.Describe(e)} ({journal.Seeds.Count} finished seed(s) are kept in '{journal.Path}'; after fixing the cause, --resume continues the run.)", e);
+            }
+            catch
+            {
+                journal.Complete(); // nothing finished: leave no journal behind
+                throw;
+            }
+
+            var all = journal.Seeds.OrderBy(s => s.SeedIndex).ThenBy(s => s.SeedId, StringComparer.Ordinal).ToArray();
+            run = run with { Seeds = all };
+            var partial = all.Length < total ? new PartialRun(all.Length, total, cts.IsCancellationRequested ? "interrupted" : "stopped") : null;
+            string path = null!;
+            OutputLocation.WriteOrKeep("search", dir, d => path = SearchResultsWriter.Write(run, d, context, partial));
+            if (partial is null) journal.Complete();
+            PrintSummary(console, run, context, partial is not null);
+            console.MarkupLine($"Wrote [bold]{Markup.Escape(path)}[/]" + (run.Triggered > 0 ? $" and {run.Triggered} trigger picture(s) in {Markup.Escape(Path.Combine(dir, "triggers"))}" : "") + ".");
+            if (partial is not null)
+            {
+                CommandRunner.Error($"interrupted: {partial.Finished} of {total} seeds finished; '{path}' is marked partial. " +
+                                    "Run the same command with --resume to search the rest.");
+                return CommandRunner.Interrupted;
             }
             return CommandRunner.Ok;
         }));
         return cmd;
     }
 
-    private static void PrintSummary(IAnsiConsole console, SearchRunResult run, SearchReportContext context)
+    private static void PrintSummary(IAnsiConsole console, SearchRunResult run, SearchReportContext context, bool partial)
     {
         static string F(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "-";
         var t = new Table().AddColumn("seeds").AddColumn(new TableColumn("value").RightAligned());
@@ -147,7 +176,7 @@ internal static class SearchCommand
         t.AddRow("triggered", run.Triggered.ToString(CultureInfo.InvariantCulture));
         t.AddRow("already deviating", run.AlreadyDeviating.ToString(CultureInfo.InvariantCulture));
         t.AddRow("not found", run.NotFound.ToString(CultureInfo.InvariantCulture));
-        t.AddRow("success rate (of searched)", run.SuccessRate is { } sr ? $"{sr * 100:F1} %" : "-");
+        t.AddRow(partial ? "success rate (partial: finished seeds only)" : "success rate (of searched)", run.SuccessRate is { } sr ? $"{sr * 100:F1} %" : "-");
         t.AddRow("median queries / trigger", F(run.MedianQueriesPerTrigger, "F0"));
         t.AddRow("mean queries / trigger", F(run.MeanQueriesPerTrigger, "F1"));
         t.AddRow("median L∞ / L2 / SSIM", $"{F(run.MedianLInf, "F0")} / {F(run.MedianL2, "F1")} / {F(run.MedianSsim, "F3")}");

@@ -55,8 +55,9 @@ public static class Evaluator
         foreach (var batch in seeds.Chunk(chunk))
         {
             var images = batch.Select(s => model.Prepare(s.Image)).ToArray();
-            var p = model.PredictScores(images);
-            var q = compare?.PredictScores(images);
+            float[][] p; float[][]? q;
+            try { (p, q) = (model.PredictScores(images), compare?.PredictScores(images)); }
+            catch (NonFiniteOutputException e) { throw e.ForSeed(Array.FindIndex(images, im => ReferenceEquals(im, e.Image)) is var k and >= 0 ? batch[k].Id : null); }
             for (int i = 0; i < batch.Length; i++)
             {
                 int a = Labels.ArgMax(p[i]);

@@ -90,7 +90,7 @@ public sealed class Image : IEquatable<Image>
         if (bytes.Length == 0) throw new DflareException($"Image file '{name}' is empty.");
         ImageInfo? info;
         try { info = ImageInfo.FromStream(new MemoryStream(bytes)); }
-        catch (Exception e) { throw new DflareException($"Image file '{name}' is not a readable PNG, JPEG or BMP image ({e.Message}).", e); }
+        catch (Exception e) { throw new DflareException($"Image file '{name}' is not a readable PNG, JPEG or BMP image ({Printable(e.Message)}).", e); }
         if (info is null) throw new DflareException($"Image file '{name}' is not a readable PNG, JPEG or BMP image.");
         var grey = info.Value.ColorComponents is StbImageSharp.ColorComponents.Grey or StbImageSharp.ColorComponents.GreyAlpha;
         ImageResult result;
@@ -100,7 +100,8 @@ public sealed class Image : IEquatable<Image>
         }
         catch (Exception e)
         {
-            throw new DflareException($"Image file '{name}' is corrupt or truncated and cannot be decoded ({e.Message}).", e);
+            var why = Printable(e.Message);
+            throw new DflareException($"Image file '{name}' is corrupt or truncated and cannot be decoded{(why.Length == 0 ? "" : $" ({why})")}.", e);
         }
         if (result is null || result.Data is null || result.Width <= 0 || result.Height <= 0)
             throw new DflareException($"Image file '{name}' is corrupt or truncated and cannot be decoded.");
@@ -108,6 +109,10 @@ public sealed class Image : IEquatable<Image>
             throw new DflareException($"Image file '{name}' is a truncated PNG (no IEND chunk).");
         return new Image(result.Width, result.Height, grey ? 1 : 3, result.Data);
     }
+
+    /// <summary>A decoder's message without the NUL bytes and other control characters some decoders leave in it.</summary>
+    private static string Printable(string message) =>
+        new string(message.Where(ch => !char.IsControl(ch)).ToArray()).Trim();
 
     private static bool IsTruncatedPng(byte[] b)
     {

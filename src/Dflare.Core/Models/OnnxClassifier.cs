@@ -96,7 +96,9 @@ public sealed class OnnxClassifier : IDisposable
             // Decide logits vs probabilities from one row on a mid-grey image (not counted as a query).
             var probe = new Image(info.Width, info.Height, info.Channels);
             Array.Fill(probe.Pixels, (byte)128);
-            var row = clf.RunRaw([probe.Pixels], count: false)[0];
+            float[] row;
+            try { row = clf.RunRaw([probe.Pixels], count: false)[0]; }
+            catch (NonFiniteOutputException e) { throw e.OnProbe(); }
             double sum = 0; bool nonNegative = true;
             foreach (var v in row) { sum += v; if (v < 0) nonNegative = false; }
             var kind = nonNegative && Math.Abs(sum - 1) <= 1e-3 ? OutputKind.Probabilities : OutputKind.Logits;
@@ -185,6 +187,17 @@ public sealed class OnnxClassifier : IDisposable
         if (outMeta.ElementType != typeof(float))
             throw new DflareException($"Model '{path}': output '{outputName}' has element type {outMeta.ElementDataType}; only float32 outputs are supported.");
         var od = outMeta.Dimensions;
+        // A class vector is [N,K] or [K] ([N,K,1,1] too: a convolutional head without the flatten). Anything else (a
+        // feature map, an image such as [N,1,28,28]) is not one score per class.
+        if (od.Length >= 3 && od.Skip(2).Any(d => d != 1))
+        {
+            var candidates = outputs.Where(p => p.Key != outputName && p.Value.ElementType == typeof(float) &&
+                                                (p.Value.Dimensions.Length is 1 or 2 || p.Value.Dimensions.Skip(2).All(d => d == 1)))
+                                    .Select(p => $"'{p.Key}' [{string.Join(",", p.Value.Dimensions)}]").ToArray();
+            throw new DflareException($"Model '{path}': output '{outputName}' has shape [{string.Join(",", od.Select((d, i) => d >= 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : i == 0 ? "N" : "?"))}], which is not a class vector [N,K]; " +
+                (candidates.Length > 0 ? $"choose the classifier's output with --output (its outputs that are: {string.Join(", ", candidates)})."
+                                       : "this model has no class-vector output, so it is not an image classifier dflare can compare."));
+        }
         // Output row: all axes but the batch axis; a [classes] output (no batch axis) is allowed for batch 1.
         int classes;
         if (od.Length == 1 && (fixedBatch == 1)) classes = od[0];
@@ -249,7 +262,8 @@ public sealed class OnnxClassifier : IDisposable
         var buffers = new byte[images.Count][];
         for (int i = 0; i < images.Count; i++)
             buffers[i] = Prepare(images[i]).Pixels;
-        return RunRaw(buffers, count: true);
+        try { return RunRaw(buffers, count: true); }
+        catch (NonFiniteOutputException e) when (e.Image is null && e.Index < images.Count) { throw e.WithImage(images[e.Index]); }
     }
 
     /// <summary>
@@ -343,7 +357,13 @@ public sealed class OnnxClassifier : IDisposable
             int row = span.Length / batch;
             if (row != Info.Classes && Info.Classes != int.MaxValue)
                 throw new DflareException($"Model '{Path}': output '{Info.OutputName}' gave {row} values per image, expected {Info.Classes}.");
-            for (int i = 0; i < real; i++) result[start + i] = span.Slice(i * row, row).ToArray();
+            for (int i = 0; i < real; i++)
+            {
+                var values = span.Slice(i * row, row);
+                for (int k = 0; k < values.Length; k++)
+                    if (!float.IsFinite(values[k])) throw new NonFiniteOutputException(Path, Info.OutputName, start + i, k, values[k]);
+                result[start + i] = values.ToArray();
+            }
         });
         if (count) Interlocked.Add(ref _queries, n);
         return result;

@@ -80,7 +80,10 @@ public static class SearchReport
     }
 
     /// <summary>The results as JSON: <c>run</c> (settings), <c>summary</c>, <c>operators</c> and <c>seeds</c>.</summary>
-    public static JsonObject ToJson(SearchRunResult run, SearchReportContext context)
+    /// <param name="run">The run.</param>
+    /// <param name="context">Where the inputs came from.</param>
+    /// <param name="withSeeds">False to leave <c>seeds</c> empty (a writer that streams them one by one with <see cref="Seed"/>).</param>
+    public static JsonObject ToJson(SearchRunResult run, SearchReportContext context, bool withSeeds = true)
     {
         var st = run.Settings;
         var settings = new JsonObject
@@ -135,7 +138,7 @@ public static class SearchReport
             ["successes"] = o.Successes,
             ["successRatio"] = o.Selections == 0 ? null : Math.Round((double)o.Successes / o.Selections, 4),
         }).ToArray());
-        var seeds = new JsonArray(run.Seeds.Select(s => (JsonNode)Seed(s, context)).ToArray());
+        var seeds = withSeeds ? new JsonArray(run.Seeds.Select(s => (JsonNode)Seed(s, context)).ToArray()) : [];
         return new JsonObject
         {
             ["tool"] = "dflare search",
@@ -146,7 +149,8 @@ public static class SearchReport
         };
     }
 
-    private static JsonObject Seed(SeedSearchResult s, SearchReportContext context)
+    /// <summary>One entry of <c>seeds</c>.</summary>
+    public static JsonObject Seed(SeedSearchResult s, SearchReportContext context)
     {
         var (picture, input) = FileNames(s.SeedId);
         bool hasTrigger = s.Trigger is not null;

@@ -78,7 +78,9 @@ public sealed class SearchRunner
                     if (lane.Evaluation is { } evaluation)
                     {
                         lane.Evaluation = null;
-                        var (po, pc) = evaluation.GetAwaiter().GetResult();
+                        float[][] po, pc;
+                        try { (po, pc) = evaluation.GetAwaiter().GetResult(); }
+                        catch (Exception e) when (NonFiniteOutputException.In(e) is { } nf) { throw nf.ForSeed(SeedOf(lane, nf.Image)); }
                         Observe(lane, po, pc);
                         foreach (var (o, s) in lane.Active.Where(a => a.Search.IsDone))
                         {
@@ -126,6 +128,14 @@ public sealed class SearchRunner
             SpeculatedImages = speculatedImages,
             SpeculationHits = speculationHits,
         };
+    }
+
+    /// <summary>The id of the seed whose search sent <paramref name="image"/> in the lane's last step, if any.</summary>
+    private static string? SeedOf(Lane lane, Image? image)
+    {
+        for (int i = 0; i < lane.Active.Count; i++)
+            if (lane.Proposals[i].Concat(lane.Speculated[i]).Any(p => ReferenceEquals(p, image))) return lane.Active[i].Search.Seed.Id;
+        return null;
     }
 
     /// <summary>Searches that step together: their images go to the models as one batch.</summary>

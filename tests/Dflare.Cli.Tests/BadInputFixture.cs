@@ -1,0 +1,222 @@
+using System.Buffers.Binary;
+using System.Diagnostics;
+using Dflare.Images;
+using Dflare.Onnx;
+using Dflare.Onnx.Proto;
+using Google.Protobuf;
+
+namespace Dflare.Cli.Tests;
+
+/// <summary>
+/// The bad inputs of the corpus, all made here: broken and foreign models (truncated, random bytes, a PNG, a text file,
+/// NaN and infinite weights, an image output, one class, int64 or two inputs), broken data (truncated and fake PNGs,
+/// IDX files with no images, a wrong magic or a short body, a CIFAR-10 file of the wrong length) and unwritable outputs.
+/// The good models are the demo pair shipped beside the tool; nothing comes from outside the repository.
+/// </summary>
+public sealed class BadInputFixture : IDisposable
+{
+    public BadInputFixture()
+    {
+        Root = Directory.CreateTempSubdirectory("dflare-corpus-").FullName;
+        string M(string name) => Path.Combine(Root, "models", name);
+        string D(string name) => Path.Combine(Root, "data", name);
+        Directory.CreateDirectory(Path.Combine(Root, "models"));
+        Directory.CreateDirectory(Path.Combine(Root, "data"));
+        var demo = Path.Combine(AppContext.BaseDirectory, "Demo");
+
+        Demo = M("demo.onnx");
+        Int8 = M("demo.int8.onnx");
+        foreach (var (from, to) in new[] { ("fashion-lenet.onnx", Demo), ("fashion-lenet.int8.onnx", Int8) })
+        {
+            File.Copy(Path.Combine(demo, from), to);
+            File.Copy(Path.Combine(demo, from + ".json"), to + ".json");
+        }
+        var bytes = File.ReadAllBytes(Demo);
+
+        Nan = M("nan-weights.onnx");
+        WithBias(float.NaN).Save(Nan);
+        File.Copy(Demo + ".json", Nan + ".json"); // the output kind is given: no probe at load, the NaN shows at the first seed
+        Inf = M("inf-weights.onnx");
+        WithBias(float.PositiveInfinity).Save(Inf);
+        ImageOut = M("image-output.onnx");
+        Tiny("image-output", g => g.Node.Add(GraphEditor.Node("Identity", "id", ["x"], ["y"])), Value("y", "N", 1, 28, 28)).Save(ImageOut);
+        OneClass = M("one-class.onnx");
+        Linear(1).Save(OneClass);
+        Twelve = M("twelve-classes.onnx");
+        Linear(12).Save(Twelve);
+        Int64Input = M("int64-input.onnx");
+        Linear(10, int64Input: true).Save(Int64Input);
+        TwoInputs = M("two-inputs.onnx");
+        Linear(10, secondInput: true).Save(TwoInputs);
+        Truncated = M("truncated.onnx");
+        File.WriteAllBytes(Truncated, bytes[..(bytes.Length / 2)]);
+        Garbage = M("random-bytes.onnx");
+        var random = new byte[4096];
+        new Random(15).NextBytes(random);
+        File.WriteAllBytes(Garbage, random);
+        var png = Grey(28, 28, 90).EncodePng();
+        PngModel = M("a-picture.onnx");
+        File.WriteAllBytes(PngModel, png);
+        EmptyModel = M("empty.onnx");
+        File.WriteAllBytes(EmptyModel, []);
+        TextModel = M("readme.onnx");
+        File.WriteAllText(TextModel, "This is not a model.\n");
+
+        Seeds = D("seeds");
+        Directory.CreateDirectory(Seeds);
+        foreach (var f in Directory.GetFiles(Path.Combine(demo, "seeds"), "*.png").Order().Take(3))
+            File.Copy(f, Path.Combine(Seeds, Path.GetFileName(f)));
+        TruncatedPng = D("truncated-png");
+        Directory.CreateDirectory(TruncatedPng);
+        File.WriteAllBytes(Path.Combine(TruncatedPng, "cut.png"), png[..(png.Length * 2 / 3)]);
+        FakePng = D("fake-png");
+        Directory.CreateDirectory(FakePng);
+        File.WriteAllText(Path.Combine(FakePng, "note.png"), "not a picture");
+        EmptyFolder = D("empty-folder");
+        Directory.CreateDirectory(EmptyFolder);
+        ZeroIdx = D("zero-images-idx3-ubyte");
+        File.WriteAllBytes(ZeroIdx, Idx(0, 28, 28, []));
+        BadMagicIdx = D("bad-magic-idx3-ubyte");
+        var bad = Idx(2, 28, 28, new byte[2 * 784]);
+        bad[3] = 0x42;
+        File.WriteAllBytes(BadMagicIdx, bad);
+        ShortIdx = D("short-idx3-ubyte");
+        File.WriteAllBytes(ShortIdx, Idx(5, 28, 28, new byte[784]));
+        BadCifar = D("cut-cifar.bin");
+        File.WriteAllBytes(BadCifar, new byte[3073 + 100]);
+        EmptyFile = D("empty.bin");
+        File.WriteAllBytes(EmptyFile, []);
+        Missing = D("no-such-thing");
+
+        AFile = Path.Combine(Root, "a-file.txt");
+        File.WriteAllText(AFile, "an ordinary file\n");
+        Immutable = MakeImmutable(Path.Combine(Root, "immutable"));
+    }
+
+    public string Root { get; }
+    public string Demo { get; }
+    public string Int8 { get; }
+    public string Nan { get; }
+    public string Inf { get; }
+    public string ImageOut { get; }
+    public string OneClass { get; }
+    public string Twelve { get; }
+    public string Int64Input { get; }
+    public string TwoInputs { get; }
+    public string Truncated { get; }
+    public string Garbage { get; }
+    public string PngModel { get; }
+    public string EmptyModel { get; }
+    public string TextModel { get; }
+    public string Seeds { get; }
+    public string TruncatedPng { get; }
+    public string FakePng { get; }
+    public string EmptyFolder { get; }
+    public string ZeroIdx { get; }
+    public string BadMagicIdx { get; }
+    public string ShortIdx { get; }
+    public string BadCifar { get; }
+    public string EmptyFile { get; }
+    public string Missing { get; }
+    /// <summary>An ordinary file (an --out that is a file; a folder "under" it cannot exist).</summary>
+    public string AFile { get; }
+    /// <summary>An immutable folder (chattr +i; needs root), or null where that is not possible.</summary>
+    public string? Immutable { get; }
+
+    /// <summary>A fresh output path for one case (not created).</summary>
+    public string Out(string name) => Path.Combine(Root, "out", name);
+
+    /// <summary>Every file under the root (to check that a failing command wrote nothing).</summary>
+    public IReadOnlyList<string> Files() =>
+        Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories).Where(f => Immutable is null || !f.StartsWith(Immutable, StringComparison.Ordinal)).Order().ToArray();
+
+    public void Dispose()
+    {
+        if (Immutable is not null) Chattr("-i", Immutable);
+        Directory.Delete(Root, recursive: true);
+    }
+
+    private OnnxModel WithBias(float value)
+    {
+        var m = OnnxModel.Load(Demo);
+        var t = m.Initializer("fc3.bias");
+        int n = (int)t.Dims[0];
+        t.FloatData.Clear();
+        t.RawData = ByteString.CopyFrom(Enumerable.Repeat(value, n).SelectMany(BitConverter.GetBytes).ToArray());
+        return m;
+    }
+
+    private static Image Grey(int w, int h, byte value)
+    {
+        var img = new Image(w, h, 1);
+        for (int i = 0; i < img.Pixels.Length; i++) img.Pixels[i] = (byte)(value + i % 7);
+        return img;
+    }
+
+    private static byte[] Idx(int count, int rows, int cols, byte[] body)
+    {
+        var b = new byte[16 + body.Length];
+        BinaryPrimitives.WriteInt32BigEndian(b, 0x00000803);
+        BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(4), count);
+        BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(8), rows);
+        BinaryPrimitives.WriteInt32BigEndian(b.AsSpan(12), cols);
+        body.CopyTo(b, 16);
+        return b;
+    }
+
+    private static ValueInfoProto Value(string name, params object[] dims) => Value(name, TensorProto.Types.DataType.Float, dims);
+
+    private static ValueInfoProto Value(string name, TensorProto.Types.DataType type, params object[] dims)
+    {
+        var shape = new TensorShapeProto();
+        foreach (var d in dims)
+            shape.Dim.Add(d is string s ? new TensorShapeProto.Types.Dimension { DimParam = s } : new TensorShapeProto.Types.Dimension { DimValue = (int)d });
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
+    }
+
+    private static OnnxModel Tiny(string name, Action<GraphProto> body, ValueInfoProto output, bool int64Input = false, bool secondInput = false)
+    {
+        var proto = new ModelProto { IrVersion = 8, ProducerName = "dflare-tests", Graph = new GraphProto { Name = name } };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        proto.Graph.Input.Add(int64Input ? Value("x", TensorProto.Types.DataType.Int64, "N", 1, 28, 28) : Value("x", "N", 1, 28, 28));
+        if (secondInput) proto.Graph.Input.Add(Value("z", "N", 1, 28, 28));
+        body(proto.Graph);
+        proto.Graph.Output.Add(output);
+        return OnnxModel.FromProto(proto, name);
+    }
+
+    /// <summary>x [N,1,28,28] → flatten → MatMul by a fixed [784,K] matrix → y [N,K].</summary>
+    private static OnnxModel Linear(int classes, bool int64Input = false, bool secondInput = false) =>
+        Tiny($"linear-{classes}", g =>
+        {
+            var w = new TensorProto { Name = "W", DataType = (int)TensorProto.Types.DataType.Float };
+            w.Dims.Add(784); w.Dims.Add(classes);
+            for (int i = 0; i < 784 * classes; i++) w.FloatData.Add((i % 13 - 6) / 100f);
+            g.Initializer.Add(w);
+            var x = "x";
+            if (int64Input) { g.Node.Add(GraphEditor.Node("Cast", "cast", ["x"], ["xf"], GraphEditor.IntAttribute("to", 1))); x = "xf"; }
+            if (secondInput) { g.Node.Add(GraphEditor.Node("Add", "add", ["x", "z"], ["xz"])); x = "xz"; }
+            g.Node.Add(GraphEditor.Node("Flatten", "flatten", [x], ["f"], GraphEditor.IntAttribute("axis", 1)));
+            g.Node.Add(GraphEditor.Node("MatMul", "matmul", ["f", "W"], ["y"]));
+        }, Value("y", "N", classes), int64Input, secondInput);
+
+    private static string? MakeImmutable(string dir)
+    {
+        Directory.CreateDirectory(dir);
+        if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !File.Exists("/usr/bin/chattr")) return null;
+        if (!Chattr("+i", dir)) return null;
+        try { File.WriteAllText(Path.Combine(dir, "probe"), ""); Chattr("-i", dir); return null; } // the file system ignores it
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return dir; }
+    }
+
+    private static bool Chattr(string flag, string path)
+    {
+        try
+        {
+            using var p = Process.Start(new ProcessStartInfo("/usr/bin/chattr", [flag, path]) { RedirectStandardError = true, UseShellExecute = false })!;
+            p.WaitForExit();
+            return p.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception) { return false; }
+    }
+}
