@@ -21,7 +21,7 @@ public class DemoPairTests
         outcome.Deviations.Should().NotBeEmpty("the int8 demo copy is known to deviate near these seeds");
         foreach (var d in outcome.Deviations)
         {
-            d.Result.OriginalLabel.Should().NotBe(d.Result.CompressedLabel);
+            d.Finding.OriginalLabel.Should().NotBe(d.Finding.CompressedLabel);
             d.Queries.Should().BeLessThanOrEqualTo(600);
         }
     }

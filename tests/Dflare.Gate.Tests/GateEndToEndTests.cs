@@ -100,7 +100,7 @@ public sealed class GateEndToEndTests : IDisposable
         var second = shell.Dotnet(project, "test", "-c", "Release");
         second.ExitCode.Should().Be(0, second.ToString());
         var r2 = GateResultsStore.Read(report).Pairs.Single();
-        (r2.New, r2.Accepted, r2.Deviations).Should().Be((0, pair.Deviations, pair.Deviations));
+        (r2.New, r2.Known, r2.Deviations).Should().Be((0, pair.Deviations, pair.Deviations));
 
         // 7. Report-only: a new deviation (one verified snapshot removed) passes but is reported.
         var verified = Directory.GetFiles(snapshots, "DflareModelPairs.*.verified.png").Order(StringComparer.Ordinal).First();
@@ -111,7 +111,7 @@ public sealed class GateEndToEndTests : IDisposable
         var r3 = GateResultsStore.Read(report);
         r3.FailOnDeviation.Should().BeFalse();
         var p3 = r3.Pairs.Single();
-        (p3.New, p3.Accepted).Should().Be((1, pair.Deviations - 1));
+        (p3.New, p3.Known).Should().Be((1, pair.Deviations - 1));
         File.ReadAllText(Path.Combine(report, "summary.md")).Should().Contain("report-only").And.Contain("1 new deviation(s)");
         var junit = XDocument.Load(Path.Combine(report, "junit.xml"));
         junit.Descendants("failure").Should().BeEmpty("report-only mode fails nothing");
@@ -142,7 +142,7 @@ public sealed class GateEndToEndTests : IDisposable
         var m = GateResultsStore.Read(merged);
         m.Shards.Should().Equal("1/2", "2/2");
         var mp = m.Pairs.Single();
-        (mp.SeedCount, mp.Deviations, mp.New, mp.Accepted, mp.Gone, mp.Queries).Should().Be((p3.SeedCount, p3.Deviations, p3.New, p3.Accepted, p3.Gone, p3.Queries));
+        (mp.SeedCount, mp.Deviations, mp.New, mp.Known, mp.Fixed, mp.Queries).Should().Be((p3.SeedCount, p3.Deviations, p3.New, p3.Known, p3.Fixed, p3.Queries));
         foreach (var s in m.Cases.SelectMany(c => c.Seeds).Where(s => s.Image is not null))
             File.Exists(Path.Combine(merged, s.Image!)).Should().BeTrue($"merge copies the picture of seed {s.Id}");
         File.ReadAllText(Path.Combine(merged, "report.html")).Should().Contain("shard(s) 1/2, 2/2");
