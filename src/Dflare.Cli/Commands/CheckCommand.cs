@@ -58,7 +58,12 @@ internal static class CheckCommand
                 RunSeed = r.GetValue(runSeed),
                 Strategy = r.GetValue(strategy)!,
                 MinMargin = r.GetValue(minMargin),
-                MaxLInf = r.GetValue(maxLinf) is > 0 and var l ? l : r.GetValue(maxLinf) == 0 ? null : throw new DflareException($"--max-linf must be 0 (unbounded) to 255 (got {r.GetValue(maxLinf)})."),
+                MaxLInf = r.GetValue(maxLinf) switch
+                {
+                    0 => null,
+                    var l and > 0 and <= 255 => l,
+                    var l => throw new DflareException($"--max-linf must be 0 (unbounded) to 255 grey levels (got {l})."),
+                },
                 MinSsim = r.GetValue(minSsim),
                 Policy = new CheckPolicy(r.GetValue(allowed), r.GetValue(maxRate), r.GetValue(failOnFixed)),
                 SnapshotDirectory = r.GetValue(snapshots) is { } d ? Path.GetFullPath(d) : null,
