@@ -53,7 +53,7 @@ internal static class CheckCommand
                 ModelOptions = opts.Read(r),
                 Offset = r.GetValue(seeds.Offset),
                 Limit = r.GetValue(seeds.Limit) is { } lim ? (lim > 0 ? lim : throw new DflareException($"--limit must be positive (got {lim}).")) : null,
-                Shard = r.GetValue(shard) is { } sh ? ParseShard(sh) : null,
+                Shard = r.GetValue(shard) is { } sh ? CheckSettings.ParseShard(sh, "--shard") : null,
                 Budget = r.GetValue(budget),
                 RunSeed = r.GetValue(runSeed),
                 Strategy = r.GetValue(strategy)!,
@@ -105,14 +105,6 @@ internal static class CheckCommand
             return verdict.Violated ? CommandRunner.Found : CommandRunner.Ok;
         }));
         return cmd;
-    }
-
-    private static (int, int) ParseShard(string text)
-    {
-        var parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i) &&
-            int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && i >= 1 && i <= n) return (i, n);
-        throw new DflareException($"--shard '{text}' must be i/n with 1 ≤ i ≤ n (e.g. 1/2).");
     }
 
     /// <summary>Checks before any search that a folder can be created and written, so no finished work is lost.</summary>

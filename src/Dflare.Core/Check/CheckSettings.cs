@@ -96,6 +96,18 @@ public sealed record CheckSettings
         SearchSettings().Validate();
     }
 
+    /// <summary>Parses a shard <c>i/n</c> with 1 ≤ i ≤ n.</summary>
+    /// <param name="text">The text.</param>
+    /// <param name="option">The option or property that gave it, for the message.</param>
+    /// <exception cref="DflareException">Malformed.</exception>
+    public static (int Index, int Count) ParseShard(string text, string option)
+    {
+        var parts = text.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out var i) &&
+            int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n >= 1 && i >= 1 && i <= n) return (i, n);
+        throw new DflareException($"{option} '{text}' must be i/n with 1 ≤ i ≤ n (e.g. 1/2).");
+    }
+
     /// <summary>What counts as a deviation, in words: <c>margin ≥ 0.1, L∞ ≤ 32</c>.</summary>
     public string DescribeMeaningful() => string.Join(", ", new[]
     {

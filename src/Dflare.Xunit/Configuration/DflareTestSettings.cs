@@ -89,12 +89,7 @@ public sealed record DflareTestSettings
 
     /// <summary>Parses <c>i/n</c> with 1 ≤ i ≤ n.</summary>
     /// <exception cref="DflareException">Malformed.</exception>
-    public static (int, int) ParseShard(string text)
-    {
-        var parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], out var i) && int.TryParse(parts[1], out var n) && n >= 1 && i >= 1 && i <= n) return (i, n);
-        throw new DflareException($"DflareShard '{text}' must be i/n with 1 ≤ i ≤ n (e.g. 1/2).");
-    }
+    public static (int, int) ParseShard(string text) => Dflare.Check.CheckSettings.ParseShard(text, "DflareShard");
 
     private static int ParseInt(string text, string what, int min, int max = int.MaxValue) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v
