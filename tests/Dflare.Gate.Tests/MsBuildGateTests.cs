@@ -63,6 +63,12 @@ public sealed class MsBuildGateTests : IDisposable
             ("-p:PairOriginal=models/gone.onnx", "DFLARE012", "the original model 'models/gone.onnx' does not exist"),
             ("-p:PairSeeds=no-seeds", "DFLARE014", "the seeds 'no-seeds' do not exist"),
             ("-p:PairBudget=-5", "DFLARE015", "Budget '-5' must be a positive whole number"),
+            ("-p:DflareMinMargin=1.5", "DFLARE008", "DflareMinMargin '1.5' must be a number from 0 to below 1"),
+            ("-p:DflareMaxLInf=300", "DFLARE008", "DflareMaxLInf '300' must be a whole number of grey levels"),
+            ("-p:DflareMinSsim=high", "DFLARE008", "DflareMinSsim 'high'"),
+            ("-p:DflareMaxDeviationRate=5%", "DFLARE008", "DflareMaxDeviationRate '5%'"),
+            ("-p:DflareFailOnFixed=sometimes", "DFLARE008", "DflareFailOnFixed 'sometimes'"),
+            ("-p:PairMinMargin=2", "DFLARE017", "MinMargin='2'"),
         ];
         foreach (var (property, code, says) in bad)
         {
@@ -74,29 +80,33 @@ public sealed class MsBuildGateTests : IDisposable
         // Good settings reach the assembly; the generated test and copied models are there.
         var run = shell.Dotnet(Project, "test", "-c", "Release", "-p:DflareShard=2/3", "-p:DflareBudget=77", "-p:DflareRunSeed=5",
             "-p:DflareStrategy=DiffChaser", "-p:DflareFailOnDeviation=false", "-p:DflareReportDirectory=out/report",
-            "-p:DflareReportImageBaseUrl=https://ci.example.com/runs/7/dflare/", "--filter-class", "GateMsbuild.Probe");
+            "-p:DflareReportImageBaseUrl=https://ci.example.com/runs/7/dflare/", "-p:DflareMinMargin=0.3", "-p:DflareMaxLInf=0", "-p:DflareMinSsim=0.9",
+            "-p:DflareMaxDeviationRate=0.05", "-p:DflareFailOnFixed=True", "-p:PairMinMargin=0.25", "-p:PairMaxLInf=16", "--filter-class", "GateMsbuild.Probe");
         run.ExitCode.Should().Be(0, run.ToString());
         var output = Path.Combine(Project, "bin", "Release", "net10.0");
         File.ReadAllText(Path.Combine(output, "settings.txt")).Should().Be(string.Join("\n",
             "Budget=77", "RunSeed=5", "Strategy=diffchaser", "Accept=False", $"Report={Path.Combine(Project, "out", "report")}/", "Fail=False", "Shard=(2, 3)",
-            "ImageBaseUrl=https://ci.example.com/runs/7/dflare"));
+            "ImageBaseUrl=https://ci.example.com/runs/7/dflare", "MinMargin=0.3", "MaxLInf=0", "MinSsim=0.9", "MaxDeviationRate=0.05", "FailOnFixed=True"));
+        File.ReadAllText(Path.Combine(Project, "obj", "Release", "net10.0", "Dflare.Testing.g.cs")).Should()
+            .Contain("AllowedDeviations = 0, MaxLInf = 16, MinMargin = 0.25)]", "item metadata become attribute arguments");
 
         // Defaults: no DflareBudget means each test's own budget (no metadata); reports on, gate on.
         var defaults = shell.Dotnet(Project, "test", "-c", "Release", "--filter-class", "GateMsbuild.Probe");
         defaults.ExitCode.Should().Be(0, defaults.ToString());
         File.ReadAllText(Path.Combine(output, "settings.txt")).Should().Be(string.Join("\n",
-            "Budget=", "RunSeed=", "Strategy=", "Accept=False", $"Report={Path.Combine(Project, "TestResults", "dflare")}/", "Fail=True", "Shard=", "ImageBaseUrl="));
+            "Budget=", "RunSeed=", "Strategy=", "Accept=False", $"Report={Path.Combine(Project, "TestResults", "dflare")}/", "Fail=True", "Shard=", "ImageBaseUrl=",
+            "MinMargin=", "MaxLInf=", "MinSsim=", "MaxDeviationRate=", "FailOnFixed="));
 
         var generated = File.ReadAllText(Path.Combine(Project, "obj", "Release", "net10.0", "Dflare.Testing.g.cs"));
         generated.Should().Contain("[assembly: global::Xunit.AssemblyFixture(typeof(global::Dflare.Xunit.Reporting.DflareReportFixture))]")
             .And.Contain("DeviationSearch(@\"dflare-models/original.onnx\", @\"models/compressed.onnx\", 1000,")
-            .And.Contain("public void compressed()");
+            .And.Contain("AllowedDeviations = 0)] public void compressed()", "without item settings the attribute's defaults (CheckDefaults) apply");
         foreach (var f in new[] { "models/compressed.onnx", "models/compressed.onnx.json", "models/extra.onnx", "dflare-models/original.onnx", "dflare-models/original.onnx.json" })
             File.Exists(Path.Combine(output, f)).Should().BeTrue($"{f} is copied to the output folder");
 
         var list = shell.Dotnet(Project, "test", "-c", "Release", "--no-build", "--list-tests");
-        list.Output.Should().Contain("Dflare.Generated.DflareModelPairs.compressed [original.onnx vs compressed.onnx, seed fmnist-test-00000]")
-            .And.Contain("seed fmnist-test-00001]");
+        list.Output.Should().Contain("Dflare.Generated.DflareModelPairs.compressed [original.onnx vs compressed.onnx]", "one case per pair by default")
+            .And.NotContain("seed fmnist-test-00001]");
     }
 
     public void Dispose()

@@ -1,48 +1,56 @@
+using System.Xml.Linq;
+using Dflare.Check;
 using Dflare.Cli.Tests;
+using Dflare.Reports;
 
 namespace Dflare.Xunit.Tests;
 
 /// <summary>
 /// Runs a real test project that uses [DeviationSearch] and checks what a user would see: exit codes, messages,
-/// received and verified snapshots, attachments and the list of cases. One sequential story, because each step
-/// builds on the files the previous one left.
+/// received and verified snapshots, attachments, the report and the list of cases. One sequential story, because each
+/// step builds on the files the previous one left.
 /// </summary>
 public sealed class DeviationSearchIntegrationTests
 {
     private static string Demo(string name) => Path.Combine(SharedData.RepoRoot, "src", "Dflare.Cli", "Demo", name);
 
     [Fact]
-    public void A_deviating_pair_fails_with_received_snapshots_passes_once_accepted_and_fails_again_when_the_model_changes()
+    public void A_deviating_pair_fails_with_received_snapshots_passes_once_accepted_reports_fixes_skips_empty_shards_and_reports_errors()
     {
         using var fx = new FixtureProject("DeviationGate");
-        foreach (var (dest, src) in new[] { ("original", "fashion-lenet.onnx"), ("compressed", "fashion-lenet.int8.onnx"), ("original-again", "fashion-lenet.onnx") })
+        var pruned = Path.Combine(fx.Directory, "pruned.onnx");
+        CliRunner.Run("compress", Demo("fashion-lenet.onnx"), "--method", "prune:0.5", "--out", pruned).ExitCode.Should().Be(0);
+        foreach (var (dest, src) in new[] { ("original", Demo("fashion-lenet.onnx")), ("compressed", pruned), ("original-again", Demo("fashion-lenet.onnx")), ("int8", Demo("fashion-lenet.int8.onnx")) })
         {
-            fx.Add($"models/{dest}.onnx", Demo(src));
-            fx.Add($"models/{dest}.onnx.json", Demo(src + ".json"));
+            fx.Add($"models/{dest}.onnx", src);
+            fx.Add($"models/{dest}.onnx.json", Demo("fashion-lenet.onnx.json"));
         }
-        foreach (var seed in new[] { "fmnist-test-00000.png", "fmnist-test-00001.png", "labels.csv", "classes.txt" })
+        foreach (var seed in new[] { "fmnist-test-00004.png", "fmnist-test-00006.png", "labels.csv", "classes.txt" })
             fx.Add($"seeds/{seed}", Demo(Path.Combine("seeds", seed)));
         var resnet = SharedData.PathOf("models/cifar10/resnet8.onnx");
         bool haveOther = File.Exists(resnet);
         if (haveOther) fx.Add("models/other-geometry.onnx", resnet);
         fx.Build();
+        var report = Path.Combine(fx.Directory, "report");
+        var withReport = new Dictionary<string, string> { ["DFLARE_REPORT_DIR"] = report };
 
-        // --list-tests: one case per seed, with readable names.
+        // --list-tests: per-seed cases where asked, one case per pair by default.
         var list = fx.Run("--list-tests");
-        list.Output.Should().Contain("GateTests.Int8_copy_matches_the_original [original.onnx vs compressed.onnx, seed fmnist-test-00000]")
-            .And.Contain("GateTests.Int8_copy_matches_the_original [original.onnx vs compressed.onnx, seed fmnist-test-00001]");
+        list.Output.Should().Contain("GateTests.Pruned_copy_matches_the_original [original.onnx vs compressed.onnx, seed fmnist-test-00004]")
+            .And.Contain("GateTests.Pruned_copy_matches_the_original [original.onnx vs compressed.onnx, seed fmnist-test-00006]")
+            .And.Contain("GateTests.Identical_models_never_deviate [original.onnx vs original-again.onnx]");
 
-        // First run: the int8 copy deviates → failed cases, received files, readable message, attachments.
-        var first = fx.Run();
+        // First run: the pruned copy deviates confidently → failed cases, received files, a readable message, attachments.
+        var first = fx.RunWith(withReport);
         first.ExitCode.Should().Be(2, first.ToString());
-        var int8 = first.Matching("Int8_copy_matches_the_original");
-        int8.Should().HaveCount(2).And.OnlyContain(c => c.Failed, first.ToString());
-        int8[0].Message.Should().Contain("deviates from the original").And.Contain("original says").And.Contain("compressed says")
-            .And.Contain("queries used").And.Contain("L∞").And.Contain(".received.png").And.Contain("dflare accept");
-        Directory.GetFiles(fx.SnapshotDirectory, "*.received.png").Should().HaveCount(2);
+        var cases = first.Matching("Pruned_copy_matches_the_original");
+        cases.Should().HaveCount(2).And.OnlyContain(c => c.Failed, first.ToString());
+        cases[0].Message.Should().Contain("FAILED. 1 of 1 seeds deviate").And.Contain("new seed").And.Contain("margin")
+            .And.Contain("L∞").And.Contain(".received.png").And.Contain("dflare accept").And.Contain("margin ≥ 0.1, L∞ ≤ 32");
+        Directory.GetFiles(fx.SnapshotDirectory, "*.received.png").Where(f => !f.EndsWith(".composite.png", StringComparison.Ordinal)).Should().HaveCount(2);
         Directory.GetFiles(fx.SnapshotDirectory, "*.received.json").Should().HaveCount(2);
         Directory.GetFiles(first.ResultsDirectory, "*.composite.png", SearchOption.AllDirectories).Should().HaveCount(2, "each failed case attaches its review picture");
-        first.Matching("Identical_models_never_deviate").Should().HaveCount(2).And.OnlyContain(c => !c.Failed);
+        first.Matching("Identical_models_never_deviate").Should().ContainSingle().Which.Failed.Should().BeFalse();
 
         // Bad configuration fails its own case at run time, with a clear message; discovery is unaffected.
         first.Matching("Missing_model").Should().ContainSingle().Which.Message.Should().Contain("models/missing.onnx").And.Contain("does not exist");
@@ -51,31 +59,61 @@ public sealed class DeviationSearchIntegrationTests
         if (haveOther)
             first.Matching("Mismatched_pair").Should().ContainSingle().Which.Message.Should().Contain("mismatch").And.Contain("32x32x3");
 
+        // The report: errored cases are errors, the failing cases are failures, exactly as dotnet test saw them.
+        var r1 = GateResultsStore.Read(report);
+        var junit = XDocument.Load(Path.Combine(report, "junit.xml"));
+        int failingDeviationCases = first.Cases.Count(c => c.Failed && !c.Name.Contains("robustness", StringComparison.OrdinalIgnoreCase) && !c.Name.Contains("Robustness", StringComparison.Ordinal));
+        junit.Descendants("testsuite").Where(s => (string?)s.Attribute("name") != "QUANOS robustness")
+            .Sum(s => (int)s.Attribute("failures")! + (int)s.Attribute("errors")!).Should().Be(failingDeviationCases, first.ToString());
+        r1.Cases.Where(c => c.Error is not null).Select(c => c.TestMethod).Should().Contain(["Missing_model", "Zero_budget", "Unknown_strategy"]);
+        File.ReadAllText(Path.Combine(report, "summary.md")).Should().Contain("### Errors").And.Contain("Missing_model");
+
         // Robustness: a floor the model misses fails in plain words; a modest one passes.
         first.Matching("Demanding_robustness_floor").Should().ContainSingle().Which.Message.Should()
-            .Contain("compressed.onnx is not robust enough").And.Contain("median flipping ε").And.Contain("below the required 0.25").And.Contain("Per-layer sensitivity (ANS)");
+            .Contain("int8.onnx is not robust enough").And.Contain("median flipping ε").And.Contain("below the required 0.25");
         first.Matching("Modest_robustness_floor").Should().ContainSingle().Which.Failed.Should().BeFalse(first.ToString());
-        list.Output.Should().Contain("GateTests.Demanding_robustness_floor [compressed.onnx robustness ≥ ε 0.25]");
+        list.Output.Should().Contain("GateTests.Demanding_robustness_floor [int8.onnx robustness ≥ ε 0.25]");
         // The template's example fails a model whose adversarial accuracy at its ε is 0 %.
         var hopeless = first.Matching("Template_robustness_example_at_a_hopeless_epsilon").Should().ContainSingle().Which;
         hopeless.Failed.Should().BeTrue(first.ToString());
         hopeless.Message.Should().Contain("to flip at most 0.5 of the seeds at ε, but 2 of 2 flipped");
 
-        // Accept, run again: the known deviations pass and the received files are gone.
+        // Accept, run again: the accepted inputs are replayed (known), not searched, and pass; the received files are gone.
         var accept = CliRunner.Run("accept", fx.SnapshotDirectory);
         accept.ExitCode.Should().Be(0, accept.ToString());
-        var second = fx.Run();
-        second.Matching("Int8_copy_matches_the_original").Should().HaveCount(2).And.OnlyContain(c => !c.Failed, second.ToString());
+        var second = fx.RunWith(withReport, "--filter-method", "*Pruned_copy_matches_the_original");
+        second.Matching("Pruned_copy_matches_the_original").Should().HaveCount(2).And.OnlyContain(c => !c.Failed, second.ToString());
         Directory.GetFiles(fx.SnapshotDirectory, "*.verified.png").Should().HaveCount(2);
         Directory.GetFiles(fx.SnapshotDirectory, "*.received.*").Should().BeEmpty();
+        var known = GateResultsStore.Read(report).Cases.SelectMany(c => c.Seeds).ToList();
+        known.Should().HaveCount(2).And.OnlyContain(s => s.State == SeedState.Known && s.Status == "replayed" && s.Queries == 4);
 
-        // A different compressed model: the verified deviations no longer match.
-        var bits4 = Path.Combine(fx.Directory, "bits4.onnx");
-        CliRunner.Run("compress", Demo("fashion-lenet.onnx"), "--method", "bits:4", "--out", bits4).ExitCode.Should().Be(0);
-        fx.ReplaceInOutput("models/compressed.onnx", bits4);
-        var third = fx.Run();
-        var changed = third.Matching("Int8_copy_matches_the_original");
-        changed.Should().HaveCount(2).And.OnlyContain(c => c.Failed, third.ToString());
-        changed.Should().OnlyContain(c => c.Message.Contains("differs from the verified snapshot") || c.Message.Contains("no longer found"));
+        // A case with no seed in its shard is skipped, saying so.
+        var shard = fx.RunWith(new Dictionary<string, string> { ["DFLARE_SHARD"] = "3/3" }, "--filter-method", "*Identical_models_never_deviate");
+        shard.ExitCode.Should().Be(0, shard.ToString());
+        shard.Matching("Identical_models_never_deviate").Should().ContainSingle().Which.Message.Should().Contain("No seeds in shard 3/3");
+
+        // The compressed model is replaced by a copy of the original: the accepted inputs no longer deviate → fixed, which
+        // passes and is reported, naming the changed file; FailOnFixed makes it fail.
+        fx.ReplaceInOutput("models/compressed.onnx", Demo("fashion-lenet.onnx"));
+        var third = fx.RunWith(withReport, "--filter-method", "*Pruned_copy_matches_the_original");
+        third.Matching("Pruned_copy_matches_the_original").Should().HaveCount(2).And.OnlyContain(c => !c.Failed, third.ToString());
+        var fixedSeeds = GateResultsStore.Read(report).Cases.SelectMany(c => c.Seeds).ToList();
+        fixedSeeds.Should().OnlyContain(s => s.State == SeedState.Fixed);
+        GateResultsStore.Read(report).Cases.Should().OnlyContain(c => c.ChangedModels.Any(m => m.Contains("compressed model compressed.onnx changed")));
+        var strict = fx.RunWith(new Dictionary<string, string> { ["DFLARE_FAIL_ON_FIXED"] = "true" }, "--filter-method", "*Pruned_copy_matches_the_original");
+        strict.Matching("Pruned_copy_matches_the_original").Should().HaveCount(2).And.OnlyContain(c => c.Failed && c.Message.Contains("fixed seed"), strict.ToString());
+
+        // A snapshot folder that cannot be written (here a file in its place): the case errors, the report says so.
+        fx.ReplaceInOutput("models/compressed.onnx", pruned);
+        Directory.Delete(fx.SnapshotDirectory, recursive: true);
+        File.WriteAllText(fx.SnapshotDirectory, "not a folder");
+        var broken = fx.RunWith(withReport, "--filter-method", "*Pruned_copy_matches_the_original");
+        broken.ExitCode.Should().Be(2, broken.ToString());
+        broken.Matching("Pruned_copy_matches_the_original").Should().OnlyContain(c => c.Failed && c.Message.Contains("cannot be written") && !c.Message.Contains("IOException"), broken.ToString());
+        var errors = GateResultsStore.Read(report);
+        errors.Cases.SelectMany(c => c.Seeds).Should().OnlyContain(s => s.State == SeedState.Error);
+        File.ReadAllText(Path.Combine(report, "summary.md")).Should().Contain("❌ failed").And.Contain("error(s)").And.NotContain("✅ passed");
+        XDocument.Load(Path.Combine(report, "junit.xml")).Descendants("error").Should().HaveCount(2);
     }
 }

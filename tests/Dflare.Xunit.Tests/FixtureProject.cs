@@ -59,12 +59,15 @@ public sealed class FixtureProject : IDisposable
         if (code != 0) throw new InvalidOperationException($"Building the {Name} fixture failed (exit {code}):\n{output}");
     }
 
-    public FixtureRun Run(params string[] extra)
+    public FixtureRun Run(params string[] extra) => RunWith(new Dictionary<string, string>(), extra);
+
+    /// <summary>Runs the built tests with extra environment variables (e.g. DFLARE_REPORT_DIR, DFLARE_SHARD).</summary>
+    public FixtureRun RunWith(IReadOnlyDictionary<string, string> env, params string[] extra)
     {
         var results = Path.Combine(Directory, "results-" + Guid.NewGuid().ToString("N")[..8]);
         var args = new List<string> { "exec", Path.Combine(OutputDirectory, Name + ".dll"), "--report-xunit-junit", "--results-directory", results };
         args.AddRange(extra);
-        var (code, output) = Exec("dotnet", args, TimeSpan.FromMinutes(5), OutputDirectory);
+        var (code, output) = Exec("dotnet", args, TimeSpan.FromMinutes(5), OutputDirectory, env);
         var cases = new List<CaseResult>();
         if (System.IO.Directory.Exists(results))
             foreach (var junit in System.IO.Directory.GetFiles(results, "*.junit.xml"))
@@ -73,12 +76,12 @@ public sealed class FixtureProject : IDisposable
                     var failure = tc.Element("failure") ?? tc.Element("error");
                     var skipped = tc.Element("skipped");
                     cases.Add(new CaseResult((string?)tc.Attribute("name") ?? "", failure is not null, skipped is not null,
-                        ((string?)failure?.Attribute("message") ?? "") + (failure?.Value ?? "") + ((string?)skipped?.Attribute("message") ?? "")));
+                        ((string?)failure?.Attribute("message") ?? "") + (failure?.Value ?? "") + ((string?)skipped?.Attribute("message") ?? "") + (skipped?.Value ?? "")));
                 }
         return new FixtureRun(code, output, cases, results);
     }
 
-    private static (int, string) Exec(string file, IEnumerable<string> args, TimeSpan timeout, string? cwd = null)
+    private static (int, string) Exec(string file, IEnumerable<string> args, TimeSpan timeout, string? cwd = null, IReadOnlyDictionary<string, string>? env = null)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         if (cwd is not null) psi.WorkingDirectory = cwd;
@@ -86,6 +89,7 @@ public sealed class FixtureProject : IDisposable
         // No Dflare setting of the developer's shell may reach the fixture run (as in the gate tests' Shell); where the shared data lives may.
         foreach (var v in psi.Environment.Keys.Where(k => (k.StartsWith("DFLARE_", StringComparison.Ordinal) && k != "DFLARE_SHARED") || k.StartsWith("Dflare", StringComparison.Ordinal)).ToList())
             psi.Environment.Remove(v);
+        foreach (var (k, v) in env ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         using var p = Process.Start(psi)!;
         var so = p.StandardOutput.ReadToEndAsync();
         var se = p.StandardError.ReadToEndAsync();

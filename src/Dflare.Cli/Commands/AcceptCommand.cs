@@ -10,7 +10,7 @@ internal static class AcceptCommand
     {
         var dir = new Argument<string>("dir") { Description = "Folder to search recursively for *.received.* files (default: the current folder).", DefaultValueFactory = _ => "." };
         var dryRun = new Option<bool>("--dry-run") { Description = "List what would be accepted without changing anything." };
-        var cmd = new Command("accept", "Accept received snapshots: rename every *.received.png/json to *.verified.png/json (review pictures are removed).") { dir, dryRun };
+        var cmd = new Command("accept", "Accept received snapshots: rename every *.received.png/json pair to *.verified.png/json, each pair as a unit (review pictures are removed). Exit 2 when a snapshot could not be accepted.") { dir, dryRun };
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var folder = r.GetValue(dir)!;
@@ -24,13 +24,15 @@ internal static class AcceptCommand
                 Console.Out.WriteLine($"{found.Count} received file(s).");
                 return CommandRunner.Ok;
             }
-            var done = SnapshotAcceptor.AcceptAll(folder);
+            var result = SnapshotAcceptor.AcceptAll(folder);
+            var done = result.Files;
             foreach (var a in done)
                 Console.Out.WriteLine(a.Verified is null
                     ? $"removed  {Path.GetRelativePath(folder, a.Received)}"
                     : $"accepted {Path.GetRelativePath(folder, a.Received)} -> {Path.GetFileName(a.Verified)}");
-            Console.Out.WriteLine(done.Count == 0 ? "Nothing to accept: no *.received.* files." : $"{done.Count(a => a.Verified is not null)} file(s) accepted.");
-            return CommandRunner.Ok;
+            Console.Out.WriteLine(done.Count == 0 && result.Problems.Count == 0 ? "Nothing to accept: no *.received.* files." : $"{done.Count(a => a.Verified is not null)} file(s) accepted.");
+            foreach (var p in result.Problems) Console.Error.WriteLine($"error: {p}");
+            return result.Problems.Count == 0 ? CommandRunner.Ok : CommandRunner.BadInput;
         }));
         return cmd;
     }

@@ -34,11 +34,11 @@ internal static class ReportCommand
         Description = "Where the report directory will be published (e.g. a CI artifact URL): summary.md then links pictures as URL/images/..., so they open from a pull-request comment.",
     };
 
-    /// <summary>Prints one line per pair: seeds, deviations (new / accepted / gone), queries.</summary>
+    /// <summary>Prints each pair's headline (verdict, deviation rate, states, accuracy) and its queries.</summary>
     public static void Summarize(GateResults results)
     {
         foreach (var p in results.Pairs)
-            Console.Out.WriteLine($"{p.Title}: {p.SeedCount} seed(s), {p.Deviations} deviation(s) ({p.New} new, {p.Accepted} accepted, {p.Gone} gone), {p.Queries} queries");
+            Console.Out.WriteLine($"{p.Headline} {p.Queries} queries.");
         foreach (var c in results.Robustness)
             Console.Out.WriteLine($"{Path.GetFileName(c.Model)}: robustness {(c.Passed ? "passed" : "failed")} (ε {c.Epsilon}, clean {c.CleanAccuracy:P1}, adversarial {c.AdversarialAccuracy:P1})");
     }

@@ -1,3 +1,5 @@
+using Dflare.Check;
+
 namespace Dflare.Reports;
 
 /// <summary>The files of a report directory, written from <see cref="GateResults"/>.</summary>
@@ -36,7 +38,7 @@ public static class GateReport
         string md = Path.Combine(directory, MarkdownFile), junit = Path.Combine(directory, JUnitFile), html = Path.Combine(directory, HtmlFile);
         AtomicFile.WriteAllText(md, MarkdownSummary.Render(results));
         AtomicFile.WriteAllText(junit, JUnitReport.Render(results));
-        AtomicFile.WriteAllText(html, HtmlReport.Render(results));
+        AtomicFile.WriteAllText(html, HtmlReport.Render(results, Path.GetFullPath(directory)));
         return new GateReportFiles(Path.Combine(directory, GateResultsStore.ResultsFile), md, junit, html);
     }
 
@@ -56,8 +58,26 @@ public static class GateReport
         var warnings = new List<string>();
         var inputs = inputDirectories.Select(d => (Dir: Path.GetFullPath(d), Results: GateResultsStore.Read(d))).ToList();
         var outDir = Path.GetFullPath(outDirectory);
-        Directory.CreateDirectory(outDir);
 
+        // Check everything before writing anything: the settings of every case agree, and every picture stays inside its run folder.
+        if (inputs.Select(i => i.Results.FailOnDeviation).Distinct().Count() > 1)
+            throw new DflareException($"Cannot merge: {Describe(inputs.Where(i => i.Results.FailOnDeviation).Select(i => i.Dir))} fail on deviations but {Describe(inputs.Where(i => !i.Results.FailOnDeviation).Select(i => i.Dir))} ran report-only (DflareFailOnDeviation=false).");
+        var firstSeen = new Dictionary<string, (string Dir, DeviationCaseRecord Case)>(StringComparer.Ordinal);
+        var pairSeen = new Dictionary<(string, string), (string Dir, DeviationCaseRecord Case)>();
+        foreach (var (dir, results) in inputs)
+            foreach (var c in results.Cases)
+            {
+                if (firstSeen.TryGetValue(c.Id, out var f) && SettingsDiffer(f.Case, c) is { } d1)
+                    throw new DflareException($"Cannot merge {c.Id}: the runs in {f.Dir} and {dir} used different settings ({d1}). Merge only the shards of one run.");
+                firstSeen.TryAdd(c.Id, (dir, c));
+                if (pairSeen.TryGetValue((c.Original, c.Compressed), out var g) && g.Case.SeedSource == c.SeedSource && SettingsDiffer(g.Case, c) is { } d2)
+                    throw new DflareException($"Cannot merge the pair {Path.GetFileName(c.Compressed)} vs {Path.GetFileName(c.Original)}: the runs in {g.Dir} and {dir} used different settings ({d2}). Merge only the shards of one run.");
+                pairSeen.TryAdd((c.Original, c.Compressed), (dir, c));
+                foreach (var s in c.Seeds)
+                    if (s.Image is { } img) ImageSource(dir, img);
+            }
+
+        Directory.CreateDirectory(outDir);
         var cases = new Dictionary<string, DeviationCaseRecord>(StringComparer.Ordinal);
         var robustness = new Dictionary<string, RobustnessRecord>(StringComparer.Ordinal);
         foreach (var (dir, results) in inputs)
@@ -73,13 +93,19 @@ public static class GateReport
                     if (known.Add(s.Id)) added.Add(s);
                     else warnings.Add($"{c.Id}: seed {s.Id} appears in more than one input (kept the first); do the shards overlap?");
                 }
+                var seeds = existing.Seeds.Concat(added).OrderBy(s => s.Index).ThenBy(s => s.Id, StringComparer.Ordinal).ToList();
+                var error = string.Join("\n", new[] { existing.Error, copied.Error }.Where(m => !string.IsNullOrEmpty(m)).Distinct());
+                var violated = CheckRule.Fails(StateCounts.Of(seeds.Select(s => s.State)), existing.Policy);
                 cases[c.Id] = existing with
                 {
-                    Seeds = existing.Seeds.Concat(added).OrderBy(s => s.Index).ThenBy(s => s.Id, StringComparer.Ordinal).ToList(),
+                    Seeds = seeds,
                     Operators = existing.Operators.Concat(copied.Operators).GroupBy(o => o.Operator)
                         .Select(g => new OperatorRecord(g.Key, g.Sum(o => o.Selections), g.Sum(o => o.Successes))).ToList(),
                     Seconds = existing.Seconds + copied.Seconds,
-                    Passed = existing.Passed && copied.Passed,
+                    Error = error.Length == 0 ? null : error,
+                    // The one rule, over the merged seeds (a rate threshold needs every shard's seeds).
+                    Passed = error.Length == 0 && (!violated || (!results.FailOnDeviation && seeds.All(s => s.State != SeedState.Error))),
+                    ChangedModels = existing.ChangedModels.Concat(copied.ChangedModels).Distinct().ToList(),
                     Message = string.Join("\n\n", new[] { existing.Message, copied.Message }.Where(m => !string.IsNullOrEmpty(m)).Distinct()),
                     Shard = string.Join(",", new[] { existing.Shard, copied.Shard }.Where(s => !string.IsNullOrEmpty(s)).Distinct()),
                 };
@@ -104,10 +130,44 @@ public static class GateReport
         return (merged, warnings);
     }
 
+    private static string Describe(IEnumerable<string> dirs) => string.Join(", ", dirs);
+
+    /// <summary>The settings in which two records of one case (or pair) differ, in words; null when they agree.</summary>
+    internal static string? SettingsDiffer(DeviationCaseRecord a, DeviationCaseRecord b)
+    {
+        var d = new List<string>();
+        void Cmp<T>(string name, T x, T y) { if (!EqualityComparer<T>.Default.Equals(x, y)) d.Add($"{name} {x?.ToString() ?? "none"} vs {y?.ToString() ?? "none"}"); }
+        Cmp("original", a.Original, b.Original);
+        Cmp("compressed", a.Compressed, b.Compressed);
+        Cmp("seeds", a.SeedSource, b.SeedSource);
+        Cmp("strategy", a.Strategy, b.Strategy);
+        Cmp("budget", a.Budget, b.Budget);
+        Cmp("run seed", a.RunSeed, b.RunSeed);
+        Cmp("min margin", a.MinMargin, b.MinMargin);
+        Cmp("max L∞", a.MaxLInf, b.MaxLInf);
+        Cmp("min SSIM", a.MinSsim, b.MinSsim);
+        Cmp("max deviation rate", a.MaxDeviationRate, b.MaxDeviationRate);
+        Cmp("allowed deviations", a.AllowedDeviations, b.AllowedDeviations);
+        Cmp("fail on fixed", a.FailOnFixed, b.FailOnFixed);
+        Cmp("original SHA-256", a.OriginalSha256, b.OriginalSha256);
+        Cmp("compressed SHA-256", a.CompressedSha256, b.CompressedSha256);
+        return d.Count == 0 ? null : string.Join("; ", d);
+    }
+
+    /// <summary>The file a picture link of a run folder names; refuses links that leave the run's <c>images/</c> folder.</summary>
+    private static string ImageSource(string fromDir, string relative)
+    {
+        var images = Path.GetFullPath(Path.Combine(fromDir, GateResultsStore.ImagesFolder)) + Path.DirectorySeparatorChar;
+        var src = Path.GetFullPath(Path.Combine(fromDir, relative));
+        if (Path.IsPathRooted(relative) || !src.StartsWith(images, StringComparison.Ordinal))
+            throw new DflareException($"{Path.Combine(fromDir, GateResultsStore.ResultsFile)} names the picture '{relative}', which is outside its {GateResultsStore.ImagesFolder}/ folder; refusing to merge it.");
+        return src;
+    }
+
     private static string? CopyImage(string fromDir, string toDir, string? relative, List<string> warnings)
     {
         if (relative is null) return null;
-        var src = Path.Combine(fromDir, relative);
+        var src = ImageSource(fromDir, relative);
         if (!File.Exists(src)) { warnings.Add($"picture {src} is missing"); return relative; }
         var dest = Path.Combine(toDir, relative);
         if (Path.GetFullPath(src) == Path.GetFullPath(dest)) return relative;

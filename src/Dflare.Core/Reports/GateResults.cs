@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Dflare.Check;
 
 namespace Dflare.Reports;
 
@@ -11,7 +12,7 @@ public sealed record GateResults
     /// <summary>The value of <see cref="Tool"/> in a gate's <c>results.json</c>.</summary>
     public const string ToolName = "dflare gate";
     /// <summary>The current <see cref="FormatVersion"/>.</summary>
-    public const int CurrentFormatVersion = 1;
+    public const int CurrentFormatVersion = 2;
 
     /// <summary>Always <see cref="ToolName"/> (tells a gate's results apart from <c>dflare search</c>'s).</summary>
     public string Tool { get; init; } = ToolName;
@@ -43,31 +44,26 @@ public sealed record GateResults
     public IReadOnlyList<PairSummary> Pairs =>
         Cases.GroupBy(c => (c.Original, c.Compressed)).Select(g => new PairSummary(g.Key.Original, g.Key.Compressed, g.ToList())).ToList();
 
-    /// <summary>Seeds with an unaccepted deviation (new or changed) or a verified deviation that is gone, over all cases.</summary>
+    /// <summary>Seeds the check complains about (new, changed, error; fixed with FailOnFixed) plus cases that errored, over all cases.</summary>
     [JsonIgnore]
-    public int Problems => Cases.Sum(c => c.Seeds.Count(s => s.IsUnaccepted || s.Snapshot == SnapshotState.Gone));
+    public int Problems => Cases.Sum(c => c.Seeds.Count(s => CheckRule.IsProblem(s.State, c.Policy)) + (c.Error is null ? 0 : 1));
+
+    /// <summary>Replaces missing (null) lists of a file read from disk with empty ones.</summary>
+    public GateResults Normalized() => this with
+    {
+        Shards = Shards ?? [],
+        Cases = (Cases ?? []).Where(c => c is not null).Select(c => c with
+        {
+            Seeds = (c.Seeds ?? []).Where(s => s is not null).Select(s => s with { Operators = s.Operators ?? [] }).ToList(),
+            Operators = (c.Operators ?? []).Where(o => o is not null).ToList(),
+            ChangedModels = c.ChangedModels ?? [],
+        }).ToList(),
+        Robustness = (Robustness ?? []).Where(r => r is not null).Select(r => r with { Layers = r.Layers ?? [] }).ToList(),
+    };
 
     /// <summary>True when every case and robustness check passed.</summary>
     [JsonIgnore]
     public bool Passed => Cases.All(c => c.Passed) && Robustness.All(r => r.Passed);
-}
-
-/// <summary>How one seed's finding compares with its verified snapshot.</summary>
-[JsonConverter(typeof(JsonStringEnumConverter<SnapshotState>))]
-public enum SnapshotState
-{
-    /// <summary>No deviation found and none verified.</summary>
-    None,
-    /// <summary>A deviation equal to the verified one (accepted earlier).</summary>
-    Known,
-    /// <summary>A deviation with no verified snapshot (received files written).</summary>
-    New,
-    /// <summary>A deviation that differs from the verified snapshot (received files written).</summary>
-    Mismatch,
-    /// <summary>A verified deviation that was no longer found.</summary>
-    Gone,
-    /// <summary>Accept mode promoted the finding to verified in this run.</summary>
-    Accepted,
 }
 
 /// <summary>One <c>[DeviationSearch]</c> test case: a pair searched on one seed or on all of its seeds.</summary>
@@ -91,6 +87,29 @@ public sealed record DeviationCaseRecord
     public long Budget { get; init; }
     /// <summary>The run seed.</summary>
     public long RunSeed { get; init; }
+    /// <summary>Both models' top-1 margin a deviation needed.</summary>
+    public double MinMargin { get; init; }
+    /// <summary>The L∞ bound of the search, in grey levels (null: unbounded).</summary>
+    public int? MaxLInf { get; init; }
+    /// <summary>The SSIM bound of the search (null: none).</summary>
+    public double? MinSsim { get; init; }
+    /// <summary>New deviations tolerated.</summary>
+    public int AllowedDeviations { get; init; }
+    /// <summary>The deviation rate above which the case fails (null: new deviations fail instead).</summary>
+    public double? MaxDeviationRate { get; init; }
+    /// <summary>Fixed deviations fail too.</summary>
+    public bool FailOnFixed { get; init; }
+    /// <summary>The rule's settings of this case.</summary>
+    [JsonIgnore]
+    public CheckPolicy Policy => new(AllowedDeviations, MaxDeviationRate, FailOnFixed);
+    /// <summary>SHA-256 of the original model file.</summary>
+    public string? OriginalSha256 { get; init; }
+    /// <summary>SHA-256 of the compressed model file.</summary>
+    public string? CompressedSha256 { get; init; }
+    /// <summary>Model files that changed since some snapshots were accepted (sentences).</summary>
+    public IReadOnlyList<string> ChangedModels { get; init; } = [];
+    /// <summary>Why the case could not run at all (a configuration error, an exception); null when it ran.</summary>
+    public string? Error { get; init; }
     /// <summary>The shard of the run that searched this case (<c>i/n</c>), if sharded.</summary>
     public string? Shard { get; init; }
     /// <summary>Wall time of the search, in seconds.</summary>
@@ -112,18 +131,30 @@ public sealed record SeedRecord
     public required string Id { get; init; }
     /// <summary>The seed's position in its source.</summary>
     public int Index { get; init; }
-    /// <summary><c>triggered</c>, <c>already-deviating</c> or <c>not-found</c>.</summary>
-    public required string Status { get; init; }
-    /// <summary>How the finding compares with the verified snapshot.</summary>
-    public SnapshotState Snapshot { get; init; }
+    /// <summary>What the check concluded (clean, known, new, changed, fixed, error).</summary>
+    public required SeedState State { get; init; }
+    /// <summary>The search's outcome: <c>triggered</c>, <c>already-deviating</c>, <c>not-found</c>, or <c>replayed</c> when only the accepted input was replayed.</summary>
+    public string? Status { get; init; }
     /// <summary>Model queries spent (both models).</summary>
     public long Queries { get; init; }
     /// <summary>Wall time attributed to the seed, in seconds.</summary>
     public double Seconds { get; init; }
     /// <summary>The seed's true class, when the source has labels.</summary>
     public string? TrueClass { get; init; }
-    /// <summary>The original model's class on the seed.</summary>
+    /// <summary>The original model's class on the unmodified seed.</summary>
     public string? SeedClass { get; init; }
+    /// <summary>The compressed model's class on the unmodified seed.</summary>
+    public string? SeedCompressedClass { get; init; }
+    /// <summary>The original model's top-1 margin on the input (severity).</summary>
+    public double? OriginalMargin { get; init; }
+    /// <summary>The compressed model's top-1 margin on the input (severity).</summary>
+    public double? CompressedMargin { get; init; }
+    /// <summary>The accepted original class of a replayed snapshot.</summary>
+    public string? AcceptedOriginalClass { get; init; }
+    /// <summary>The accepted compressed class of a replayed snapshot.</summary>
+    public string? AcceptedCompressedClass { get; init; }
+    /// <summary>A sentence about the finding (what changed, what went wrong).</summary>
+    public string? Note { get; init; }
     /// <summary>The original model's class on the triggering input (or on the seed when it already deviates).</summary>
     public string? OriginalClass { get; init; }
     /// <summary>The compressed model's class on the triggering input (or on the seed when it already deviates).</summary>
@@ -141,15 +172,9 @@ public sealed record SeedRecord
     /// <summary>The received snapshot image awaiting review, when one was written.</summary>
     public string? ReceivedSnapshot { get; init; }
 
-    /// <summary>True when the models disagree on this seed or on an input grown from it.</summary>
+    /// <summary>True when the seed's input deviates now (known, new or changed).</summary>
     [JsonIgnore]
-    public bool Deviates => Status is "triggered" or "already-deviating";
-    /// <summary>True for a deviation not matched by a verified snapshot (new or changed).</summary>
-    [JsonIgnore]
-    public bool IsUnaccepted => Snapshot is SnapshotState.New or SnapshotState.Mismatch;
-    /// <summary>True for a deviation matched by a verified snapshot or accepted in this run.</summary>
-    [JsonIgnore]
-    public bool IsAccepted => Deviates && Snapshot is SnapshotState.Known or SnapshotState.Accepted;
+    public bool Deviates => State.Deviates();
 }
 
 /// <summary>How often a mutation operator was selected and how often its mutant was kept.</summary>
@@ -230,22 +255,62 @@ public sealed class PairSummary
     public string Title => $"{Path.GetFileName(Compressed)} vs {Path.GetFileName(Original)}";
     /// <summary>Every seed of every case (with its case).</summary>
     public IEnumerable<(DeviationCaseRecord Case, SeedRecord Seed)> AllSeeds => Cases.SelectMany(c => c.Seeds.Select(s => (c, s)));
-    /// <summary>Seeds searched.</summary>
+    /// <summary>Seeds per state, over every case.</summary>
+    public StateCounts Counts => StateCounts.Of(Cases.SelectMany(c => c.Seeds).Select(s => s.State));
+    /// <summary>Seeds checked or errored.</summary>
     public int SeedCount => Cases.Sum(c => c.Seeds.Count);
-    /// <summary>Seeds with a deviation.</summary>
-    public int Deviations => Cases.Sum(c => c.Seeds.Count(s => s.Deviates));
-    /// <summary>Deviations not accepted yet (new or changed).</summary>
-    public int New => Cases.Sum(c => c.Seeds.Count(s => s.IsUnaccepted));
-    /// <summary>Deviations matching a verified snapshot (or accepted in this run).</summary>
-    public int Accepted => Cases.Sum(c => c.Seeds.Count(s => s.IsAccepted));
-    /// <summary>Verified deviations no longer found.</summary>
-    public int Gone => Cases.Sum(c => c.Seeds.Count(s => s.Snapshot == SnapshotState.Gone));
+    /// <summary>Seeds whose input deviates now (known, new, changed).</summary>
+    public int Deviations => Counts.Deviating;
+    /// <summary>New deviations.</summary>
+    public int New => Counts.New;
+    /// <summary>Known (accepted, still deviating) deviations.</summary>
+    public int Known => Counts.Known;
+    /// <summary>Changed deviations.</summary>
+    public int Changed => Counts.Changed;
+    /// <summary>Fixed deviations.</summary>
+    public int Fixed => Counts.Fixed;
+    /// <summary>Seeds and cases that errored.</summary>
+    public int Errors => Counts.Error + Cases.Count(c => c.Error is not null);
+    /// <summary>Seeds with a true label and a prediction on the unmodified seed.</summary>
+    public int LabelledSeeds => Cases.Sum(c => c.Seeds.Count(s => s.TrueClass is not null && s.SeedClass is not null));
+    /// <summary>The original model's accuracy on the unmodified seeds (null without labels).</summary>
+    public double? OriginalAccuracy => Accuracy(s => s.SeedClass);
+    /// <summary>The compressed model's accuracy on the unmodified seeds (null without labels).</summary>
+    public double? CompressedAccuracy => Accuracy(s => s.SeedCompressedClass);
+    /// <summary>Unmodified seeds on which the two models' top-1 labels differ.</summary>
+    public int Disagreements => Cases.Sum(c => c.Seeds.Count(s => s.SeedClass is not null && s.SeedCompressedClass is not null && s.SeedClass != s.SeedCompressedClass));
+
+    private double? Accuracy(Func<SeedRecord, string?> label)
+    {
+        var l = Cases.SelectMany(c => c.Seeds).Where(s => s.TrueClass is not null && s.SeedClass is not null).ToList();
+        return l.Count == 0 ? null : (double)l.Count(s => label(s) == s.TrueClass) / l.Count;
+    }
+
     /// <summary>Model queries spent.</summary>
     public long Queries => Cases.Sum(c => c.Seeds.Sum(s => s.Queries));
     /// <summary>Wall time of the cases, in seconds.</summary>
     public double Seconds => Cases.Sum(c => c.Seconds);
     /// <summary>True when every case passed.</summary>
     public bool Passed => Cases.All(c => c.Passed);
+    /// <summary>The pair's headline: verdict, deviation rate with its 95 % interval, states, accuracy and disagreement (the words of the test message).</summary>
+    public string Headline
+    {
+        get
+        {
+            var c = Counts;
+            var (lo, hi) = c.RateInterval;
+            var sb = new System.Text.StringBuilder($"{Title}: {(Passed ? "passed" : "failed")}. ");
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"{c.Deviating} of {c.Checked} seeds deviate ({Pct(c.Rate)}, 95 % CI {Pct(lo)}–{Pct(hi)}): {c.Describe()}");
+            if (Cases.Count(x => x.Error is not null) is > 0 and var e) sb.Append(System.Globalization.CultureInfo.InvariantCulture, $", {e} case(s) errored");
+            sb.Append(". Unmodified seeds: ");
+            if (OriginalAccuracy is { } oa && CompressedAccuracy is { } ca) sb.Append($"accuracy {Pct(oa)} original, {Pct(ca)} compressed; ");
+            sb.Append(System.Globalization.CultureInfo.InvariantCulture, $"the models disagree on {Disagreements}.");
+            return sb.ToString();
+        }
+    }
+
+    /// <summary>A rate as a percentage (one decimal below 10 %).</summary>
+    public static string Pct(double v) => (v * 100).ToString(v is > 0 and < 0.1 ? "0.0" : "0", System.Globalization.CultureInfo.InvariantCulture) + " %";
     /// <summary>Per-operator totals over every case.</summary>
     public IReadOnlyList<OperatorRecord> Operators =>
         Cases.SelectMany(c => c.Operators).GroupBy(o => o.Operator)

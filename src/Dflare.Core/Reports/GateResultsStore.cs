@@ -40,6 +40,16 @@ public static class GateResultsStore
             throw new DflareException($"{what} is not the results.json of a Dflare test run (its \"tool\" is '{r?.Tool}', expected '{GateResults.ToolName}').");
         if (r.FormatVersion > GateResults.CurrentFormatVersion)
             throw new DflareException($"{what} has format version {r.FormatVersion}; this Dflare reads up to {GateResults.CurrentFormatVersion}.");
+        if (r.FormatVersion < GateResults.CurrentFormatVersion)
+            throw new DflareException($"{what} has format version {r.FormatVersion} (an older Dflare); rerun the tests to write version {GateResults.CurrentFormatVersion}.");
+        r = r.Normalized();
+        foreach (var c in r.Cases)
+        {
+            if (string.IsNullOrEmpty(c.Id) || string.IsNullOrEmpty(c.Original) || string.IsNullOrEmpty(c.Compressed))
+                throw new DflareException($"{what} is damaged: a case has no id, original or compressed model.");
+            if (c.Seeds.FirstOrDefault(s => string.IsNullOrEmpty(s.Id)) is not null)
+                throw new DflareException($"{what} is damaged: case {c.Id} has a seed without an id.");
+        }
         return r;
     }
 
@@ -91,7 +101,11 @@ public static class GateResultsStore
             var text = File.ReadAllText(f);
             try
             {
-                if (name.StartsWith("case-", StringComparison.Ordinal)) cases.Add(JsonSerializer.Deserialize<DeviationCaseRecord>(text, Json) ?? throw new JsonException("it holds null"));
+                if (name.StartsWith("case-", StringComparison.Ordinal))
+                {
+                    var c = JsonSerializer.Deserialize<DeviationCaseRecord>(text, Json) ?? throw new JsonException("it holds null");
+                    cases.Add(c with { Seeds = c.Seeds ?? [], Operators = c.Operators ?? [], ChangedModels = c.ChangedModels ?? [] });
+                }
                 else if (name.StartsWith("robustness-", StringComparison.Ordinal)) checks.Add(JsonSerializer.Deserialize<RobustnessRecord>(text, Json) ?? throw new JsonException("it holds null"));
             }
             catch (JsonException e) { throw new DflareException($"The report fragment '{f}' is damaged: {e.Message}"); }

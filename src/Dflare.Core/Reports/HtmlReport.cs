@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Dflare.Check;
 
 namespace Dflare.Reports;
 
@@ -45,15 +46,15 @@ public static class HtmlReport
         """;
 
     /// <summary>Renders the page.</summary>
-    public static string Render(GateResults r)
+    /// <param name="r">The results.</param>
+    /// <param name="reportDirectory">Where the page is written: model and seed paths are shown relative to it (null: as recorded).</param>
+    public static string Render(GateResults r, string? reportDirectory = null)
     {
         var sb = new StringBuilder();
         var pairs = r.Pairs;
-        int newCount = pairs.Sum(p => p.New), gone = pairs.Sum(p => p.Gone), failedChecks = r.Robustness.Count(c => !c.Passed);
-        bool problems = newCount + gone + failedChecks > 0;
-        string verdictClass = !problems ? "ok" : r.FailOnDeviation ? "bad" : "warn";
-        string verdict = !problems ? "Passed: no unaccepted deviation"
-            : (r.FailOnDeviation ? "Failed: " : "Report-only: ") + $"{newCount} new deviation(s), {gone} gone, {failedChecks} failed robustness check(s)";
+        var verdictText = MarkdownSummary.Verdict(r);
+        string verdictClass = verdictText.StartsWith('✅') ? "ok" : verdictText.StartsWith('❌') ? "bad" : "warn";
+        string verdict = verdictText.TrimStart('✅', '❌', '⚠', '\uFE0F', ' ');
 
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">");
         sb.Append("<title>Dflare report").Append(string.IsNullOrEmpty(r.Project) ? "" : " – " + E(r.Project)).Append("</title><style>").Append(Css).Append("</style></head><body>\n");
@@ -68,48 +69,56 @@ public static class HtmlReport
 
         if (pairs.Count > 0)
         {
-            sb.Append("<table id=\"summary\"><tr><th>pair</th><th>seeds</th><th>deviations</th><th>new</th><th>accepted</th><th>gone</th><th>queries</th><th>time</th></tr>");
+            sb.Append("<table id=\"summary\"><tr><th>pair</th><th>verdict</th><th>seeds</th><th>deviation rate (95 % CI)</th><th>known</th><th>new</th><th>changed</th><th>fixed</th><th>error</th><th>accuracy orig / comp</th><th>disagree</th><th>queries</th><th>time</th></tr>");
             for (int i = 0; i < pairs.Count; i++)
             {
                 var p = pairs[i];
-                sb.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"#pair-{i + 1}\">{E(p.Title)}</a></td><td class=\"num\">{p.SeedCount}</td><td class=\"num\">{p.Deviations}</td><td class=\"num\">{p.New}</td><td class=\"num\">{p.Accepted}</td><td class=\"num\">{p.Gone}</td><td class=\"num\">{p.Queries:N0}</td><td class=\"num\">{E(MarkdownSummary.Time(p.Seconds))}</td></tr>");
+                var c = p.Counts;
+                var (lo, hi) = c.RateInterval;
+                string acc = p.OriginalAccuracy is { } oa && p.CompressedAccuracy is { } ca ? $"{PairSummary.Pct(oa)} / {PairSummary.Pct(ca)}" : "–";
+                sb.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"#pair-{i + 1}\">{E(p.Title)}</a></td><td>{(p.Passed ? "passed" : "failed")}</td><td class=\"num\">{c.Seeds}</td><td class=\"num\">{E(PairSummary.Pct(c.Rate))} ({E(PairSummary.Pct(lo))}–{E(PairSummary.Pct(hi))})</td><td class=\"num\">{c.Known}</td><td class=\"num\">{c.New}</td><td class=\"num\">{c.Changed}</td><td class=\"num\">{c.Fixed}</td><td class=\"num\">{p.Errors}</td><td class=\"num\">{E(acc)}</td><td class=\"num\">{p.Disagreements}</td><td class=\"num\">{p.Queries:N0}</td><td class=\"num\">{E(MarkdownSummary.Time(p.Seconds))}</td></tr>");
             }
             sb.Append("</table>\n");
         }
         if (pairs.Count == 0 && r.Robustness.Count == 0) sb.Append("<p class=\"muted\">No Dflare test ran.</p>");
 
-        for (int i = 0; i < pairs.Count; i++) Pair(sb, pairs[i], i + 1);
+        for (int i = 0; i < pairs.Count; i++) Pair(sb, pairs[i], i + 1, reportDirectory);
         for (int i = 0; i < r.Robustness.Count; i++) Check(sb, r.Robustness[i], i + 1);
         sb.Append("</main></body></html>\n");
         return sb.ToString();
     }
 
-    private static void Pair(StringBuilder sb, PairSummary p, int n)
+    private static void Pair(StringBuilder sb, PairSummary p, int n, string? reportDirectory)
     {
-        sb.Append(CultureInfo.InvariantCulture, $"<section class=\"pair\" id=\"pair-{n}\"><h2>{E(p.Title)}</h2>");
+        sb.Append(CultureInfo.InvariantCulture, $"<section class=\"pair\" id=\"pair-{n}\"><h2>{E(p.Title)} <span class=\"badge {(p.Passed ? "accepted" : "new")}\">{(p.Passed ? "passed" : "failed")}</span></h2>");
         var first = p.Cases[0];
-        sb.Append(CultureInfo.InvariantCulture, $"<div class=\"muted\">original <code>{E(p.Original)}</code><br>compressed <code>{E(p.Compressed)}</code>");
-        if (first.SeedSource is { } src) sb.Append(CultureInfo.InvariantCulture, $"<br>seeds <code>{E(src)}</code>");
-        sb.Append(CultureInfo.InvariantCulture, $"<br>strategy {E(first.Strategy)}, budget {first.Budget:N0} queries per seed, run seed {first.RunSeed}</div>");
-        sb.Append(CultureInfo.InvariantCulture, $"<p><b>{p.SeedCount}</b> seed(s) · <b>{p.Deviations}</b> deviation(s): <b>{p.New}</b> new, <b>{p.Accepted}</b> accepted, <b>{p.Gone}</b> gone · {p.Queries:N0} queries · {E(MarkdownSummary.Time(p.Seconds))}</p>");
+        sb.Append(CultureInfo.InvariantCulture, $"<div class=\"muted\">original <code>{E(Rel(p.Original, reportDirectory))}</code><br>compressed <code>{E(Rel(p.Compressed, reportDirectory))}</code>");
+        if (first.SeedSource is { } src) sb.Append(CultureInfo.InvariantCulture, $"<br>seeds <code>{E(Rel(src, reportDirectory))}</code>");
+        sb.Append(CultureInfo.InvariantCulture, $"<br>a deviation counts when both margins ≥ {first.MinMargin.ToString("0.###", CultureInfo.InvariantCulture)}{(first.MaxLInf is { } l ? $", L∞ ≤ {l}" : "")}{(first.MinSsim is { } ms ? $", SSIM ≥ {ms.ToString("0.###", CultureInfo.InvariantCulture)}" : "")}; strategy {E(first.Strategy)}, budget {first.Budget:N0} queries per seed, run seed {first.RunSeed}</div>");
+        sb.Append(CultureInfo.InvariantCulture, $"<p id=\"headline-{n}\">{E(p.Headline)}</p>");
+        foreach (var c in p.Cases.Where(c => c.Error is not null).Take(20))
+            sb.Append(CultureInfo.InvariantCulture, $"<p><span class=\"badge new\">error</span> {E(MarkdownSummary.ShortClass(c.TestClass))}.{E(c.TestMethod)}: {E(c.Error!)}</p>");
+        foreach (var m in p.Cases.SelectMany(c => c.ChangedModels).Distinct()) sb.Append(CultureInfo.InvariantCulture, $"<p class=\"muted\">{E(m)}</p>");
 
-        var found = p.AllSeeds.Where(x => x.Seed.Deviates || x.Seed.Snapshot == SnapshotState.Gone).ToList();
-        sb.Append(CultureInfo.InvariantCulture, $"<h3>Triggering inputs ({found.Count})</h3>");
-        if (found.Count == 0) sb.Append("<p class=\"muted\">No deviation found.</p>");
+        var found = p.AllSeeds.Where(x => x.Seed.State != SeedState.Clean).OrderBy(x => CheckRule.IsProblem(x.Seed.State, x.Case.Policy) ? 0 : 1).ToList();
+        sb.Append(CultureInfo.InvariantCulture, $"<h3>Findings ({found.Count})</h3>");
+        if (found.Count == 0) sb.Append("<p class=\"muted\">No deviation found: every seed is clean.</p>");
         else
         {
             sb.Append("<div class=\"grid\">");
             foreach (var (c, s) in found)
             {
-                var word = MarkdownSummary.SnapshotWord(s.Snapshot);
-                var cls = s.Snapshot switch { SnapshotState.New => "new", SnapshotState.Mismatch => "changed", SnapshotState.Gone => "gone", SnapshotState.Known or SnapshotState.Accepted => "accepted", _ => "plain" };
+                var word = s.State.Word();
+                var cls = s.State switch { SeedState.New or SeedState.Changed or SeedState.Error => "new", SeedState.Known => "accepted", _ => "plain" };
                 sb.Append("<figure>");
                 if (s.Image is not null)
                     sb.Append(CultureInfo.InvariantCulture, $"<a href=\"{Href(s.Image)}\"><img src=\"{Href(s.Image)}\" alt=\"seed {E(s.Id)}: seed, triggering input and difference\" loading=\"eager\"></a>");
                 else sb.Append("<div class=\"muted\">(no picture)</div>");
                 sb.Append(CultureInfo.InvariantCulture, $"<figcaption><b>seed {E(s.Id)}</b> <span class=\"badge {cls}\">{E(word)}</span><br>");
-                if (s.Snapshot == SnapshotState.Gone) sb.Append("the verified deviation was not found again");
-                else sb.Append(CultureInfo.InvariantCulture, $"original: <b>{E(s.OriginalClass ?? "?")}</b> → compressed: <b>{E(s.CompressedClass ?? "?")}</b>{(s.TrueClass is { } t ? $" (true: {E(t)})" : "")}<br>{s.Queries:N0} queries · L∞ {(s.LInf?.ToString(CultureInfo.InvariantCulture) ?? "–")}{(s.Ssim is { } ss ? $" · SSIM {ss.ToString("F3", CultureInfo.InvariantCulture)}" : "")}{(s.Status == "already-deviating" ? " · already deviates on the seed" : "")}");
+                sb.Append(CultureInfo.InvariantCulture, $"original: <b>{E(s.OriginalClass ?? "?")}</b> → compressed: <b>{E(s.CompressedClass ?? "?")}</b>{(s.TrueClass is { } t ? $" (true: {E(t)})" : "")}");
+                if (s.AcceptedOriginalClass is { } ao && (ao != s.OriginalClass || s.AcceptedCompressedClass != s.CompressedClass)) sb.Append(CultureInfo.InvariantCulture, $"<br>accepted: {E(ao)} → {E(s.AcceptedCompressedClass ?? "?")}");
+                sb.Append(CultureInfo.InvariantCulture, $"<br>margins {E(MarkdownSummary.Margins(s))} · {s.Queries:N0} queries · L∞ {(s.LInf?.ToString(CultureInfo.InvariantCulture) ?? "–")}{(s.Ssim is { } ss ? $" · SSIM {ss.ToString("F3", CultureInfo.InvariantCulture)}" : "")}{(s.Status == "already-deviating" ? " · already deviates on the seed" : "")}");
+                if (s.Note is { } note) sb.Append(CultureInfo.InvariantCulture, $"<br>{E(note)}");
                 sb.Append(CultureInfo.InvariantCulture, $"<br><span class=\"muted\">{E(MarkdownSummary.ShortClass(c.TestClass))}.{E(c.TestMethod)}</span></figcaption></figure>");
             }
             sb.Append("</div>");
@@ -125,9 +134,9 @@ public static class HtmlReport
         sb.Append(SvgCharts.HorizontalBars(ops, max: ops.Count == 0 ? 0 : Math.Max(ops.Max(o => o.Value), 0.01), title: $"Operator success, {p.Title}"));
         sb.Append("</div></div>");
 
-        sb.Append("<details><summary>Every seed</summary><table><tr><th>test</th><th>seed</th><th>status</th><th>snapshot</th><th>queries</th><th>original → compressed</th><th>operators</th></tr>");
+        sb.Append("<details><summary>Every seed</summary><table><tr><th>test</th><th>seed</th><th>status</th><th>state</th><th>queries</th><th>original → compressed</th><th>operators</th></tr>");
         foreach (var (c, s) in p.AllSeeds)
-            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(MarkdownSummary.ShortClass(c.TestClass))}.{E(c.TestMethod)}</td><td>{E(s.Id)}</td><td>{E(s.Status)}</td><td>{E(MarkdownSummary.SnapshotWord(s.Snapshot))}</td><td class=\"num\">{s.Queries:N0}</td><td>{(s.Deviates ? $"{E(s.OriginalClass ?? "?")} → {E(s.CompressedClass ?? "?")}" : "–")}</td><td>{E(string.Join(", ", s.Operators))}</td></tr>");
+            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(MarkdownSummary.ShortClass(c.TestClass))}.{E(c.TestMethod)}</td><td>{E(s.Id)}</td><td>{E(s.Status ?? "–")}</td><td>{E(s.State.Word())}</td><td class=\"num\">{s.Queries:N0}</td><td>{(s.Deviates ? $"{E(s.OriginalClass ?? "?")} → {E(s.CompressedClass ?? "?")}" : "–")}</td><td>{E(string.Join(", ", s.Operators))}</td></tr>");
         sb.Append("</table>");
         foreach (var c in p.Cases.Where(c => !c.Passed && !string.IsNullOrEmpty(c.Message)).Take(20))
             sb.Append(CultureInfo.InvariantCulture, $"<pre>{E(c.Message!)}</pre>");
@@ -155,6 +164,12 @@ public static class HtmlReport
         }
         if (!c.Passed && !string.IsNullOrEmpty(c.Message)) sb.Append(CultureInfo.InvariantCulture, $"<pre>{E(c.Message)}</pre>");
         sb.Append("</section>\n");
+    }
+
+    private static string Rel(string path, string? reportDirectory)
+    {
+        if (reportDirectory is null || !Path.IsPathRooted(path)) return path.Replace('\\', '/');
+        return Path.GetRelativePath(reportDirectory, path).Replace('\\', '/');
     }
 
     private static string Href(string relative) => ReportLinks.To(relative, baseUrl: null);

@@ -1,12 +1,14 @@
 using System.Globalization;
 using System.Xml.Linq;
+using Dflare.Check;
 
 namespace Dflare.Reports;
 
 /// <summary>
-/// The JUnit XML of a gate run: one <c>testsuite</c> per model pair with one <c>testcase</c> per seed, and one suite for
-/// the QUANOS checks. A seed fails when its deviation is not accepted (or a verified one is gone) and the run fails on
-/// deviations; in report-only mode such seeds pass and carry the finding in <c>system-out</c>.
+/// The JUnit XML of a gate run: one <c>testsuite</c> per model pair with one <c>testcase</c> per test case of
+/// <c>dotnet test</c> (a per-pair case, or one per seed), and one suite for the QUANOS checks. A case that failed the
+/// check is a <c>failure</c>, a case that errored (configuration, unreadable snapshot, unwritable folder) an
+/// <c>error</c>; the others pass and carry their findings in <c>system-out</c>.
 /// </summary>
 public static class JUnitReport
 {
@@ -17,28 +19,36 @@ public static class JUnitReport
         foreach (var p in r.Pairs)
         {
             var cases = new List<XElement>();
-            int failures = 0;
-            foreach (var (c, s) in p.AllSeeds)
+            int failures = 0, errors = 0;
+            foreach (var c in p.Cases)
             {
+                var seedPart = c.Id.EndsWith(']') && c.Id.LastIndexOf("[seed=", StringComparison.Ordinal) is var at and >= 0 ? " " + c.Id[at..] : "";
                 var tc = new XElement("testcase",
                     new XAttribute("classname", c.TestClass),
-                    new XAttribute("name", $"{c.TestMethod} [seed {s.Id}]"),
-                    new XAttribute("time", F(s.Seconds)));
-                bool problem = s.IsUnaccepted || s.Snapshot == SnapshotState.Gone;
-                var text = Describe(s);
-                if (problem && r.FailOnDeviation)
+                    new XAttribute("name", c.TestMethod + seedPart),
+                    new XAttribute("time", F(c.Seconds)));
+                var text = Describe(c);
+                var seedErrors = c.Seeds.Where(s => s.State == SeedState.Error).ToList();
+                if (c.Error is not null || (!c.Passed && seedErrors.Count > 0))
+                {
+                    errors++;
+                    var message = c.Error ?? $"{seedErrors.Count} seed(s) could not be checked: {seedErrors[0].Note}";
+                    tc.Add(new XElement("error", new XAttribute("message", message), new XAttribute("type", "DflareError"), c.Message ?? message));
+                }
+                else if (!c.Passed)
                 {
                     failures++;
-                    tc.Add(new XElement("failure", new XAttribute("message", Headline(s)), new XAttribute("type", "DflareDeviation"), text));
+                    tc.Add(new XElement("failure", new XAttribute("message", (c.Message ?? "").Split('\n')[0]), new XAttribute("type", "DflareDeviation"), text));
                 }
-                else if (s.Deviates || problem) tc.Add(new XElement("system-out", (problem ? "report-only: " : "") + text));
+                else tc.Add(new XElement("system-out", (c.Seeds.Any(s => CheckRule.IsProblem(s.State, c.Policy)) && !r.FailOnDeviation ? "report-only: " : "") + text));
                 cases.Add(tc);
             }
             suites.Add(new XElement("testsuite",
                 new XAttribute("name", p.Title), new XAttribute("tests", cases.Count), new XAttribute("failures", failures),
-                new XAttribute("errors", 0), new XAttribute("skipped", 0), new XAttribute("time", F(p.Seconds)),
+                new XAttribute("errors", errors), new XAttribute("skipped", 0), new XAttribute("time", F(p.Seconds)),
                 new XElement("properties",
                     Prop("original", p.Original), Prop("compressed", p.Compressed),
+                    Prop("headline", p.Headline),
                     Prop("deviations", p.Deviations.ToString(CultureInfo.InvariantCulture)),
                     Prop("queries", p.Queries.ToString(CultureInfo.InvariantCulture))),
                 cases));
@@ -61,21 +71,20 @@ public static class JUnitReport
         var root = new XElement("testsuites", new XAttribute("name", "dflare"),
             new XAttribute("tests", suites.Sum(s => (int)s.Attribute("tests")!)),
             new XAttribute("failures", suites.Sum(s => (int)s.Attribute("failures")!)),
-            new XAttribute("errors", 0),
+            new XAttribute("errors", suites.Sum(s => (int)s.Attribute("errors")!)),
             new XAttribute("time", F(r.Cases.Sum(c => c.Seconds) + r.Robustness.Sum(c => c.Seconds))),
             suites);
         return new XDocument(new XDeclaration("1.0", "utf-8", null), root).Declaration + "\n" + root + "\n";
     }
 
-    private static string Headline(SeedRecord s) => s.Snapshot switch
+    private static string Describe(DeviationCaseRecord c)
     {
-        SnapshotState.Gone => $"seed {s.Id}: the verified deviation is no longer found",
-        SnapshotState.Mismatch => $"seed {s.Id}: the deviation differs from the verified snapshot ({s.OriginalClass} → {s.CompressedClass})",
-        _ => $"seed {s.Id}: the compressed model deviates ({s.OriginalClass} → {s.CompressedClass})",
-    };
-
-    private static string Describe(SeedRecord s) => string.Create(CultureInfo.InvariantCulture,
-        $"seed {s.Id}: {s.Status}; original says {s.OriginalClass ?? "?"}, compressed says {s.CompressedClass ?? "?"}; {s.Queries} queries; L∞ {s.LInf?.ToString(CultureInfo.InvariantCulture) ?? "–"}; snapshot {MarkdownSummary.SnapshotWord(s.Snapshot)}{(s.Image is null ? "" : $"; picture {s.Image}")}");
+        var lines = new List<string> { c.Message ?? c.Error ?? "" };
+        foreach (var s in c.Seeds.Where(s => s.State != SeedState.Clean))
+            lines.Add(string.Create(CultureInfo.InvariantCulture,
+                $"{s.State.Word()} seed {s.Id}: {MarkdownSummary.Labels(s)}; margins {MarkdownSummary.Margins(s)}; L∞ {s.LInf?.ToString(CultureInfo.InvariantCulture) ?? "–"}; {s.Queries} queries{(s.Image is null ? "" : $"; picture {s.Image}")}{(s.Note is null ? "" : "; " + s.Note)}"));
+        return string.Join("\n", lines);
+    }
 
     private static XElement Prop(string name, string value) => new("property", new XAttribute("name", name), new XAttribute("value", value));
 

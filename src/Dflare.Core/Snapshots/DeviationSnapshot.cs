@@ -9,6 +9,8 @@ namespace Dflare.Snapshots;
 /// </summary>
 public sealed record DeviationSnapshot
 {
+    /// <summary>The layout of this file (2: replayed by the gate, with margins and platform).</summary>
+    public int FormatVersion { get; init; } = 2;
     /// <summary>Id of the seed the triggering input was grown from.</summary>
     public required string SeedId { get; init; }
     /// <summary>Top-1 label of the original model.</summary>
@@ -41,6 +43,18 @@ public sealed record DeviationSnapshot
     public string? Strategy { get; init; }
     /// <summary>The mutation operators that built the triggering input, in order.</summary>
     public IReadOnlyList<string> Operators { get; init; } = [];
+    /// <summary>The original model's top-1 minus second probability on the input (severity).</summary>
+    public double? OriginalMargin { get; init; }
+    /// <summary>The compressed model's top-1 minus second probability on the input (severity).</summary>
+    public double? CompressedMargin { get; init; }
+    /// <summary>The original model's file name when accepted.</summary>
+    public string? OriginalModel { get; init; }
+    /// <summary>The compressed model's file name when accepted.</summary>
+    public string? CompressedModel { get; init; }
+    /// <summary>The ONNX Runtime version that produced the labels.</summary>
+    public string? OrtVersion { get; init; }
+    /// <summary>The CPU architecture and instruction sets of the machine (int8 kernels depend on them).</summary>
+    public string? CpuFeatures { get; init; }
     /// <summary>SHA-256 of the original model file.</summary>
     public string? OriginalModelSha256 { get; init; }
     /// <summary>SHA-256 of the compressed model file.</summary>
@@ -66,6 +80,7 @@ public sealed record DeviationSnapshot
                 ?? throw new DflareException($"Snapshot '{path}' is empty.");
         }
         catch (JsonException e) { throw new DflareException($"Snapshot '{path}' is not a valid deviation snapshot: {e.Message}", e); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new DflareException($"Snapshot '{path}' cannot be read: {e.Message}", e); }
     }
 
     /// <summary>A plain sentence: <c>seed 17: original says cat (0.91), compressed says dog (0.55)</c>.</summary>

@@ -21,6 +21,10 @@ public sealed class SnapshotPaths
     public static SnapshotPaths For(string directory, string testClass, string testMethod, string? testCase) =>
         new(directory, string.Join('.', new[] { testClass, testMethod, testCase }.Where(p => !string.IsNullOrEmpty(p)).Select(p => Sanitize(p!))));
 
+    /// <summary>The snapshot of one seed of a check: <c>{name}.seed={id}</c> (each dotted part of <paramref name="name"/> sanitized).</summary>
+    public static SnapshotPaths ForSeed(string directory, string name, string seedId) =>
+        new(directory, string.Join('.', name.Split('.', StringSplitOptions.RemoveEmptyEntries).Select(Sanitize)) + "." + Sanitize($"seed={seedId}"));
+
     /// <summary>Replaces characters that are unsafe in file names (and dots inside a part) with <c>_</c>.</summary>
     public static string Sanitize(string part)
     {

@@ -26,7 +26,7 @@ public sealed class DeviationOutcomeAssertions : ReferenceTypeAssertions<Deviati
         var d = Subject.Deviations;
         return CurrentAssertionChain.Check(this, d.Count == 0, because, becauseArgs,
             "Expected {context:deviation outcome} to have no deviations{reason}, but found {0}: {1}.",
-            d.Count, string.Join("; ", d.Select(s => s.Verdict.Message.Split('\n')[0])));
+            d.Count, string.Join("; ", d.Select(s => Subject.Verdict.Describe(s.Finding))));
     }
 
     /// <summary>Asserts that at most <paramref name="count"/> seeds deviate.</summary>

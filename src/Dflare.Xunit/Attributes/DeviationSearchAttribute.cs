@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Dflare.Check;
 using Dflare.Xunit.Execution;
 using Xunit.v3;
 
@@ -16,9 +17,10 @@ public enum CaseGranularity
 }
 
 /// <summary>
-/// Turns an (original, compressed) model pair into test cases that run the DFlare deviation search on seed images.
-/// A case fails when the compressed model is found to disagree with the original (a triggering input) unless that
-/// deviation matches the verified snapshot in <c>Snapshots/</c> next to the test source file.
+/// Turns an (original, compressed) model pair into a test case (one per pair by default) that runs the deviation check
+/// (<see cref="DeviationCheck"/>): accepted triggering inputs in <c>Snapshots/</c> next to the test source file are
+/// replayed first, the other seeds are searched for a meaningful deviation (both margins ≥ <see cref="MinMargin"/>,
+/// within <see cref="MaxLInf"/>), and the case fails on a new or changed deviation (or above <see cref="MaxDeviationRate"/>).
 /// </summary>
 /// <remarks>
 /// Paths are relative to the test project's output folder (copy the models there) or, failing that, to the
@@ -59,17 +61,23 @@ public sealed class DeviationSearchAttribute : DflareFactAttribute
     public int Offset { get; set; }
     /// <summary>The run seed: with the same models and settings the same triggering inputs are found.</summary>
     public long RunSeed { get; set; }
-    /// <summary>dflare (default), diffchaser, random-ops or gap-only.</summary>
-    public string Strategy { get; set; } = "dflare";
-    /// <summary>One case per seed or one per pair.</summary>
-    public CaseGranularity Granularity { get; set; }
-    /// <summary>Unaccepted deviations tolerated before the case fails (default 0).</summary>
+    /// <summary>The search strategy (default: the gate's, <see cref="CheckDefaults.Strategy"/>).</summary>
+    public string Strategy { get; set; } = CheckDefaults.Strategy;
+    /// <summary>One case per pair (default) or one per seed.</summary>
+    public CaseGranularity Granularity { get; set; } = CaseGranularity.PerPair;
+    /// <summary>New deviations tolerated before the case fails (default 0; ignored with <see cref="MaxDeviationRate"/>).</summary>
     public int AllowedDeviations { get; set; }
+    /// <summary>A deviation counts only when both models' top-1 margin is at least this (default 0.1; 0 = any label change).</summary>
+    public double MinMargin { get; set; } = CheckDefaults.MinMargin;
+    /// <summary>Fail only when the deviation rate (deviating / checked seeds) is above this (0–1); negative (default) = off, new deviations fail instead.</summary>
+    public double MaxDeviationRate { get; set; } = -1;
+    /// <summary>Fixed deviations (accepted inputs that no longer deviate) fail too, for re-review.</summary>
+    public bool FailOnFixed { get; set; }
+    /// <summary>Keep mutants with at least this SSIM to the seed (0 = none).</summary>
+    public double MinSsim { get; set; }
     /// <summary>Wall-time limit per seed in seconds (0 = none). Time limits make results depend on machine speed.</summary>
     public double TimeLimitSeconds { get; set; }
-    /// <summary>Keep mutants within this many pixel levels of the seed (0 = unbounded).</summary>
-    public int MaxLInf { get; set; }
-    /// <summary>Largest per-value difference (grey levels) at which a triggering image still equals its verified snapshot.</summary>
-    public int PixelTolerance { get; set; }
+    /// <summary>Keep mutants within this many pixel levels of the seed (default 32; 0 = unbounded).</summary>
+    public int MaxLInf { get; set; } = CheckDefaults.MaxLInf;
 
 }

@@ -8,7 +8,8 @@ namespace Dflare.Xunit;
 /// Run-wide settings that override what the attributes say. They come from the test assembly's
 /// <c>[AssemblyMetadata("Dflare.*", ...)]</c> (written by the MSBuild integration from <c>Dflare*</c> properties) and,
 /// above that, from environment variables (<c>DFLARE_BUDGET</c>, <c>DFLARE_RUN_SEED</c>, <c>DFLARE_STRATEGY</c>,
-/// <c>DFLARE_ACCEPT</c>, <c>DFLARE_REPORT_DIR</c>, <c>DFLARE_FAIL_ON_DEVIATION</c>, <c>DFLARE_SHARD</c>).
+/// <c>DFLARE_ACCEPT</c>, <c>DFLARE_REPORT_DIR</c>, <c>DFLARE_FAIL_ON_DEVIATION</c>, <c>DFLARE_SHARD</c>, <c>DFLARE_MIN_MARGIN</c>,
+/// <c>DFLARE_MAX_LINF</c>, <c>DFLARE_MIN_SSIM</c>, <c>DFLARE_MAX_DEVIATION_RATE</c>, <c>DFLARE_FAIL_ON_FIXED</c>).
 /// </summary>
 public sealed record DflareTestSettings
 {
@@ -26,6 +27,16 @@ public sealed record DflareTestSettings
     public string? ReportImageBaseUrl { get; init; }
     /// <summary>False = report-only mode: deviations are recorded and reported but do not fail tests.</summary>
     public bool FailOnDeviation { get; init; } = true;
+    /// <summary>Minimum top-1 margin of both models for every pair (null: each attribute's own).</summary>
+    public double? MinMargin { get; init; }
+    /// <summary>L∞ bound for every pair, 0 = unbounded (null: each attribute's own).</summary>
+    public int? MaxLInf { get; init; }
+    /// <summary>SSIM bound for every pair, 0 = none (null: each attribute's own).</summary>
+    public double? MinSsim { get; init; }
+    /// <summary>Deviation-rate threshold for every pair, negative = off (null: each attribute's own).</summary>
+    public double? MaxDeviationRate { get; init; }
+    /// <summary>Fixed deviations fail for every pair (null: each attribute's own).</summary>
+    public bool? FailOnFixed { get; init; }
     /// <summary>Run only shard <c>Index</c> (1-based) of <c>Count</c> deterministic slices of the seeds.</summary>
     public (int Index, int Count)? Shard { get; init; }
 
@@ -65,6 +76,11 @@ public sealed record DflareTestSettings
             ReportImageBaseUrl = ReportLinks.NormalizeBaseUrl(Get("ReportImageBaseUrl", "DFLARE_REPORT_IMAGE_BASE_URL"), "DflareReportImageBaseUrl"),
             FailOnDeviation = Get("FailOnDeviation", "DFLARE_FAIL_ON_DEVIATION") is not { } f || ParseBool(f, "DflareFailOnDeviation"),
             Shard = Get("Shard", "DFLARE_SHARD") is { } sh ? ParseShard(sh) : null,
+            MinMargin = Get("MinMargin", "DFLARE_MIN_MARGIN") is { } mm ? ParseDouble(mm, "DflareMinMargin", 0, 0.999999) : null,
+            MaxLInf = Get("MaxLInf", "DFLARE_MAX_LINF") is { } ml ? ParseInt(ml, "DflareMaxLInf", min: 0, max: 255) : null,
+            MinSsim = Get("MinSsim", "DFLARE_MIN_SSIM") is { } ms ? ParseDouble(ms, "DflareMinSsim", 0, 1) : null,
+            MaxDeviationRate = Get("MaxDeviationRate", "DFLARE_MAX_DEVIATION_RATE") is { } mr ? ParseDouble(mr, "DflareMaxDeviationRate", 0, 1) : null,
+            FailOnFixed = Get("FailOnFixed", "DFLARE_FAIL_ON_FIXED") is { } ff ? ParseBool(ff, "DflareFailOnFixed") : null,
         };
     }
 
@@ -73,16 +89,15 @@ public sealed record DflareTestSettings
 
     /// <summary>Parses <c>i/n</c> with 1 ≤ i ≤ n.</summary>
     /// <exception cref="DflareException">Malformed.</exception>
-    public static (int, int) ParseShard(string text)
-    {
-        var parts = text.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], out var i) && int.TryParse(parts[1], out var n) && n >= 1 && i >= 1 && i <= n) return (i, n);
-        throw new DflareException($"DflareShard '{text}' must be i/n with 1 ≤ i ≤ n (e.g. 1/2).");
-    }
+    public static (int, int) ParseShard(string text) => Dflare.Check.CheckSettings.ParseShard(text, "DflareShard");
 
-    private static int ParseInt(string text, string what, int min) =>
-        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min ? v
-            : throw new DflareException($"{what} '{text}' must be an integer ≥ {min}.");
+    private static int ParseInt(string text, string what, int min, int max = int.MaxValue) =>
+        int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v
+            : throw new DflareException(max == int.MaxValue ? $"{what} '{text}' must be an integer ≥ {min}." : $"{what} '{text}' must be an integer from {min} to {max}.");
+
+    private static double ParseDouble(string text, string what, double min, double max) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v
+            : throw new DflareException($"{what} '{text}' must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString("0.###", CultureInfo.InvariantCulture)}.");
 
     private static bool ParseBool(string text, string what) => text.ToLowerInvariant() switch
     {

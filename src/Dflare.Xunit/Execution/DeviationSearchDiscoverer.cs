@@ -39,10 +39,13 @@ public sealed class DeviationSearchDiscoverer : IXunitTestCaseDiscoverer
         {
             var settings = DflareTestSettings.For(testMethod.TestClass.Class.Assembly);
             var plan = CasePlan.Create(attr, settings, testMethod.Method);
-            if (plan.PerSeed)
+            if (plan.SeedIds.Count == 0) { }
+            else if (plan.PerSeed)
                 foreach (var (position, id) in plan.SeedIds) cases.Add(Make(position, id, null));
             else cases.Add(Make(-1, null, null));
-            if (cases.Count == 0) cases.Add(Make(-1, null, "No seeds to search: the seed source, limit, offset and shard leave none."));
+            if (cases.Count == 0 && settings.Shard is { } sh && plan.SeedCount > 0)
+                cases.Add(Make(-1, null, null, skip: $"No seeds in shard {sh.Index}/{sh.Count}: the other shards check this pair's {plan.SeedCount} seed(s)."));
+            else if (cases.Count == 0) cases.Add(Make(-1, null, "No seeds to search: the seed source, limit and offset leave none."));
         }
         catch (MissingInputException e) when (attr.SkipWhenFilesMissing)
         {
@@ -70,7 +73,7 @@ internal static class TestCaseTraits
 }
 
 /// <summary>What a <see cref="DeviationSearchAttribute"/> resolves to: files, seeds (after limit/offset/shard) and granularity.</summary>
-internal sealed record CasePlan(string Original, string Compressed, string SeedPath, IReadOnlyList<(int Position, string Id)> SeedIds, bool PerSeed)
+internal sealed record CasePlan(string Original, string Compressed, string SeedPath, IReadOnlyList<(int Position, string Id)> SeedIds, bool PerSeed, int SeedCount)
 {
     public static CasePlan Create(DeviationSearchAttribute attr, DflareTestSettings settings, MethodInfo method)
     {
@@ -84,13 +87,14 @@ internal sealed record CasePlan(string Original, string Compressed, string SeedP
         if (attr.Limit < 0 || attr.Offset < 0) throw new DflareException($"Limit and Offset must not be negative (got {attr.Limit}, {attr.Offset}).");
         var source = SeedSource.Open(seeds);
         var ids = SelectSeeds(source, attr, settings);
+        int unsharded = SelectSeeds(source, attr, settings with { Shard = null }).Count;
         bool perSeed = attr.Granularity switch
         {
             CaseGranularity.PerSeed => true,
             CaseGranularity.PerPair => false,
             _ => ids.Count <= DeviationSearchDiscoverer.AutoPerSeedLimit,
         };
-        return new CasePlan(original, compressed, seeds, ids, perSeed);
+        return new CasePlan(original, compressed, seeds, ids, perSeed, unsharded);
     }
 
     /// <summary>The seeds of this run: offset and limit applied, then the shard.</summary>

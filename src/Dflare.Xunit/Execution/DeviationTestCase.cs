@@ -39,6 +39,9 @@ public abstract class DflareTestCase : XunitTestCase
     /// <summary>Runs the check; returns the outcome, and a failure report when the test must fail.</summary>
     protected abstract Task<(object Outcome, CaseFailureReport? Failure)> Check(CancellationToken cancellation);
 
+    /// <summary>Called when the case cannot run (configuration error, exception, timeout), so it can appear in the report as an error.</summary>
+    protected virtual void OnError(string message) { }
+
     /// <inheritdoc />
     protected override void Serialize(IXunitSerializationInfo info)
     {
@@ -66,24 +69,32 @@ public abstract class DflareTestCase : XunitTestCase
 
     internal async Task<(object? Outcome, CaseFailureReport? Failure)> Execute(CancellationToken cancellation)
     {
-        if (ConfigurationError is not null)
-            return (null, new CaseFailureReport($"Dflare configuration error: {ConfigurationError}", []));
+        (object? Outcome, CaseFailureReport? Failure) Error(string message)
+        {
+            OnError(message);
+            return (null, new CaseFailureReport(message, []));
+        }
+        if (ConfigurationError is not null) return Error($"Dflare configuration error: {ConfigurationError}");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         if (Timeout > 0) cts.CancelAfter(Timeout);
         try
         {
             var (outcome, failure) = await Task.Run(() => Check(cts.Token), CancellationToken.None).ConfigureAwait(false);
             if (Timeout > 0 && cts.IsCancellationRequested && !cancellation.IsCancellationRequested)
-                return (null, new CaseFailureReport($"Test execution timed out after {Timeout} milliseconds (the check was stopped).", []));
+                return Error($"Test execution timed out after {Timeout} milliseconds (the check was stopped).");
             return (outcome, failure);
         }
         catch (DflareException e)
         {
-            return (null, new CaseFailureReport($"Dflare configuration error: {e.Message}", []));
+            return Error($"Dflare configuration error: {e.Message}");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return Error($"Dflare error: {e.Message}");
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellation.IsCancellationRequested)
         {
-            return (null, new CaseFailureReport($"Test execution timed out after {Timeout} milliseconds (the check was stopped).", []));
+            return Error($"Test execution timed out after {Timeout} milliseconds (the check was stopped).");
         }
     }
 
@@ -156,6 +167,13 @@ public sealed class DeviationTestCase : DflareTestCase
         base.Deserialize(info);
         SeedPosition = info.GetValue<int>("dflare.pos");
         SeedId = info.GetValue<string>("dflare.id");
+    }
+
+    /// <inheritdoc />
+    protected override void OnError(string message)
+    {
+        if (TestMethod.Method.GetCustomAttribute<DeviationSearchAttribute>() is { } attr)
+            DeviationCaseRunner.RecordError(attr, TestMethod.TestClass.Class, TestMethod.Method, SeedPosition, SeedId, message);
     }
 
     /// <inheritdoc />

@@ -1,34 +1,28 @@
+using Dflare.Check;
 using Dflare.Search;
-using Dflare.Snapshots;
 
 namespace Dflare.Xunit;
 
-/// <summary>What a <see cref="DeviationSearchAttribute"/> case found for one seed.</summary>
+/// <summary>What a <see cref="DeviationSearchAttribute"/> case concluded for one seed.</summary>
 public sealed class SeedOutcome
 {
-    internal SeedOutcome(SeedSearchResult result, SnapshotVerdict verdict)
-    {
-        Result = result;
-        Verdict = verdict;
-    }
+    internal SeedOutcome(SeedFinding finding) => Finding = finding;
 
     /// <summary>The seed's id.</summary>
-    public string SeedId => Result.SeedId;
-    /// <summary>Triggered, not found, or already deviating.</summary>
-    public SearchStatus Status => Result.Status;
-    /// <summary>True when the two models disagree on this seed or on an input grown from it.</summary>
-    public bool Deviates => Status is SearchStatus.Triggered or SearchStatus.AlreadyDeviating;
-    /// <summary>The full search result (triggering image, labels, probabilities, distances, operators).</summary>
-    public SeedSearchResult Result { get; }
-    /// <summary>How the finding compares with the verified snapshot.</summary>
-    public SnapshotVerdict Verdict { get; }
-    /// <summary>True when the deviation is new or differs from the verified snapshot (not accepted yet).</summary>
-    public bool IsUnaccepted => Verdict.Outcome is SnapshotOutcome.NewDeviation or SnapshotOutcome.Mismatch;
+    public string SeedId => Finding.SeedId;
+    /// <summary>Clean, known, new, changed, fixed or error.</summary>
+    public SeedState State => Finding.State;
+    /// <summary>True when the seed's input deviates now (known, new or changed).</summary>
+    public bool Deviates => Finding.Deviates;
+    /// <summary>The evidence: labels, margins, distances, the input, the accepted labels.</summary>
+    public SeedFinding Finding { get; }
+    /// <summary>True when the deviation is not accepted (new or changed).</summary>
+    public bool IsUnaccepted => State is SeedState.New or SeedState.Changed;
     /// <summary>Queries spent on this seed (both models).</summary>
-    public long Queries => Result.Queries;
+    public long Queries => Finding.Queries;
 
     /// <inheritdoc />
-    public override string ToString() => $"seed {SeedId}: {Status} ({Verdict.Outcome}, {Queries} queries)";
+    public override string ToString() => $"seed {SeedId}: {State.Word()} ({Queries} queries)";
 }
 
 /// <summary>
@@ -37,33 +31,37 @@ public sealed class SeedOutcome
 /// </summary>
 public sealed class DeviationOutcome
 {
-    internal DeviationOutcome(string original, string compressed, SearchSettings settings, IReadOnlyList<SeedOutcome> seeds, double seconds, bool passed, string message)
+    internal DeviationOutcome(CheckVerdict verdict)
     {
-        OriginalModel = original; CompressedModel = compressed; Settings = settings; Seeds = seeds; Seconds = seconds; Passed = passed; Message = message;
+        Verdict = verdict;
+        Seeds = verdict.Findings.Select(f => new SeedOutcome(f)).ToList();
     }
 
+    /// <summary>The check's verdict (counts, rate, accuracy, message).</summary>
+    public CheckVerdict Verdict { get; }
     /// <summary>Path of the original model.</summary>
-    public string OriginalModel { get; }
+    public string OriginalModel => Verdict.Settings.Original;
     /// <summary>Path of the compressed model.</summary>
-    public string CompressedModel { get; }
-    /// <summary>The search settings used (strategy, budget, run seed, …).</summary>
-    public SearchSettings Settings { get; }
-    /// <summary>Every seed searched by this case.</summary>
+    public string CompressedModel => Verdict.Settings.Compressed;
+    /// <summary>The search settings used (strategy, budget, run seed, margin, bound).</summary>
+    public SearchSettings Settings => Verdict.Settings.SearchSettings();
+    /// <summary>Every seed checked by this case.</summary>
     public IReadOnlyList<SeedOutcome> Seeds { get; }
-    /// <summary>Seeds on which a deviation was found (accepted or not).</summary>
+    /// <summary>Seeds whose input deviates now (known, new or changed).</summary>
     public IReadOnlyList<SeedOutcome> Deviations => Seeds.Where(s => s.Deviates).ToList();
-    /// <summary>Deviations not matched by a verified snapshot.</summary>
+    /// <summary>Deviations not accepted (new or changed).</summary>
     public IReadOnlyList<SeedOutcome> UnacceptedDeviations => Seeds.Where(s => s.IsUnaccepted).ToList();
+    /// <summary>Seeds per state.</summary>
+    public StateCounts Counts => Verdict.Counts;
     /// <summary>Queries spent (both models).</summary>
-    public long TotalQueries => Seeds.Sum(s => s.Queries);
-    /// <summary>Wall time of the search in seconds.</summary>
-    public double Seconds { get; }
+    public long TotalQueries => Verdict.Queries;
+    /// <summary>Wall time of the check in seconds.</summary>
+    public double Seconds => Verdict.Seconds;
     /// <summary>True when the framework's own check passed (it has already failed the test otherwise).</summary>
-    public bool Passed { get; }
-    /// <summary>A plain-words summary (the failure message when <see cref="Passed"/> is false).</summary>
-    public string Message { get; }
+    public bool Passed => Verdict.Passed;
+    /// <summary>The message: headline, settings, the first findings and how to accept.</summary>
+    public string Message => Verdict.Message;
 
     /// <inheritdoc />
-    public override string ToString() =>
-        $"{Path.GetFileName(OriginalModel)} vs {Path.GetFileName(CompressedModel)}: {Seeds.Count} seed(s), {Deviations.Count} deviation(s), {TotalQueries} queries";
+    public override string ToString() => Verdict.Headline;
 }

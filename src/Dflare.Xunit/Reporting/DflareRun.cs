@@ -3,8 +3,6 @@ using System.Globalization;
 using System.Reflection;
 using Dflare.Images;
 using Dflare.Reports;
-using Dflare.Search;
-using Dflare.Snapshots;
 
 namespace Dflare.Xunit.Reporting;
 
@@ -136,63 +134,6 @@ public sealed class DflareRunRecorder
             RemoveStaleFiles(results);
             return files;
         }
-    }
-
-    /// <summary>Builds the record of a deviation case from its search and snapshot verdicts, saving the pictures.</summary>
-    internal DeviationCaseRecord BuildCase(string id, Type testClass, MethodInfo method, SearchRunResult run, SearchReportContext context,
-        IReadOnlyList<SeedOutcome> outcomes, DeviationOutcome outcome, Func<SeedSearchResult, Image> picture)
-    {
-        var seeds = outcomes.Select(o =>
-        {
-            var r = o.Result;
-            string? image = o.Deviates ? SaveImage($"{id}-seed-{r.SeedId}", picture(r)) : null;
-            int? ol = r.OriginalLabel ?? (o.Deviates ? r.SeedOriginalLabel : null), cl = r.CompressedLabel ?? (o.Deviates ? r.SeedCompressedLabel : null);
-            return new SeedRecord
-            {
-                Id = r.SeedId,
-                Index = r.SeedIndex,
-                Status = r.Status switch { SearchStatus.Triggered => "triggered", SearchStatus.AlreadyDeviating => "already-deviating", _ => "not-found" },
-                Snapshot = o.Verdict.Outcome switch
-                {
-                    SnapshotOutcome.KnownDeviation => SnapshotState.Known,
-                    SnapshotOutcome.NewDeviation => SnapshotState.New,
-                    SnapshotOutcome.Mismatch => SnapshotState.Mismatch,
-                    SnapshotOutcome.DeviationGone => SnapshotState.Gone,
-                    SnapshotOutcome.Accepted => SnapshotState.Accepted,
-                    _ => SnapshotState.None,
-                },
-                Queries = r.Queries,
-                Seconds = Math.Round(r.Seconds, 4),
-                TrueClass = r.TrueLabel is { } t ? context.ClassName(t) : null,
-                SeedClass = context.ClassName(r.SeedOriginalLabel),
-                OriginalClass = ol is { } a ? context.ClassName(a) : null,
-                CompressedClass = cl is { } b ? context.ClassName(b) : null,
-                LInf = r.LInf,
-                L2 = r.L2 is { } l2 ? Math.Round(l2, 3) : null,
-                Ssim = r.Ssim is { } ss ? Math.Round(ss, 4) : null,
-                Operators = r.Mutations.Select(m => m.Operator).ToList(),
-                Image = image,
-                ReceivedSnapshot = o.IsUnaccepted && File.Exists(o.Verdict.Paths.ReceivedImage) ? o.Verdict.Paths.ReceivedImage : null,
-            };
-        }).ToList();
-        return new DeviationCaseRecord
-        {
-            Id = id,
-            TestClass = testClass.FullName ?? testClass.Name,
-            TestMethod = method.Name,
-            Original = outcome.OriginalModel,
-            Compressed = outcome.CompressedModel,
-            SeedSource = context.SeedSource,
-            Strategy = run.Settings.Strategy.Name(),
-            Budget = run.Settings.Budget,
-            RunSeed = unchecked((long)run.Settings.RunSeed),
-            Shard = Shard,
-            Seconds = Math.Round(run.Seconds, 3),
-            Passed = outcome.Passed,
-            Message = outcome.Message,
-            Seeds = seeds,
-            Operators = run.OperatorTotals.Select(o => new OperatorRecord(o.Operator, o.Selections, o.Successes)).ToList(),
-        };
     }
 
     /// <summary>Removes this run's fragments and pictures no report refers to (unless another run is writing into the same folder).</summary>
