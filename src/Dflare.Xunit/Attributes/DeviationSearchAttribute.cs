@@ -59,7 +59,7 @@ public sealed class DeviationSearchAttribute : DflareFactAttribute
     public int Offset { get; set; }
     /// <summary>The run seed: with the same models and settings the same triggering inputs are found.</summary>
     public long RunSeed { get; set; }
-    /// <summary>dflare (default), diffchaser, random-ops or gap-only.</summary>
+    /// <summary>dflare (default), diffchaser, random-ops, gap-only or square (Square Attack toward the decision boundary; give it a <see cref="MaxLInf"/> bound).</summary>
     public string Strategy { get; set; } = "dflare";
     /// <summary>One case per seed or one per pair.</summary>
     public CaseGranularity Granularity { get; set; }
