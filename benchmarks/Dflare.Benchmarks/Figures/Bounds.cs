@@ -27,6 +27,7 @@ internal static class Bounds
         double margin = a.Double("margin", 0);
         double shrink = a.Double("shrink", 0);
         bool unbounded = a.Flag("unbounded");
+        bool fromSeed = a.Flag("start-from-seed");
         var outDir = a.Str("out", BenchPaths.Results);
         a.CheckAllUsed();
 
@@ -47,12 +48,12 @@ internal static class Bounds
                         {
                             var settings = Runs.Settings(s, budget, dc, new DistortionBound { MaxLInf = e }) with
                             {
-                                MinMargin = margin, ShrinkFraction = shrink, Square = new SquareSettings { Objective = objective },
+                                MinMargin = margin, ShrinkFraction = shrink, Square = new SquareSettings { Objective = objective, StartFromSeed = fromSeed },
                             };
                             var run = Runs.Run(p, sel.Seeds, settings);
                             var r = StrategyResult.From(run);
                             if (s == SearchStrategy.Square)
-                                r = r with { Strategy = $"square/{SquareSettings.Name(settings.Square.Resolve(margin))}" };
+                                r = r with { Strategy = $"square/{SquareSettings.Name(settings.Square.Resolve(margin))}" + (fromSeed ? " from-seed" : "") };
                             if (margin > 0) r = r with { Strategy = r.Strategy + string.Create(CultureInfo.InvariantCulture, $" m={margin}") };
                             if (shrink > 0)
                                 r = r with { Strategy = r.Strategy + string.Create(CultureInfo.InvariantCulture, $" shrink {run.MedianSsimBeforeShrink:F3}→") };
