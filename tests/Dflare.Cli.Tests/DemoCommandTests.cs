@@ -23,7 +23,24 @@ public sealed class DemoCommandTests : IDisposable
         var triggered = summary.GetProperty("triggered").GetInt32();
         triggered.Should().BeGreaterThan(0, "the int8 demo copy deviates from the original on most seeds");
         Directory.GetFiles(Path.Combine(outDir, "triggers"), "seed-*-input.png").Should().HaveCount(triggered);
-        r.StdOut.Should().Contain("fashion-lenet.int8.onnx");
+        r.StdOut.Should().Contain("fashion-lenet.int8.onnx").And.Contain("L∞ ≤ 16", "the demo is bounded by default and says so");
+        doc.RootElement.GetProperty("run").GetProperty("strategy").GetString().Should().Be("square");
+        doc.RootElement.GetProperty("run").GetProperty("maxLinf").GetInt32().Should().Be(16);
+        foreach (var s in doc.RootElement.GetProperty("seeds").EnumerateArray().Where(s => s.GetProperty("status").GetString() == "triggered"))
+            s.GetProperty("linf").GetInt32().Should().BeLessThanOrEqualTo(16);
+    }
+
+    [Fact]
+    public void Demo_with_max_linf_0_searches_unbounded_with_dflare()
+    {
+        var outDir = Path.Combine(_dir, "out");
+
+        var r = CliRunner.Run("demo", "--limit", "2", "--budget", "200", "--max-linf", "0", "--out", outDir);
+
+        r.ExitCode.Should().Be(0, r.ToString());
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "results.json")));
+        doc.RootElement.GetProperty("run").GetProperty("strategy").GetString().Should().Be("dflare");
+        r.StdOut.Should().Contain("bound      none");
     }
 
     [Fact]

@@ -59,7 +59,8 @@ public sealed class SearchCommandTests : IDisposable
         summary["strategy"]!.GetValue<string>().Should().Be("dflare");
         (summary["triggered"]!.GetValue<int>() + summary["notFound"]!.GetValue<int>()).Should().Be(2);
         summary["triggered"]!.GetValue<int>().Should().BeGreaterThan(0, "a picture must be checked for at least one trigger");
-        summary["totalQueries"]!.GetValue<long>().Should().Be(json["seeds"]!.AsArray().Sum(s => s!["queries"]!.GetValue<long>()));
+        summary["totalQueries"]!.GetValue<long>().Should().Be(json["seeds"]!.AsArray().Sum(s => s!["queries"]!.GetValue<long>() + (s["shrink"]?["queries"]!.GetValue<long>() ?? 0)),
+            "the search's queries plus those spent shrinking");
         json["run"]!["runSeed"]!.GetValue<ulong>().Should().Be(5);
         foreach (var s in json["seeds"]!.AsArray().Where(s => s!["status"]!.GetValue<string>() == "triggered"))
             File.Exists(Path.Combine(_dir, s!["image"]!.GetValue<string>())).Should().BeTrue();
@@ -69,6 +70,43 @@ public sealed class SearchCommandTests : IDisposable
         Run(args).Code.Should().Be(0);
         var second = File.ReadAllText(Path.Combine(_dir, "results.json"));
         WithoutSeconds(second).Should().Be(WithoutSeconds(first));
+    }
+
+    [Fact]
+    public void A_bound_makes_square_the_default_strategy_and_objective_and_margin_reach_the_results()
+    {
+        var args = new[]
+        {
+            "search",
+            "--original", SharedData.Require("models/cifar10/resnet8.onnx"),
+            "--compressed", SharedData.Require("models/cifar10/resnet8-int8.onnx"),
+            "--seeds", SharedData.Require("data/cifar10/test_first932.bin"),
+            "--mean", "0.485,0.456,0.406", "--std", "0.229,0.224,0.225",
+            "--limit", "4", "--budget", "300", "--max-linf", "16",
+        };
+        var boundary = Path.Combine(_dir, "boundary");
+        var (code, stdout, stderr) = Run([.. args, "--out", boundary]);
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain("square, boundary objective");
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(boundary, "results.json")))!;
+        json["summary"]!["strategy"]!.GetValue<string>().Should().Be("square");
+        json["run"]!["square"]!["objective"]!.GetValue<string>().Should().Be("boundary");
+        json["summary"]!["triggered"]!.GetValue<int>().Should().BeGreaterThan(0);
+        foreach (var s in json["seeds"]!.AsArray().Where(s => s!["status"]!.GetValue<string>() == "triggered"))
+        {
+            s!["linf"]!.GetValue<int>().Should().BeLessThanOrEqualTo(16);
+            s["originalQueries"]!.GetValue<long>().Should().BeLessThan(s["queries"]!.GetValue<long>());
+        }
+
+        var confident = Path.Combine(_dir, "confident");
+        (code, stdout, stderr) = Run([.. args, "--objective", "confident", "--min-margin", "0.1", "--out", confident]);
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain("square, confident objective");
+        json = JsonNode.Parse(File.ReadAllText(Path.Combine(confident, "results.json")))!;
+        json["run"]!["square"]!["objective"]!.GetValue<string>().Should().Be("confident");
+        json["run"]!["minMargin"]!.GetValue<double>().Should().Be(0.1);
+
+        Run([.. args, "--objective", "sure", "--out", confident]).Err.Should().Contain("Unknown objective 'sure'");
     }
 
     [Fact]

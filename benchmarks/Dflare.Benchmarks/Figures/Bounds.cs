@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Dflare.Benchmarks.Harness;
 using Dflare.Search;
+using Dflare.Search.Square;
 
 namespace Dflare.Benchmarks.Figures;
 
@@ -21,6 +22,12 @@ internal static class Bounds
         long budget = a.Long("budget", 2000);
         var linf = a.Ints("linf", "16,32,64");
         var strategies = Runs.Strategies(a.List("strategies", "dflare,diffchaser"));
+        // square runs once per objective; the confident one (and every strategy) judges deviations with --margin.
+        var objectives = a.List("objectives", "boundary").Select(SquareSettings.ParseObjective).ToArray();
+        double margin = a.Double("margin", 0);
+        double shrink = a.Double("shrink", 0);
+        bool unbounded = a.Flag("unbounded");
+        bool fromSeed = a.Flag("start-from-seed");
         var outDir = a.Str("out", BenchPaths.Results);
         a.CheckAllUsed();
 
@@ -35,13 +42,24 @@ internal static class Bounds
                 var (dc, _) = Runs.DiffChaserFor(p.Dataset.Key, outDir);
                 Console.WriteLine($"== {spec.Name}: {sel.Describe()}");
                 var runs = new List<StrategyResult>();
-                foreach (var e in linf)
+                foreach (var e in unbounded ? linf.Select(l => (int?)l).Append(null) : linf.Select(l => (int?)l))
                     foreach (var s in strategies)
-                    {
-                        var r = StrategyResult.From(Runs.Run(p, sel.Seeds, Runs.Settings(s, budget, dc, new DistortionBound { MaxLInf = e })));
-                        runs.Add(r);
-                        Console.WriteLine($"   L∞ ≤ {e,3} {r.Strategy,-10} {r.Triggered}/{r.Searched}, median {Output.F(r.MedianQueries, 0)} q, SSIM {Output.F(r.MedianSsim, 3)}");
-                    }
+                        foreach (var objective in s == SearchStrategy.Square ? objectives : [SquareObjective.Auto])
+                        {
+                            var settings = Runs.Settings(s, budget, dc, new DistortionBound { MaxLInf = e }) with
+                            {
+                                MinMargin = margin, ShrinkFraction = shrink, Square = new SquareSettings { Objective = objective, StartFromSeed = fromSeed },
+                            };
+                            var run = Runs.Run(p, sel.Seeds, settings);
+                            var r = StrategyResult.From(run);
+                            if (s == SearchStrategy.Square)
+                                r = r with { Strategy = $"square/{SquareSettings.Name(settings.Square.Resolve(margin))}" + (fromSeed ? " from-seed" : "") };
+                            if (margin > 0) r = r with { Strategy = r.Strategy + string.Create(CultureInfo.InvariantCulture, $" m={margin}") };
+                            if (shrink > 0)
+                                r = r with { Strategy = r.Strategy + string.Create(CultureInfo.InvariantCulture, $" shrink {run.MedianSsimBeforeShrink:F3}→") };
+                            runs.Add(r);
+                            Console.WriteLine($"   {(e is { } b ? $"L∞ ≤ {b,3}" : "unbounded")} {r.Strategy,-22} {r.Triggered}/{r.Searched}, median {Output.F(r.MedianQueries, 0)} q, SSIM {Output.F(r.MedianSsim, 3)}");
+                        }
                 fresh.Add(new BoundsResult(spec.Name, sel.Describe(), sel.Seeds.Count, budget, machine.Line(MachineInfo.LoadAverageNow()), runs));
             }
             catch (MissingDataException e) { Console.Error.WriteLine($"skipped {spec.Name}: {e.Message}"); }

@@ -25,6 +25,7 @@ internal sealed class Args
     public int Int(string key, int dflt) => Str(key) is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : dflt;
     public long Long(string key, long dflt) => Str(key) is { } v ? long.Parse(v, CultureInfo.InvariantCulture) : dflt;
     public bool Flag(string key) => Str(key) is { } v && v != "false";
+    public double Double(string key, double dflt) => Str(key) is { } v ? double.Parse(v, CultureInfo.InvariantCulture) : dflt;
     public IReadOnlyList<string> List(string key, string dflt) =>
         Str(key, dflt).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     public IReadOnlyList<int> Ints(string key, string dflt) => List(key, dflt).Select(v => int.Parse(v, CultureInfo.InvariantCulture)).ToArray();

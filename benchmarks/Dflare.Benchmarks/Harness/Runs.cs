@@ -72,7 +72,11 @@ internal sealed record StrategyResult(
 /// <summary>Running searches the same way for every figure.</summary>
 internal static class Runs
 {
-    /// <summary>Settings for a strategy; everything else at the engine's defaults (operators, novelty, tie rule, run seed 0).</summary>
+    /// <summary>
+    /// Settings for a strategy; everything else at the engine's defaults (operators, novelty, tie rule, run seed 0),
+    /// except shrinking, which is off: the figures measure the search itself (queries to the first trigger and its
+    /// distances); shrinking is measured on its own (<c>bounds --shrink F</c>).
+    /// </summary>
     public static SearchSettings Settings(SearchStrategy strategy, long budget, DiffChaserSettings dc, DistortionBound? bound = null, int? lockStep = null, int? threads = null) => new()
     {
         Strategy = strategy,
@@ -81,6 +85,7 @@ internal static class Runs
         Bound = bound ?? DistortionBound.None,
         LockStep = lockStep ?? 64,
         Threads = threads ?? Environment.ProcessorCount,
+        ShrinkFraction = 0,
     };
 
     public static SearchRunResult Run(LoadedPair p, IReadOnlyList<Seed> seeds, SearchSettings s) => new SearchRunner(p.Pair, s).Run(seeds);
@@ -102,7 +107,7 @@ internal static class Runs
 
     public static SearchStrategy[] Strategies(IReadOnlyList<string> names) =>
         names.Count == 1 && names[0] == "all"
-            ? [SearchStrategy.Dflare, SearchStrategy.DiffChaser, SearchStrategy.RandomOps, SearchStrategy.GapOnly]
+            ? [SearchStrategy.Dflare, SearchStrategy.DiffChaser, SearchStrategy.RandomOps, SearchStrategy.GapOnly, SearchStrategy.Square]
             : names.Select(SearchStrategies.Parse).ToArray();
 
     /// <summary>Reads a previous results file's typed entries (for merging partial reruns), or an empty list.</summary>

@@ -4,7 +4,7 @@ using Spectre.Console;
 namespace Dflare.Cli.Commands;
 
 /// <summary>
-/// <c>dflare demo</c>: a DFlare deviation search on the project's own demo pair — a LeNet-5 style Fashion-MNIST CNN
+/// <c>dflare demo</c>: a deviation search (by default <c>square</c> within L∞ ≤ 16) on the project's own demo pair — a LeNet-5 style Fashion-MNIST CNN
 /// trained by <c>Demo/train_demo_model.py</c> and its weight-only int8 copy made by <c>dflare compress --method int8</c> —
 /// over 100 seed images from the Fashion-MNIST test split. Needs nothing outside the tool.
 /// </summary>
@@ -22,10 +22,11 @@ internal static class DemoCommand
         var budget = new Option<long>("--budget") { Description = "Model queries per seed.", DefaultValueFactory = _ => 2000 };
         var limit = new Option<int?>("--limit") { Description = "Search at most N of the 100 demo seeds." };
         var runSeed = new Option<ulong>("--seed") { Description = "Run seed (the same seed gives the same triggering inputs).", DefaultValueFactory = _ => 0 };
-        var strategy = new Option<string>("--strategy") { Description = "dflare, diffchaser, random-ops or gap-only.", DefaultValueFactory = _ => "dflare" };
+        var strategy = new Option<string?>("--strategy") { Description = "square (the default with a bound), dflare (the default with --max-linf 0 = unbounded), diffchaser, random-ops or gap-only." };
+        var maxLinf = new Option<int>("--max-linf") { Description = "Bound: every input stays within ±N grey levels of its seed, so the seed stays recognisable (default 16; 0 = unbounded).", DefaultValueFactory = _ => 16 };
         var cmd = new Command("demo", "Run a deviation search on the built-in demo pair (a Fashion-MNIST CNN and its int8 copy) and write the triggering inputs to a folder.")
         {
-            outDir, budget, limit, runSeed, strategy,
+            outDir, budget, limit, runSeed, strategy, maxLinf,
         };
         cmd.SetAction(r =>
         {
@@ -42,14 +43,20 @@ internal static class DemoCommand
             AnsiConsole.MarkupLine($"  original   {Markup.Escape(original)} (float32, LeNet-5 style, 89.99 % on the Fashion-MNIST test set)");
             AnsiConsole.MarkupLine($"  compressed {Markup.Escape(compressed)} (made by `dflare compress --method int8`: per-channel int8 weights)");
             AnsiConsole.MarkupLine($"  seeds      {Markup.Escape(seeds)} (100 Fashion-MNIST test images)");
+            int linf = r.GetValue(maxLinf);
+            if (linf < 0 || linf > 255) { Console.Error.WriteLine($"error: --max-linf must be between 0 and 255 grey levels (got {linf})."); return CommandRunner.BadInput; }
+            AnsiConsole.MarkupLine(linf > 0
+                ? $"  bound      every input stays within ±{linf} grey levels of its seed (L∞ ≤ {linf}), so you can still recognise the seed; --max-linf 0 searches unbounded"
+                : "  bound      none (--max-linf 0): inputs may drift far from their seeds");
             AnsiConsole.WriteLine();
             var args = new List<string>
             {
                 "search", "--original", original, "--compressed", compressed, "--seeds", seeds, "--out", dir,
                 "--budget", r.GetValue(budget).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "--seed", r.GetValue(runSeed).ToString(System.Globalization.CultureInfo.InvariantCulture),
-                "--strategy", r.GetValue(strategy)!,
             };
+            if (r.GetValue(strategy) is { } st) args.AddRange(["--strategy", st]);
+            if (linf > 0) args.AddRange(["--max-linf", linf.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             if (r.GetValue(limit) is { } l) args.AddRange(["--limit", l.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             var code = Program.Run(args);
             if (code == CommandRunner.Ok)

@@ -8,6 +8,7 @@ using Dflare.Models;
 using Dflare.Search;
 using Dflare.Search.DiffChaser;
 using Dflare.Search.Mutation;
+using Dflare.Search.Square;
 using Spectre.Console;
 
 namespace Dflare.Cli.Commands;
@@ -29,7 +30,11 @@ internal static class SearchCommand
         var budget = new Option<long>("--budget") { Description = "Model queries per seed (one image on both models = 2; the seed check counts). Deterministic.", DefaultValueFactory = _ => 2000 };
         var timeLimit = new Option<double?>("--time-limit") { Description = "Also stop a seed after S seconds of wall time (not deterministic)." };
         var runSeed = new Option<ulong>("--seed") { Description = "Run seed: each seed's random stream is derived from (run seed, seed id).", DefaultValueFactory = _ => 0 };
-        var strategy = new Option<string>("--strategy") { Description = "dflare, diffchaser, random-ops (ablation: uniform operator choice) or gap-only (ablation: no novelty).", DefaultValueFactory = _ => "dflare" };
+        var strategy = new Option<string?>("--strategy") { Description = "square (Square Attack toward the decision boundary; the default with --max-linf), dflare (the default without a bound), diffchaser, random-ops (ablation: uniform operator choice) or gap-only (ablation: no novelty)." };
+        var objective = new Option<string>("--objective") { Description = "square: boundary (seek the original's decision boundary, 1 query a step), confident (both models' top-1 margins ≥ --min-margin, 2 queries a step) or auto (confident when --min-margin > 0).", DefaultValueFactory = _ => "auto" };
+        var startFromSeed = new Option<bool>("--start-from-seed") { Description = "square: start from the seed instead of ±ε stripes (higher SSIM, more queries)." };
+        var pInit = new Option<double>("--p-init") { Description = "square: initial fraction of the pixels a square covers (default 0.3).", DefaultValueFactory = _ => 0.3 };
+        var shrink = new Option<double>("--shrink") { Description = "Shrink each triggering input toward its seed with up to this fraction of the budget as extra queries (default 0.1; 0 = off).", DefaultValueFactory = _ => 0.1 };
         var outDir = new Option<string>("--out") { Description = "Output folder for results.json and the trigger pictures.", DefaultValueFactory = _ => "dflare-out" };
         var operators = new Option<string?>("--operators") { Description = "Mutation operators and parameters, e.g. 'gaussian-noise:variance=0.1,salt-pepper:amount=0.004,box-blur:max-kernel=5' (default: all seven)." };
         var maxLinf = new Option<int?>("--max-linf") { Description = "Clip every mutant into ±N pixel levels around the seed." };
@@ -50,7 +55,7 @@ internal static class SearchCommand
         var cmd = new Command("search", "Search seeds for inputs on which the compressed model's top-1 label differs from the original's (DFlare, or the DiffChaser baseline).")
         {
             original, compressed, seeds, labels, limit, offset, budget, timeLimit, runSeed, strategy, outDir, operators,
-            maxLinf, minSsim, minMargin, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation, resume,
+            maxLinf, minSsim, minMargin, objective, startFromSeed, pInit, shrink, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation, resume,
         };
         opts.AddTo(cmd);
         var compressedOpts = ModelOptionSet.ForCompressed();
@@ -69,14 +74,22 @@ internal static class SearchCommand
             };
             if (r.GetValue(timeLimit) is { } tl && !(tl > 0 && double.IsFinite(tl)))
                 throw new DflareException($"--time-limit must be a positive number of seconds (got {tl.ToString(CultureInfo.InvariantCulture)}).");
+            var bound = new DistortionBound { MaxLInf = r.GetValue(maxLinf), MinSsim = r.GetValue(minSsim) };
             var settings = new SearchSettings
             {
-                Strategy = SearchStrategies.Parse(r.GetValue(strategy)!),
+                Strategy = r.GetValue(strategy) is { } name ? SearchStrategies.Parse(name) : SearchStrategies.Default(bound),
+                Square = new SquareSettings
+                {
+                    Objective = SquareSettings.ParseObjective(r.GetValue(objective)!),
+                    StartFromSeed = r.GetValue(startFromSeed),
+                    PInit = r.GetValue(pInit),
+                },
+                ShrinkFraction = r.GetValue(shrink),
                 Budget = r.GetValue(budget),
                 TimeLimit = r.GetValue(timeLimit) is { } t ? TimeSpan.FromSeconds(t) : null,
                 RunSeed = r.GetValue(runSeed),
                 Operators = MutationOperators.Parse(r.GetValue(operators)),
-                Bound = new DistortionBound { MaxLInf = r.GetValue(maxLinf), MinSsim = r.GetValue(minSsim) },
+                Bound = bound,
                 MinMargin = r.GetValue(minMargin),
                 SkipUnchanged = !r.GetValue(queryUnchanged),
                 DiffChaser = dc,
@@ -111,7 +124,8 @@ internal static class SearchCommand
 
             // A console over the current Console.Out (not the cached AnsiConsole.Console), so redirection is honoured.
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-            console.MarkupLine($"[bold]dflare search[/] ({settings.Strategy.Name()}): {Markup.Escape(pair.ToString())}, {total} seeds from {Markup.Escape(source.Kind)}, " +
+            string what = settings.Strategy == SearchStrategy.Square ? $"square, {SquareSettings.Name(settings.Square.Resolve(settings.MinMargin))} objective" : settings.Strategy.Name();
+            console.MarkupLine($"[bold]dflare search[/] ({what}): {Markup.Escape(pair.ToString())}, {total} seeds from {Markup.Escape(source.Kind)}, " +
                                $"budget {settings.Budget} queries/seed, run seed {settings.RunSeed}" +
                                (settings.Bound.IsNone ? "" : $", bound {Markup.Escape(settings.Bound.ToString())}"));
             if (resuming) console.MarkupLine($"Resuming: {finishedBefore.Count} of {total} seeds had finished; searching the other {total - finishedBefore.Count}.");
@@ -180,7 +194,9 @@ internal static class SearchCommand
         t.AddRow("median queries / trigger", F(run.MedianQueriesPerTrigger, "F0"));
         t.AddRow("mean queries / trigger", F(run.MeanQueriesPerTrigger, "F1"));
         t.AddRow("median L∞ / L2 / SSIM", $"{F(run.MedianLInf, "F0")} / {F(run.MedianL2, "F1")} / {F(run.MedianSsim, "F3")}");
-        t.AddRow("total queries", run.TotalQueries.ToString(CultureInfo.InvariantCulture));
+        if (run.ShrinkQueries > 0)
+            t.AddRow("before shrinking: median L∞ / SSIM", $"{F(run.MedianLInfBeforeShrink, "F0")} / {F(run.MedianSsimBeforeShrink, "F3")}");
+        t.AddRow("total queries", run.TotalQueries.ToString(CultureInfo.InvariantCulture) + (run.ShrinkQueries > 0 ? $" ({run.ShrinkQueries} shrinking)" : ""));
         t.AddRow("seconds", run.Seconds.ToString("F1", CultureInfo.InvariantCulture));
         console.Write(t);
         var ops = run.OperatorTotals;

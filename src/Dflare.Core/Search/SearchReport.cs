@@ -104,6 +104,13 @@ public static class SearchReport
             ["noveltyThreshold"] = st.NoveltyThreshold,
             ["gapEpsilon"] = st.GapEpsilon,
             ["skipUnchanged"] = st.SkipUnchanged,
+            ["shrinkFraction"] = st.ShrinkFraction,
+            ["square"] = new JsonObject
+            {
+                ["objective"] = Square.SquareSettings.Name(st.Square.Resolve(st.MinMargin)),
+                ["pInit"] = st.Square.PInit,
+                ["startFromSeed"] = st.Square.StartFromSeed,
+            },
             ["diffChaser"] = new JsonObject
             {
                 ["population"] = st.DiffChaser.Population,
@@ -128,6 +135,9 @@ public static class SearchReport
             ["medianLinf"] = run.MedianLInf,
             ["medianL2"] = Round(run.MedianL2, 3),
             ["medianSsim"] = Round(run.MedianSsim, 4),
+            ["shrinkQueries"] = run.ShrinkQueries,
+            ["medianLinfBeforeShrink"] = run.MedianLInfBeforeShrink,
+            ["medianSsimBeforeShrink"] = Round(run.MedianSsimBeforeShrink, 4),
             ["modelQueries"] = run.ModelQueries,
             ["seconds"] = Math.Round(run.Seconds, 3),
         };
@@ -166,6 +176,13 @@ public static class SearchReport
             },
             ["stopReason"] = s.StopReason,
             ["queries"] = s.Queries,
+            ["originalQueries"] = s.OriginalQueries,
+            ["shrink"] = s.Shrink is { } sh ? new JsonObject
+            {
+                ["queries"] = sh.Queries, ["probes"] = sh.Probes, ["accepted"] = sh.Accepted,
+                ["l0Before"] = sh.L0Before, ["l2Before"] = Math.Round(sh.L2Before, 4), ["linfBefore"] = sh.LInfBefore,
+                ["ssimBefore"] = Math.Round(sh.SsimBefore, 6),
+            } : null,
             ["iterations"] = s.Iterations,
             ["seconds"] = Math.Round(s.Seconds, 4),
             ["trueLabel"] = s.TrueLabel,

@@ -31,12 +31,18 @@ public sealed record SearchRunResult
     public int AlreadyDeviating => Seeds.Count(s => s.Status == SearchStatus.AlreadyDeviating);
     /// <summary>Seeds without a triggering input within the budget.</summary>
     public int NotFound => Seeds.Count(s => s.Status == SearchStatus.NotFound);
-    /// <summary>Queries counted over all seeds.</summary>
-    public long TotalQueries => Seeds.Sum(s => s.Queries);
+    /// <summary>Queries counted over all seeds (searching and shrinking).</summary>
+    public long TotalQueries => Seeds.Sum(s => s.Queries + s.ShrinkQueries);
+    /// <summary>Of <see cref="TotalQueries"/>, those spent shrinking triggering inputs.</summary>
+    public long ShrinkQueries => Seeds.Sum(s => s.ShrinkQueries);
+    /// <summary>Median L∞ of the triggering inputs as found, before shrinking (null when none).</summary>
+    public double? MedianLInfBeforeShrink => Median(Seeds.Where(s => s.LInf is not null).Select(s => (double)(s.Shrink?.LInfBefore ?? s.LInf!.Value)));
+    /// <summary>Median SSIM of the triggering inputs as found, before shrinking (null when none).</summary>
+    public double? MedianSsimBeforeShrink => Median(Seeds.Where(s => s.Ssim is not null).Select(s => s.Shrink?.SsimBefore ?? s.Ssim!.Value));
     /// <summary>Triggered / (seeds − already deviating): the success rate over the seeds that were searched (null when none was).</summary>
     public double? SuccessRate => SeedCount - AlreadyDeviating is var n && n > 0 ? (double)Triggered / n : null;
 
-    /// <summary>Median queries of the seeds with a triggering input (null when none).</summary>
+    /// <summary>Median queries of the seeds with a triggering input, to find it (shrinking not included; null when none).</summary>
     public double? MedianQueriesPerTrigger => Median(Seeds.Where(s => s.Status == SearchStatus.Triggered).Select(s => (double)s.Queries));
     /// <summary>Mean queries of the seeds with a triggering input (null when none).</summary>
     public double? MeanQueriesPerTrigger => Seeds.Where(s => s.Status == SearchStatus.Triggered).Select(s => (double)s.Queries).DefaultIfEmpty(double.NaN).Average() is var m && double.IsNaN(m) ? null : m;

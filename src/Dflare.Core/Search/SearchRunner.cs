@@ -4,6 +4,7 @@ using Dflare.Images;
 using Dflare.Models;
 using Dflare.Search.Dflare;
 using Dflare.Search.DiffChaser;
+using Dflare.Search.Square;
 
 namespace Dflare.Search;
 
@@ -38,9 +39,12 @@ public sealed class SearchRunner
     public SeedSearch Create(Seed seed)
     {
         var image = _pair.Prepare(seed.Image);
-        return Settings.Strategy == SearchStrategy.DiffChaser
-            ? new DiffChaserSearch(seed, image, Settings)
-            : new DflareSearch(seed, image, Settings);
+        return Settings.Strategy switch
+        {
+            SearchStrategy.DiffChaser => new DiffChaserSearch(seed, image, Settings),
+            SearchStrategy.Square => new SquareSearch(seed, image, Settings),
+            _ => new DflareSearch(seed, image, Settings),
+        };
     }
 
     /// <summary>Searches every seed; returns the results in seed order.</summary>
@@ -100,11 +104,11 @@ public sealed class SearchRunner
                     }
                     if (lane.Active.Count == 0) continue;
                     busy = true;
-                    var flat = Propose(lane);
+                    var (flat, targets) = Propose(lane);
                     lock (inferenceLock) if (inFlight++ == 0) inference.Start();
                     lane.Evaluation = Task.Run(() =>
                     {
-                        try { return Evaluate(flat); }
+                        try { return targets is null ? Evaluate(flat) : Evaluate(flat, targets); }
                         finally { lock (inferenceLock) if (--inFlight == 0) inference.Stop(); }
                     });
                 }
@@ -149,8 +153,8 @@ public sealed class SearchRunner
         public Task<(float[][] Original, float[][] Compressed)>? Evaluation { get; set; }
     }
 
-    /// <summary>Collects the lane's next images (proposals, then speculative ones in the padding).</summary>
-    private Image[] Propose(Lane lane)
+    /// <summary>Collects the lane's next images (proposals, then speculative ones in the padding) and, when any goes to one model only, every image's target.</summary>
+    private (Image[] Images, QueryTarget[]? Targets) Propose(Lane lane)
     {
         lane.Step.Restart();
         var active = lane.Active;
@@ -166,7 +170,18 @@ public sealed class SearchRunner
         lane.Proposals = proposals;
         lane.Real = proposals.Sum(p => p.Count);
         lane.Speculated = Speculate(active.Select(a => a.Search).ToArray(), proposals, lane.Real);
-        return proposals.Concat(lane.Speculated).SelectMany(p => p).ToArray();
+        var images = proposals.Concat(lane.Speculated).SelectMany(p => p).ToArray();
+        if (active.All(a => a.Search.Targets is null)) return (images, null);
+        // Single-model probes: each proposal carries its targets; speculative images always go to both models.
+        var targets = new QueryTarget[images.Length];
+        int k = 0;
+        for (int i = 0; i < active.Count; i++)
+        {
+            var t = active[i].Search.Targets;
+            for (int j = 0; j < proposals[i].Count; j++) targets[k++] = t?[j] ?? QueryTarget.Both;
+        }
+        // The rest (speculative images) stay QueryTarget.Both (the enum's default).
+        return (images, targets);
     }
 
     /// <summary>Hands the lane's answers to its searches and attributes the step's wall time to them.</summary>
@@ -259,6 +274,41 @@ public sealed class SearchRunner
             var (model, into) = item % 2 == 0 ? (_pair.Original, po) : (_pair.Compressed, pc);
             var answers = model.Predict(part);
             for (int i = 0; i < n; i++) into[start + i] = answers[i];
+        });
+        return (po, pc);
+    }
+
+    private static readonly float[] NotAsked = [];
+
+    /// <summary>
+    /// Evaluates each image only on the model(s) its target names (a model not asked answers with an empty vector), each
+    /// model's images in its own model-sized batches (full batches for a fixed-batch model), the two models' batches
+    /// side by side on <see cref="SearchSettings.Threads"/> threads.
+    /// </summary>
+    private (float[][] Original, float[][] Compressed) Evaluate(Image[] images, QueryTarget[] targets)
+    {
+        var po = new float[images.Length][];
+        var pc = new float[images.Length][];
+        var toOriginal = new List<int>();
+        var toCompressed = new List<int>();
+        for (int i = 0; i < images.Length; i++)
+        {
+            if (targets[i].HasOriginal()) toOriginal.Add(i); else po[i] = NotAsked;
+            if (targets[i].HasCompressed()) toCompressed.Add(i); else pc[i] = NotAsked;
+        }
+        var work = new List<(OnnxClassifier Model, float[][] Into, int[] Indices)>();
+        foreach (var (model, into, list) in new[] { (_pair.Original, po, toOriginal), (_pair.Compressed, pc, toCompressed) })
+        {
+            if (list.Count == 0) continue;
+            int chunk = model.Info.FixedBatch ?? Math.Max(1, Math.Min(model.Info.MaxBatch, (list.Count + Settings.Threads - 1) / Settings.Threads));
+            for (int start = 0; start < list.Count; start += chunk)
+                work.Add((model, into, list.GetRange(start, Math.Min(chunk, list.Count - start)).ToArray()));
+        }
+        Parallel.For(0, work.Count, Options, w =>
+        {
+            var (model, into, indices) = work[w];
+            var answers = model.Predict(indices.Select(i => images[i]).ToArray());
+            for (int i = 0; i < indices.Length; i++) into[indices[i]] = answers[i];
         });
         return (po, pc);
     }

@@ -1,5 +1,6 @@
 using Dflare.Search.DiffChaser;
 using Dflare.Search.Mutation;
+using Dflare.Search.Square;
 
 namespace Dflare.Search;
 
@@ -51,6 +52,16 @@ public sealed record SearchSettings
     /// <summary>DFlare: give up a seed after this many mutants in a row that were not evaluated (rejected by the SSIM bound or unchanged). Default 1,000.</summary>
     public int MaxUnevaluatedInARow { get; init; } = 1000;
 
+    /// <summary>Parameters of the <c>square</c> strategy (objective, p_init, start).</summary>
+    public SquareSettings Square { get; init; } = new();
+
+    /// <summary>
+    /// Shrink every triggering input toward its seed before reporting it, with at most this fraction of
+    /// <see cref="Budget"/> as extra queries (2 per evaluated image; charged in <see cref="SeedSearchResult.ShrinkQueries"/>,
+    /// not in <see cref="SeedSearchResult.Queries"/>). Default 0.1; 0 turns shrinking off.
+    /// </summary>
+    public double ShrinkFraction { get; init; } = 0.1;
+
     /// <summary>Parameters of the DiffChaser baseline.</summary>
     public DiffChaserSettings DiffChaser { get; init; } = new();
 
@@ -80,7 +91,9 @@ public sealed record SearchSettings
         if (MaxUnevaluatedInARow < 1) throw new DflareException($"MaxUnevaluatedInARow must be at least 1 (got {MaxUnevaluatedInARow}).");
         if (LockStep < 1) throw new DflareException($"--lock-step must be at least 1 (got {LockStep}).");
         if (Threads < 1) throw new DflareException($"--threads must be at least 1 (got {Threads}).");
+        if (!(ShrinkFraction >= 0 && ShrinkFraction <= 1)) throw new DflareException($"--shrink must be between 0 and 1 (a fraction of the budget; got {ShrinkFraction}).");
         Bound.Validate();
+        Square.Validate();
         DiffChaser.Validate();
     }
 }

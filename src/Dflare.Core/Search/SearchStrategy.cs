@@ -11,13 +11,18 @@ public enum SearchStrategy
     RandomOps,
     /// <summary>DFlare ablation: a mutant is kept only when the gap grows (no novelty).</summary>
     GapOnly,
+    /// <summary>
+    /// Square Attack (Andriushchenko et al. 2020) inside the L∞ ball, seeking the original's decision boundary (or a
+    /// confident deviation); the default whenever a bound is set. See <see cref="Square.SquareSearch"/>.
+    /// </summary>
+    Square,
 }
 
 /// <summary>Names of strategies on the command line and in results.</summary>
 public static class SearchStrategies
 {
-    /// <summary>All strategy names: <c>dflare</c>, <c>diffchaser</c>, <c>random-ops</c>, <c>gap-only</c>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["dflare", "diffchaser", "random-ops", "gap-only"];
+    /// <summary>All strategy names: <c>dflare</c>, <c>diffchaser</c>, <c>random-ops</c>, <c>gap-only</c>, <c>square</c>.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["dflare", "diffchaser", "random-ops", "gap-only", "square"];
 
     /// <summary>The command-line name of a strategy.</summary>
     public static string Name(this SearchStrategy s) => s switch
@@ -26,8 +31,12 @@ public static class SearchStrategies
         SearchStrategy.DiffChaser => "diffchaser",
         SearchStrategy.RandomOps => "random-ops",
         SearchStrategy.GapOnly => "gap-only",
+        SearchStrategy.Square => "square",
         _ => throw new ArgumentOutOfRangeException(nameof(s), s, null),
     };
+
+    /// <summary>The strategy used when none is named: <see cref="SearchStrategy.Square"/> when an L∞ bound is set, else <see cref="SearchStrategy.Dflare"/>.</summary>
+    public static SearchStrategy Default(DistortionBound bound) => bound.MaxLInf is not null ? SearchStrategy.Square : SearchStrategy.Dflare;
 
     /// <summary>Parses a strategy name (any case).</summary>
     /// <exception cref="DflareException">The name is not a known strategy.</exception>
@@ -37,6 +46,7 @@ public static class SearchStrategies
         "diffchaser" => SearchStrategy.DiffChaser,
         "random-ops" => SearchStrategy.RandomOps,
         "gap-only" => SearchStrategy.GapOnly,
+        "square" => SearchStrategy.Square,
         _ => throw new DflareException($"Unknown strategy '{text}'; use one of: {string.Join(", ", Names)}."),
     };
 }

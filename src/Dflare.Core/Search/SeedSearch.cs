@@ -1,6 +1,8 @@
 using Dflare.Datasets;
 using Dflare.Images;
 using Dflare.Models;
+using Dflare.Search.Random;
+using Dflare.Search.Shrinking;
 
 namespace Dflare.Search;
 
@@ -13,7 +15,11 @@ namespace Dflare.Search;
 public abstract class SeedSearch
 {
     private IReadOnlyList<Image>? _pending;
+    private IReadOnlyList<QueryTarget>? _pendingTargets;
     private SeedSearchResult? _result;
+    private SeedSearchResult? _found;
+    private Shrinker? _shrinker;
+    private const ulong ShrinkStream = 0x5348_5249_4E4B; // "SHRINK"
 
     /// <summary>Starts the search of <paramref name="seed"/>; <paramref name="image"/> is the seed at model geometry.</summary>
     protected SeedSearch(Seed seed, Image image, SearchSettings settings)
@@ -31,8 +37,18 @@ public abstract class SeedSearch
     public SearchSettings Settings { get; }
     /// <summary>True once the search has a result.</summary>
     public bool IsDone => _result is not null;
-    /// <summary>Queries spent so far.</summary>
+    /// <summary>True while a found triggering input is being shrunk toward the seed (see <see cref="SearchSettings.ShrinkFraction"/>).</summary>
+    public bool IsShrinking => _shrinker is not null;
+    /// <summary>Queries spent shrinking the triggering input (on top of <see cref="Queries"/>).</summary>
+    public long ShrinkQueries { get; private set; }
+    /// <summary>Queries spent so far (both models).</summary>
     public long Queries { get; private set; }
+    /// <summary>Queries spent so far on the original model alone (the rest went to the compressed model).</summary>
+    public long OriginalQueries { get; private set; }
+    /// <summary>Queries the budget still allows.</summary>
+    protected long RemainingQueries => Settings.Budget - Queries;
+    /// <summary>The fewest queries a next proposal can cost: 2 (one image on both models) unless the strategy sends single-model probes (1).</summary>
+    protected virtual int MinQueryCost => 2;
     /// <summary>Iterations so far (see <see cref="SeedSearchResult.Iterations"/>).</summary>
     public int Iterations { get; protected set; }
     /// <summary>Wall time attributed so far, in seconds.</summary>
@@ -63,14 +79,33 @@ public abstract class SeedSearch
     {
         if (_result is not null) return [];
         if (_pending is not null) return _pending;
+        _pendingTargets = null;
         if (Queries == 0) return _pending = [SeedImage];
+        if (_shrinker is not null)
+        {
+            if (_shrinker.Next() is { } candidate) return _pending = [candidate];
+            FinishShrinking();
+            return [];
+        }
         if (Settings.TimeLimit is { } limit && Seconds >= limit.TotalSeconds) { Finish("time limit"); return []; }
         long remaining = Settings.Budget - Queries;
-        if (remaining < 2) { Finish("budget spent"); return []; }
+        if (remaining < MinQueryCost) { Finish("budget spent"); return []; }
         var next = ProposeMutants((int)Math.Min(remaining / 2, int.MaxValue));
         if (next is null || next.Count == 0) { if (_result is null) Finish(GiveUpReason ?? "no more mutants"); return []; }
+        _pendingTargets = ProposedTargets;
+        if (_pendingTargets is { } t && t.Count != next.Count)
+            throw new InvalidOperationException($"Seed {Seed.Id}: {next.Count} images proposed with {t.Count} query targets.");
         return _pending = next;
     }
+
+    /// <summary>
+    /// Which model(s) each image of the pending proposal goes to, in order (<see cref="QueryTarget.Both"/> for all when
+    /// null). A model an image is not sent to answers it with an empty vector in <see cref="Observe"/>.
+    /// </summary>
+    public IReadOnlyList<QueryTarget>? Targets => _pending is null ? null : _pendingTargets;
+
+    /// <summary>Strategy hook: the targets of the images <see cref="ProposeMutants"/> just returned (null: all on both models).</summary>
+    protected virtual IReadOnlyList<QueryTarget>? ProposedTargets => null;
 
     /// <summary>Images evaluated speculatively for this search (see <see cref="Speculate"/>), used or not.</summary>
     public long SpeculatedImages { get; private set; }
@@ -87,7 +122,7 @@ public abstract class SeedSearch
     /// </summary>
     public IReadOnlyList<Image> Speculate(int max)
     {
-        if (_result is not null || _pending is null || Queries == 0 || max <= 0) return [];
+        if (_result is not null || _shrinker is not null || _pending is null || Queries == 0 || max <= 0) return [];
         // Each speculative image is useful only if the budget would still allow it after the pending proposal.
         long depth = (Settings.Budget - Queries) / 2 - _pending.Count;
         if (depth <= 0) return [];
@@ -110,7 +145,7 @@ public abstract class SeedSearch
     /// </summary>
     public bool AnswerFromSpeculation()
     {
-        if (_pending is null || KnownAnswers() is not { } known) return false;
+        if (_pending is null || _shrinker is not null || KnownAnswers() is not { } known) return false;
         SpeculationHits++;
         Observe(known.Original, known.Compressed);
         return true;
@@ -132,10 +167,25 @@ public abstract class SeedSearch
         var pending = _pending ?? throw new InvalidOperationException($"Seed {Seed.Id}: nothing was proposed.");
         if (original.Count != pending.Count || compressed.Count != pending.Count)
             throw new InvalidOperationException($"Seed {Seed.Id}: {pending.Count} images proposed but {original.Count}/{compressed.Count} answers given.");
+        var targets = _pendingTargets;
+        for (int i = 0; i < pending.Count; i++)
+        {
+            var t = targets?[i] ?? QueryTarget.Both;
+            if ((original[i].Length == 0) == t.HasOriginal() || (compressed[i].Length == 0) == t.HasCompressed())
+                throw new InvalidOperationException($"Seed {Seed.Id}: image {i} was sent to {t} but the answers do not match.");
+        }
         _pending = null;
+        _pendingTargets = null;
+        if (_shrinker is not null)
+        {
+            ShrinkQueries += 2;
+            _shrinker.Observe(Deviation.Judge(original[0], compressed[0], Settings.MinMargin) == Verdict.Deviate, original[0], compressed[0]);
+            return;
+        }
         if (Queries == 0)
         {
             Queries = 2;
+            OriginalQueries = 1;
             SeedOriginal = original[0];
             SeedCompressed = compressed[0];
             var v = Judge(original[0], compressed[0]);
@@ -152,8 +202,14 @@ public abstract class SeedSearch
             return;
         }
         int used = ObserveMutants(pending, original, compressed);
-        Queries += 2L * used;
-        if (_result is not null) _result = _result with { Queries = Queries, Iterations = Iterations };
+        for (int i = 0; i < used; i++)
+        {
+            var t = targets?[i] ?? QueryTarget.Both;
+            Queries += t == QueryTarget.Both ? 2 : 1;
+            if (t.HasOriginal()) OriginalQueries++;
+        }
+        if (_result is not null) _result = _result with { Queries = Queries, OriginalQueries = OriginalQueries, Iterations = Iterations };
+        if (_found is not null) _found = _found with { Queries = Queries, OriginalQueries = OriginalQueries, Iterations = Iterations };
     }
 
     /// <summary>Called with the seed's answers when the models agree on it (before the first mutants).</summary>
@@ -162,7 +218,11 @@ public abstract class SeedSearch
     /// <summary>The next mutants, at most <paramref name="maxImages"/>; null or empty to give up (set <see cref="GiveUpReason"/>).</summary>
     protected abstract IReadOnlyList<Image>? ProposeMutants(int maxImages);
 
-    /// <summary>Consumes the answers for the proposed mutants; returns how many of them count as evaluated (queries = 2 × that).</summary>
+    /// <summary>
+    /// Consumes the answers for the proposed mutants; returns how many of them (the first ones) count as evaluated: each is
+    /// charged one query per model it went to (see <see cref="ProposedTargets"/>; 2 by default). A model an image was not
+    /// sent to answers with an empty vector.
+    /// </summary>
     protected abstract int ObserveMutants(IReadOnlyList<Image> mutants, IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed);
 
     /// <summary>Why <see cref="ProposeMutants"/> gave up, when it returns nothing.</summary>
@@ -182,16 +242,40 @@ public abstract class SeedSearch
         return v;
     }
 
-    /// <summary>Records <paramref name="image"/> as the triggering input and ends the search.</summary>
+    /// <summary>
+    /// Records <paramref name="image"/> as the triggering input and ends the search, or, with
+    /// <see cref="SearchSettings.ShrinkFraction"/> &gt; 0, starts shrinking it toward the seed first (the result is set
+    /// once shrinking is over).
+    /// </summary>
     protected void Triggered(Image image, float[] original, float[] compressed)
     {
-        _result = Base(SearchStatus.Triggered, "labels differ") with
+        var found = Base(SearchStatus.Triggered, "labels differ") with { FoundTrigger = image };
+        found = WithTrigger(found, image, original, compressed);
+        int probes = (int)Math.Min(int.MaxValue, (long)(Settings.ShrinkFraction * Settings.Budget) / 2);
+        if (probes <= 0) { _result = found; return; }
+        _found = found;
+        _shrinker = new Shrinker(SeedImage, image, original, compressed, probes, Settings.Bound, Rng.For(Settings.RunSeed, Seed.Id, ShrinkStream));
+    }
+
+    private SeedSearchResult WithTrigger(SeedSearchResult r, Image image, float[] original, float[] compressed) => r with
+    {
+        Trigger = image,
+        OriginalLabel = Labels.ArgMax(original), CompressedLabel = Labels.ArgMax(compressed),
+        OriginalProbabilities = original, CompressedProbabilities = compressed,
+        L0 = Distances.L0(image, SeedImage), L2 = Distances.L2(image, SeedImage),
+        LInf = Distances.LInf(image, SeedImage), Ssim = Distances.Ssim(image, SeedImage),
+    };
+
+    private void FinishShrinking()
+    {
+        var found = _found!;
+        var sh = _shrinker!;
+        _shrinker = null;
+        _found = null;
+        _result = WithTrigger(found, sh.Best, sh.BestOriginal, sh.BestCompressed) with
         {
-            Trigger = image,
-            OriginalLabel = Labels.ArgMax(original), CompressedLabel = Labels.ArgMax(compressed),
-            OriginalProbabilities = original, CompressedProbabilities = compressed,
-            L0 = Distances.L0(image, SeedImage), L2 = Distances.L2(image, SeedImage),
-            LInf = Distances.LInf(image, SeedImage), Ssim = Distances.Ssim(image, SeedImage),
+            Seconds = Seconds,
+            Shrink = new ShrinkOutcome(ShrinkQueries, sh.Probes, sh.Accepted, found.L0!.Value, found.L2!.Value, found.LInf!.Value, found.Ssim!.Value),
         };
     }
 
@@ -200,7 +284,7 @@ public abstract class SeedSearch
     private SeedSearchResult Base(SearchStatus status, string reason) => new()
     {
         SeedId = Seed.Id, SeedIndex = Seed.Index, TrueLabel = Seed.Label, Status = status, StopReason = reason,
-        Queries = Queries, Iterations = Iterations, Seconds = Seconds,
+        Queries = Queries, OriginalQueries = OriginalQueries, Iterations = Iterations, Seconds = Seconds,
         SeedOriginalLabel = Labels.ArgMax(SeedOriginal), SeedCompressedLabel = Labels.ArgMax(SeedCompressed),
         SeedImage = SeedImage, SeedOriginalProbabilities = SeedOriginal, SeedCompressedProbabilities = SeedCompressed,
         Mutations = Mutations.ToArray(), OperatorStats = OperatorStats.ToArray(), TiesOrBelowMargin = TiesOrBelowMargin,

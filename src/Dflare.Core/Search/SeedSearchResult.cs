@@ -24,6 +24,16 @@ public sealed record MutationStep(int Mutant, string Operator);
 /// <param name="Successes">Times its mutant was kept (or triggered).</param>
 public sealed record OperatorStat(string Operator, int Selections, int Successes);
 
+/// <summary>How a triggering input was shrunk toward its seed, and its distances before (the reported ones are after).</summary>
+/// <param name="Queries">Queries spent shrinking (2 per evaluated image), on top of the search's.</param>
+/// <param name="Probes">Images evaluated while shrinking.</param>
+/// <param name="Accepted">Of those, the ones that still deviated and became the reported input.</param>
+/// <param name="L0Before">Values changed from the seed before shrinking.</param>
+/// <param name="L2Before">L2 distance to the seed before shrinking, in pixel levels.</param>
+/// <param name="LInfBefore">L∞ distance to the seed before shrinking, in pixel levels.</param>
+/// <param name="SsimBefore">SSIM to the seed before shrinking.</param>
+public sealed record ShrinkOutcome(long Queries, int Probes, int Accepted, int L0Before, double L2Before, int LInfBefore, double SsimBefore);
+
 /// <summary>Everything recorded about the search of one seed.</summary>
 public sealed record SeedSearchResult
 {
@@ -39,6 +49,8 @@ public sealed record SeedSearchResult
     public required string StopReason { get; init; }
     /// <summary>Model queries spent on the seed (both models; one image on both = 2; the seed check included).</summary>
     public required long Queries { get; init; }
+    /// <summary>Of <see cref="Queries"/>, those that went to the original model (the rest went to the compressed one).</summary>
+    public long OriginalQueries { get; init; }
     /// <summary>DFlare: mutants evaluated. DiffChaser: generations evaluated (the initial population is generation 1).</summary>
     public required int Iterations { get; init; }
     /// <summary>Wall time attributed to the seed, in seconds (its share of each lock-step batch). Not deterministic.</summary>
@@ -63,6 +75,12 @@ public sealed record SeedSearchResult
     public float[]? OriginalProbabilities { get; init; }
     /// <summary>Compressed model's probabilities on the triggering input (on the seed when already deviating).</summary>
     public float[]? CompressedProbabilities { get; init; }
+    /// <summary>The triggering input as the search found it, before shrinking (the same as <see cref="Trigger"/> when it was not shrunk).</summary>
+    public Image? FoundTrigger { get; init; }
+    /// <summary>How the triggering input was shrunk (null when it was not: shrinking off, or no trigger).</summary>
+    public ShrinkOutcome? Shrink { get; init; }
+    /// <summary>Queries spent shrinking the triggering input, on top of <see cref="Queries"/> (0 when not shrunk).</summary>
+    public long ShrinkQueries => Shrink?.Queries ?? 0;
     /// <summary>Values changed from the seed.</summary>
     public int? L0 { get; init; }
     /// <summary>Euclidean distance to the seed, in pixel levels.</summary>
@@ -73,7 +91,7 @@ public sealed record SeedSearchResult
     public double? Ssim { get; init; }
     /// <summary>
     /// DFlare: the accepted mutations that built the triggering input, in order. With the run seed, the seed id and the
-    /// operator settings, <see cref="Dflare.DflareSearch.Replay"/> rebuilds the input bit for bit without the models.
+    /// operator settings, <see cref="Dflare.DflareSearch.Replay"/> rebuilds the input as found (<see cref="FoundTrigger"/>) bit for bit without the models.
     /// Empty for DiffChaser.
     /// </summary>
     public IReadOnlyList<MutationStep> Mutations { get; init; } = [];

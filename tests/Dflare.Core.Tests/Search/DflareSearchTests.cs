@@ -103,7 +103,7 @@ public sealed class DflareSearchTests
     [Fact]
     public void Differing_labels_end_the_search_with_the_mutant_as_triggering_input_and_the_mutations_replay_it()
     {
-        var settings = new SearchSettings { RunSeed = 5 };
+        var settings = new SearchSettings { ShrinkFraction = 0, RunSeed = 5 };
         var seed = SyntheticSeed("abc");
         var s = Start(settings, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.8f, 0.1f), seed);
         Step(s, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.7f, 0.2f)); // kept
@@ -127,13 +127,13 @@ public sealed class DflareSearchTests
     [Fact]
     public void A_tied_top_1_is_never_a_deviation_and_a_minimum_margin_is_honoured()
     {
-        var s = Start(new SearchSettings(), P(0.2f, 0.6f, 0.2f), P(0.2f, 0.6f, 0.2f));
+        var s = Start(new SearchSettings { ShrinkFraction = 0 }, P(0.2f, 0.6f, 0.2f), P(0.2f, 0.6f, 0.2f));
         // Compressed: classes 0 and 1 tie at 0.4; argmax would say 0 ≠ 1, but a tie does not count.
         Step(s, P(0.2f, 0.6f, 0.2f), P(0.4f, 0.4f, 0.2f));
         s.IsDone.Should().BeFalse();
         Deviation.Judge(P(0.2f, 0.6f, 0.2f), P(0.4f, 0.4f, 0.2f)).Should().Be(Verdict.Tie);
 
-        var m = Start(new SearchSettings { MinMargin = 0.1 }, P(0.2f, 0.6f, 0.2f), P(0.2f, 0.6f, 0.2f));
+        var m = Start(new SearchSettings { ShrinkFraction = 0, MinMargin = 0.1 }, P(0.2f, 0.6f, 0.2f), P(0.2f, 0.6f, 0.2f));
         Step(m, P(0.2f, 0.6f, 0.2f), P(0.45f, 0.4f, 0.15f)); // labels 1 vs 0, compressed margin 0.05 < 0.1
         m.IsDone.Should().BeFalse();
         Step(m, P(0.2f, 0.6f, 0.2f), P(0.55f, 0.3f, 0.15f)); // margin 0.25 and 0.4
@@ -171,7 +171,7 @@ public sealed class DflareSearchTests
     public void Max_linf_clips_mutants_into_the_box_and_min_ssim_rejects_mutants_unevaluated()
     {
         var seed = SyntheticSeed("b", 16, 16, 3);
-        var bound = new SearchSettings { Bound = new DistortionBound { MaxLInf = 3 } };
+        var bound = new SearchSettings { ShrinkFraction = 0, Bound = new DistortionBound { MaxLInf = 3 } };
         var s = Start(bound, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.8f, 0.1f), seed);
         for (int i = 0; i < 60 && !s.IsDone; i++)
         {

@@ -26,7 +26,7 @@ public sealed class DiffChaserSearchTests
     [Fact]
     public void Generations_have_population_then_population_minus_one_children_and_queries_stop_at_the_first_deviation()
     {
-        var settings = new SearchSettings { Strategy = SearchStrategy.DiffChaser, DiffChaser = new DiffChaserSettings { Population = 6 } };
+        var settings = new SearchSettings { ShrinkFraction = 0, Strategy = SearchStrategy.DiffChaser, DiffChaser = new DiffChaserSettings { Population = 6 } };
         var seed = DflareSearchTests.SyntheticSeed();
         var s = new DiffChaserSearch(seed, seed.Image, settings);
         s.Propose();

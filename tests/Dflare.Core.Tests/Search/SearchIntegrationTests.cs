@@ -150,11 +150,12 @@ public sealed class SearchIntegrationTests
             po[0].Should().Equal(s.OriginalProbabilities);
             s.Queries.Should().BeLessThanOrEqualTo(1000).And.Be(2 + 2L * s.Iterations);
             s.Mutations.Should().NotBeEmpty();
-            DflareSearch.Replay(s.SeedImage, s.SeedId, s.Mutations, settings).Should().Be(s.Trigger, $"seed {s.SeedId} replays from its mutations");
+            DflareSearch.Replay(s.SeedImage, s.SeedId, s.Mutations, settings).Should().Be(s.FoundTrigger, $"seed {s.SeedId} replays from its mutations (the input as found, before shrinking)");
             s.OperatorStats.Sum(o => o.Successes).Should().Be(s.Mutations.Count);
             s.LInf.Should().Be(Distances.LInf(s.Trigger!, s.SeedImage));
         }
-        r.TotalQueries.Should().Be(r.Seeds.Sum(s => s.Queries));
+        r.TotalQueries.Should().Be(r.Seeds.Sum(s => s.Queries + s.ShrinkQueries), "shrinking is charged on top of the search's queries");
+        r.ShrinkQueries.Should().BeGreaterThan(0);
     }
 
     [Fact]
