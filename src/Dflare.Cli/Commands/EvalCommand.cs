@@ -19,12 +19,13 @@ internal static class EvalCommand
         var labels = new Option<string?>("--labels") { Description = "Labels file (IDX labels or CSV) if not found beside the seeds." };
         var limit = new Option<int?>("--limit") { Description = "Evaluate at most N seeds." };
         var offset = new Option<int>("--offset") { Description = "Skip the first N seeds.", DefaultValueFactory = _ => 0 };
+        var sample = new Option<int?>("--sample") { Description = "Evaluate N seeds sampled across the classes (deterministic; instead of --offset/--limit)." };
         var compare = new Option<string?>("--compare") { Description = "A second model (e.g. the compressed one): report its accuracy and the seeds the two disagree on." };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object." };
         var opts = new ModelOptionSet();
         var cmd = new Command("eval", "Accuracy of a model on labelled seeds and, with --compare, where two models disagree.")
         {
-            model, seeds, labels, limit, offset, compare, json,
+            model, seeds, labels, limit, offset, sample, compare, json,
         };
         opts.AddTo(cmd);
         var compressedOpts = ModelOptionSet.ForCompressed(); // they apply to the --compare model
@@ -36,14 +37,14 @@ internal static class EvalCommand
             var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
             var other = compressedOpts.LoadCompare(r, r.GetValue(compare), o, clf);
-            int off = r.GetValue(offset);
-            int total = Math.Max(0, Math.Min(r.GetValue(limit) ?? int.MaxValue, source.Count - off));
+            var positions = source.Select(r.GetValue(offset), r.GetValue(limit), r.GetValue(sample), runSeed: 0);
+            int total = positions.Count;
             var console = CommandRunner.Console2(asJson);
             EvaluationResult result = null!;
             console.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
             {
                 var task = ctx.AddTask($"evaluating {total} seeds", maxValue: Math.Max(total, 1));
-                result = Evaluator.Evaluate(clf, source.Enumerate(off, r.GetValue(limit)), other, progress: d => task.Value = d);
+                result = Evaluator.Evaluate(clf, source.Enumerate(positions), other, progress: d => task.Value = d);
             });
             var numericIds = source is not ImageFolderSeedSource;
             if (asJson)

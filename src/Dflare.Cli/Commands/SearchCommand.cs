@@ -23,6 +23,7 @@ internal static class SearchCommand
         var labels = new Option<string?>("--labels") { Description = "Labels file (IDX labels or CSV) if not found beside the seeds." };
         var limit = new Option<int?>("--limit") { Description = "Search at most N seeds." };
         var offset = new Option<int>("--offset") { Description = "Skip the first N seeds.", DefaultValueFactory = _ => 0 };
+        var sample = new Option<int?>("--sample") { Description = "Search N seeds sampled across the classes, drawn from the run seed (deterministic; instead of --offset/--limit)." };
         var budget = new Option<long>("--budget") { Description = "Model queries per seed (one image on both models = 2; the seed check counts). Deterministic.", DefaultValueFactory = _ => 2000 };
         var timeLimit = new Option<double?>("--time-limit") { Description = "Also stop a seed after S seconds of wall time (not deterministic)." };
         var runSeed = new Option<ulong>("--seed") { Description = "Run seed: each seed's random stream is derived from (run seed, seed id).", DefaultValueFactory = _ => 0 };
@@ -45,7 +46,7 @@ internal static class SearchCommand
         var opts = new ModelOptionSet();
         var cmd = new Command("search", "Search seeds for inputs on which the compressed model's top-1 label differs from the original's (DFlare, or the DiffChaser baseline).")
         {
-            original, compressed, seeds, labels, limit, offset, budget, timeLimit, runSeed, strategy, outDir, operators,
+            original, compressed, seeds, labels, limit, offset, sample, budget, timeLimit, runSeed, strategy, outDir, operators,
             maxLinf, minSsim, minMargin, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation,
         };
         opts.AddTo(cmd);
@@ -89,7 +90,9 @@ internal static class SearchCommand
             var o = opts.Read(r);
             var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
             var pair = ModelPair.Load(r.GetValue(original)!, r.GetValue(compressed)!, o, compressedOpts.ReadCompressed(r, o));
-            int total = Math.Max(0, Math.Min(lim ?? int.MaxValue, source.Count - off));
+            if (r.GetValue(sample) is <= 0) throw new DflareException($"--sample must be positive (got {r.GetValue(sample)}).");
+            var positions = source.Select(off, lim, r.GetValue(sample), settings.RunSeed);
+            int total = positions.Count;
             if (total == 0) throw new DflareException($"No seeds to search: '{source.Path}' has {source.Count} seeds and --offset is {off}.");
             var dir = r.GetValue(outDir)!;
 
@@ -109,7 +112,7 @@ internal static class SearchCommand
                 console.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
                 {
                     var task = ctx.AddTask($"searching {total} seeds", maxValue: total);
-                    run = runner.Run(source.Enumerate(off, lim), s =>
+                    run = runner.Run(source.Enumerate(positions), s =>
                     {
                         done++;
                         if (s.Status == SearchStatus.Triggered) triggered++;

@@ -54,7 +54,7 @@ public static class Evaluator
         int labelled = 0, correct = 0, cmpCorrect = 0, done = 0;
         foreach (var batch in seeds.Chunk(chunk))
         {
-            var images = batch.Select(s => model.Prepare(s.Image)).ToArray();
+            var images = batch.Select(s => model.Prepare(s)).ToArray();
             var p = model.PredictScores(images);
             var q = compare?.PredictScores(images);
             for (int i = 0; i < batch.Length; i++)

@@ -38,6 +38,10 @@ public sealed class ModelPair
     /// <summary>Brings an image to the pair's geometry (the original's preprocessing decides resize/crop).</summary>
     public Image Prepare(Image image) => Original.Prepare(image);
 
+    /// <summary>Brings a seed to the pair's geometry; an image that does not fit is reported with the seed's file.</summary>
+    /// <exception cref="DflareException">The seed's image does not fit the model.</exception>
+    public Image Prepare(Datasets.Seed seed) => Original.Prepare(seed);
+
     /// <summary>Evaluates a batch on both models; returns the probability vectors of each.</summary>
     public (float[][] Original, float[][] Compressed) Predict(IReadOnlyList<Image> images)
     {

@@ -13,7 +13,7 @@ namespace Dflare.Models;
 /// <remarks>
 /// Batches are split to <see cref="ModelInfo.MaxBatch"/>; a model with a fixed batch gets full batches, a short one
 /// padded (the padding is dropped and not counted as queries). Images are brought to the model's geometry by
-/// <see cref="Prepare"/> (resize/crop from the preprocessing options, channel conversion) when they are not
+/// <see cref="Prepare(Image)"/> (resize/crop from the preprocessing options, channel conversion) when they are not
 /// already there.
 /// </remarks>
 public sealed class OnnxClassifier : IDisposable
@@ -230,6 +230,15 @@ public sealed class OnnxClassifier : IDisposable
         return img.Channels == Info.Channels ? img : img.WithChannels(Info.Channels);
     }
 
+    /// <summary><see cref="Prepare(Image)"/> for a seed; an image that does not fit is reported with the seed's file.</summary>
+    /// <exception cref="DflareException">The seed's image does not fit the model and no resize/crop is configured.</exception>
+    public Image Prepare(Datasets.Seed seed)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        try { return Prepare(seed.Image); }
+        catch (DflareException e) { throw new DflareException($"{char.ToUpperInvariant(seed.Describe()[0])}{seed.Describe()[1..]}: {e.Message}", e); }
+    }
+
     /// <summary>True when <paramref name="image"/> already has the model's geometry.</summary>
     public bool Fits(Image image) => image.Width == Info.Width && image.Height == Info.Height && image.Channels == Info.Channels;
 
@@ -386,7 +395,7 @@ public sealed class OnnxClassifier : IDisposable
     /// <see cref="PredictScores(IReadOnlyList{Image})"/>: fixed-batch models get padded batches whose padding rows
     /// are dropped. Images are counted as queries.
     /// </summary>
-    /// <param name="images">The images (brought to the model's geometry by <see cref="Prepare"/> when needed).</param>
+    /// <param name="images">The images (brought to the model's geometry by <see cref="Prepare(Image)"/> when needed).</param>
     /// <param name="outputNames">Outputs to fetch; each must be a graph output of the model.</param>
     /// <exception cref="DflareException">An output does not exist, or has no batch axis while several images go in one run.</exception>
     public IReadOnlyDictionary<string, TensorRows> RunOutputs(IReadOnlyList<Image> images, IReadOnlyList<string> outputNames)
