@@ -40,6 +40,11 @@ internal static class EvalCommand
             var positions = source.Select(r.GetValue(offset), r.GetValue(limit), r.GetValue(sample), runSeed: 0);
             int total = positions.Count;
             var console = CommandRunner.Console2(asJson);
+            foreach (var problem in SanityCheck.Run(clf, other, source).Problems)
+                Console.Error.WriteLine($"warning: {problem}");
+            if (!asJson)
+                foreach (var m in new[] { clf, other }.OfType<OnnxClassifier>())
+                    Console.Out.WriteLine($"Preprocessing of {Path.GetFileName(m.Path)} (value (from where)): {m.Info.DescribePreprocessing()}");
             EvaluationResult result = null!;
             console.Progress().AutoClear(true).HideCompleted(true).Start(ctx =>
             {
@@ -60,6 +65,7 @@ internal static class EvalCommand
                     ["disagreements"] = new JsonArray(result.Disagreements.Select(id =>
                         numericIds ? (JsonNode)JsonValue.Create(int.Parse(id, CultureInfo.InvariantCulture)) : JsonValue.Create(id)).ToArray()),
                     ["seconds"] = Math.Round(result.Seconds, 3),
+                    ["preprocessing"] = new JsonArray(new[] { clf, other }.OfType<OnnxClassifier>().Select(m => (JsonNode)m.Info.PreprocessingJson()).ToArray()),
                 };
                 Console.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
                 return CommandRunner.Ok;
@@ -69,6 +75,7 @@ internal static class EvalCommand
             if (other is not null)
                 table.AddRow(Markup.Escape(other.Path), Markup.Escape(other.Info.ToString()), Pct(result.CompareAccuracy, result.CompareCorrect ?? 0, result.Labelled));
             console.MarkupLine($"[bold]{result.Seeds}[/] seeds from {Markup.Escape(source.Kind)} in {result.Seconds:F1} s");
+
             console.Write(table);
             if (other is not null)
             {

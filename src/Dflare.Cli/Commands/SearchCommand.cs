@@ -30,7 +30,7 @@ internal static class SearchCommand
         var strategy = new Option<string>("--strategy") { Description = "dflare, diffchaser, random-ops (ablation: uniform operator choice) or gap-only (ablation: no novelty).", DefaultValueFactory = _ => "dflare" };
         var outDir = new Option<string>("--out") { Description = "Output folder for results.json and the trigger pictures.", DefaultValueFactory = _ => "dflare-out" };
         var operators = new Option<string?>("--operators") { Description = "Mutation operators and parameters, e.g. 'gaussian-noise:variance=0.1,salt-pepper:amount=0.004,box-blur:max-kernel=5' (default: all seven)." };
-        var maxLinf = new Option<int?>("--max-linf") { Description = "Clip every mutant into ±N pixel levels around the seed." };
+        var maxLinf = new Option<string?>("--max-linf") { Description = "Clip every mutant into ±N grey levels around the seed: 16, 16/255 or 0.0627 are the same." };
         var minSsim = new Option<double?>("--min-ssim") { Description = "Reject mutants whose SSIM to the seed is below S." };
         var minMargin = new Option<double>("--min-margin") { Description = "Differing labels count only when each model's top-1 beats its second by at least this probability (default 0; a tied top-1 never counts).", DefaultValueFactory = _ => 0 };
         var dcPopulation = new Option<int?>("--dc-population") { Description = "DiffChaser: population size (default 10)." };
@@ -42,12 +42,13 @@ internal static class SearchCommand
         var queryUnchanged = new Option<bool>("--query-unchanged") { Description = "DFlare: also query mutants identical to the current image (e.g. a blur with kernel 1), as the reference implementation does; by default they are skipped, which changes no decision and saves queries." };
         var lockStep = new Option<int>("--lock-step") { Description = "Seeds searched at once, their mutants evaluated together (does not change results).", DefaultValueFactory = _ => 64 };
         var threads = new Option<int>("--threads") { Description = "Model batches evaluated concurrently (does not change results).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var noSanity = new Option<bool>("--no-sanity-check") { Description = "Search even when the unmodified seeds say the preprocessing is probably wrong (original near chance or near-uniform) or the two models are not a compression pair (they disagree on many seeds)." };
         var noSpeculation = new Option<bool>("--no-speculation") { Description = "Leave the padding of fixed-size model batches empty instead of evaluating likely next mutants in it (does not change results)." };
         var opts = new ModelOptionSet();
         var cmd = new Command("search", "Search seeds for inputs on which the compressed model's top-1 label differs from the original's (DFlare, or the DiffChaser baseline).")
         {
             original, compressed, seeds, labels, limit, offset, sample, budget, timeLimit, runSeed, strategy, outDir, operators,
-            maxLinf, minSsim, minMargin, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation,
+            maxLinf, minSsim, minMargin, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation, noSanity,
         };
         opts.AddTo(cmd);
         var compressedOpts = ModelOptionSet.ForCompressed();
@@ -66,6 +67,7 @@ internal static class SearchCommand
             };
             if (r.GetValue(timeLimit) is { } tl && !(tl > 0 && double.IsFinite(tl)))
                 throw new DflareException($"--time-limit must be a positive number of seconds (got {tl.ToString(CultureInfo.InvariantCulture)}).");
+            var linf = r.GetValue(maxLinf) is { } lt ? Images.PixelAmount.Parse(lt, "--max-linf") : (Images.PixelAmount?)null;
             var settings = new SearchSettings
             {
                 Strategy = SearchStrategies.Parse(r.GetValue(strategy)!),
@@ -73,7 +75,7 @@ internal static class SearchCommand
                 TimeLimit = r.GetValue(timeLimit) is { } t ? TimeSpan.FromSeconds(t) : null,
                 RunSeed = r.GetValue(runSeed),
                 Operators = MutationOperators.Parse(r.GetValue(operators)),
-                Bound = new DistortionBound { MaxLInf = r.GetValue(maxLinf), MinSsim = r.GetValue(minSsim) },
+                Bound = new DistortionBound { MaxLInf = linf?.WholeLevels("--max-linf"), MinSsim = r.GetValue(minSsim) },
                 MinMargin = r.GetValue(minMargin),
                 SkipUnchanged = !r.GetValue(queryUnchanged),
                 DiffChaser = dc,
@@ -95,12 +97,17 @@ internal static class SearchCommand
             int total = positions.Count;
             if (total == 0) throw new DflareException($"No seeds to search: '{source.Path}' has {source.Count} seeds and --offset is {off}.");
             var dir = r.GetValue(outDir)!;
+            if (!r.GetValue(noSanity))
+                SanityCheck.Run(pair.Original, pair.Compressed, source).ThrowIfProblems("If this is intended, rerun with --no-sanity-check.");
 
             // A console over the current Console.Out (not the cached AnsiConsole.Console), so redirection is honoured.
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
             console.MarkupLine($"[bold]dflare search[/] ({settings.Strategy.Name()}): {Markup.Escape(pair.ToString())}, {total} seeds from {Markup.Escape(source.Kind)}, " +
                                $"budget {settings.Budget} queries/seed, run seed {settings.RunSeed}" +
                                (settings.Bound.IsNone ? "" : $", bound {Markup.Escape(settings.Bound.ToString())}"));
+            if (linf is { } lv) Console.Out.WriteLine($"--max-linf {r.GetValue(maxLinf)}: {lv}");
+            Console.Out.WriteLine("Preprocessing, each value (from where):");
+            Console.Out.WriteLine(pair.DescribePreprocessing());
             var runner = new SearchRunner(pair, settings);
             using var cts = new CancellationTokenSource();
             ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
@@ -127,7 +134,8 @@ internal static class SearchCommand
             var context = new SearchReportContext
             {
                 Original = r.GetValue(original), Compressed = r.GetValue(compressed), SeedSource = r.GetValue(seeds),
-                Offset = off, Limit = lim, ClassNames = source.ClassNames,
+                Offset = off, Limit = lim, ClassNames = source.ClassNames, Sample = r.GetValue(sample),
+                Preprocessing = [pair.Original.Info.PreprocessingJson(), pair.Compressed.Info.PreprocessingJson()],
             };
             var path = SearchReport.Write(run, dir, context);
             PrintSummary(console, run, context);

@@ -71,7 +71,7 @@ public sealed class OnnxClassifier : IDisposable
         if (!File.Exists(full)) throw new DflareException($"Model file '{path}' does not exist.");
         var merged = ModelOptions.ForModel(full, options);
         var session = SessionCache.Shared.Get(full, merged.IntraOpThreads);
-        return Create(session, ownsSession: false, path, merged);
+        return Create(session, ownsSession: false, path, merged, ModelOptions.Sources(full, options));
     }
 
     /// <summary>Creates a classifier over an in-memory model (e.g. one made by model surgery); it owns its session.</summary>
@@ -79,13 +79,14 @@ public sealed class OnnxClassifier : IDisposable
     public static OnnxClassifier FromBytes(byte[] model, string displayName, ModelOptions? options = null)
     {
         var session = SessionCache.CreateSession(model, displayName, options?.IntraOpThreads);
-        try { return Create(session, ownsSession: true, displayName, options ?? new ModelOptions()); }
+        var o = options ?? new ModelOptions();
+        try { return Create(session, ownsSession: true, displayName, o, o.Fields().Where(f => f.Value is not null).ToDictionary(f => f.Name, _ => "option")); }
         catch { session.Dispose(); throw; }
     }
 
-    private static OnnxClassifier Create(InferenceSession session, bool ownsSession, string path, ModelOptions o)
+    private static OnnxClassifier Create(InferenceSession session, bool ownsSession, string path, ModelOptions o, IReadOnlyDictionary<string, string> sources)
     {
-        var info = Resolve(session, path, o, out var needsProbe);
+        var info = Resolve(session, path, o, out var needsProbe) with { Sources = sources };
         var clf = new OnnxClassifier(session, ownsSession, info);
         if (needsProbe)
         {
@@ -165,6 +166,8 @@ public sealed class OnnxClassifier : IDisposable
             Std = std,
             ResizeShortSide = o.ResizeShortSide,
             CenterCrop = o.CenterCrop,
+            Filter = o.ResizeFilter ?? Images.ResizeFilter.Bilinear,
+            Antialias = o.Antialias ?? true,
         };
         if (pre.ResizeShortSide is <= 0) throw new DflareException($"Model '{path}': resize must be positive.");
 
@@ -218,7 +221,7 @@ public sealed class OnnxClassifier : IDisposable
         if (Fits(image)) return image;
         var p = Info.Preprocessing;
         var img = image;
-        if (p.ResizeShortSide is { } r) img = img.ResizeShortSide(r);
+        if (p.ResizeShortSide is { } r) img = img.ResizeShortSide(r, p.Filter, p.Antialias);
         if (p.CenterCrop is { } c)
         {
             if (img.Width < c || img.Height < c)
@@ -247,6 +250,10 @@ public sealed class OnnxClassifier : IDisposable
 
     /// <summary>Returns the probability vector of one image.</summary>
     public float[] Predict(Image image) => Predict([image])[0];
+
+    /// <summary>Probabilities for images that are not counted in <see cref="Queries"/> (checks outside a search's budget).</summary>
+    internal float[][] PredictUncounted(IReadOnlyList<Image> images) =>
+        Probabilities(RunRaw(images.Select(i => Prepare(i).Pixels).ToArray(), count: false));
 
     /// <summary>Returns the raw output row of each image (logits or probabilities, as the model gives them).</summary>
     public float[][] PredictScores(IReadOnlyList<Image> images)
