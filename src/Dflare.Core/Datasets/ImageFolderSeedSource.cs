@@ -100,8 +100,9 @@ public sealed class ImageFolderSeedSource : SeedSource
         File.ReadAllLines(path).Where(l => l.Trim().Length > 0).Select(l => l.Contains('\t') ? l.Split('\t')[^1].Trim() : l.Trim()).ToList();
 
     /// <summary>
-    /// Reads <paramref name="csv"/> strictly: every row names an image of the folder, a label is a class index (within
-    /// the class names when they are known) or a class name from <c>classes.txt</c>, and a file listed twice has one label.
+    /// Reads <paramref name="csv"/> strictly: a label is a class index (within the class names when they are known) or
+    /// a class name from <c>classes.txt</c>, a file listed twice has one label, and rows for files that are not in the
+    /// folder are allowed only when every image of the folder has its row.
     /// </summary>
     private static Dictionary<string, int> ReadLabels(string csv, IReadOnlyList<string>? classNames, string folder, HashSet<string> files)
     {
@@ -122,6 +123,7 @@ public sealed class ImageFolderSeedSource : SeedSource
         }
         var map = new Dictionary<string, int>(StringComparer.Ordinal);
         var lineOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        (int Line, string File)? missing = null;
         for (int i = start; i < lines.Length; i++)
         {
             if (lines[i].Trim().Length == 0) continue;
@@ -145,13 +147,16 @@ public sealed class ImageFolderSeedSource : SeedSource
                 if (label < 0)
                     throw new DflareException($"Labels file '{csv}', line {i + 1}: class '{text}' of '{file}' is not in classes.txt (which lists {string.Join(", ", classNames.Take(20))}{(classNames.Count > 20 ? ", …" : "")}).");
             }
-            if (!files.Contains(file))
-                throw new DflareException($"Labels file '{csv}', line {i + 1}: '{file}' is not an image in seed folder '{folder}'.");
+            if (!files.Contains(file)) { missing ??= (i + 1, file); continue; }
             if (map.TryGetValue(file, out var before) && before != label)
                 throw new DflareException($"Labels file '{csv}', line {i + 1}: '{file}' has label {text} but line {lineOf[file]} gave it {before}.");
             map[file] = label;
             lineOf[file] = i + 1;
         }
+        // Rows for files that are not here are fine when every image has its row (a subset of a labelled set keeps
+        // the whole labels.csv); beside images without a row they are probably misspelt names.
+        if (missing is { } m && files.FirstOrDefault(f => !map.ContainsKey(f)) is { } unlabelled)
+            throw new DflareException($"Labels file '{csv}', line {m.Line}: '{m.File}' is not an image in seed folder '{folder}', while '{unlabelled}'{(files.Count(f => !map.ContainsKey(f)) > 1 ? $" and {files.Count(f => !map.ContainsKey(f)) - 1} more image(s)" : "")} ha{(files.Count(f => !map.ContainsKey(f)) > 1 ? "ve" : "s")} no row: are the file names misspelt?");
         return map;
     }
 

@@ -28,6 +28,11 @@ public sealed record DflareTestSettings
     public bool FailOnDeviation { get; init; } = true;
     /// <summary>Run only shard <c>Index</c> (1-based) of <c>Count</c> deterministic slices of the seeds.</summary>
     public (int Index, int Count)? Shard { get; init; }
+    /// <summary>
+    /// Check each pair on its unmodified seeds before searching (<see cref="Models.SanityCheck"/>; default true):
+    /// an original near chance, or a pair that disagrees on many seeds, fails the case instead of reporting noise.
+    /// </summary>
+    public bool SanityCheck { get; init; } = true;
 
     private static readonly Dictionary<Assembly, DflareTestSettings> Cache = [];
 
@@ -65,6 +70,7 @@ public sealed record DflareTestSettings
             ReportImageBaseUrl = ReportLinks.NormalizeBaseUrl(Get("ReportImageBaseUrl", "DFLARE_REPORT_IMAGE_BASE_URL"), "DflareReportImageBaseUrl"),
             FailOnDeviation = Get("FailOnDeviation", "DFLARE_FAIL_ON_DEVIATION") is not { } f || ParseBool(f, "DflareFailOnDeviation"),
             Shard = Get("Shard", "DFLARE_SHARD") is { } sh ? ParseShard(sh) : null,
+            SanityCheck = Get("SanityCheck", "DFLARE_SANITY_CHECK") is not { } sc || ParseBool(sc, "DflareSanityCheck"),
         };
     }
 

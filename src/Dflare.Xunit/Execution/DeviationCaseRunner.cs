@@ -24,6 +24,8 @@ internal static class DeviationCaseRunner
         var search = SearchSettingsFor(attr, settings);
 
         var source = SeedSource.Open(plan.SeedPath);
+        if (settings.SanityCheck)
+            ModelCache.Sanity(plan, pair, source).ThrowIfProblems("If this is intended, run with -p:DflareSanityCheck=false.");
         var seeds = seedPosition >= 0
             ? source.Enumerate(seedPosition, 1).ToList()
             : plan.SeedIds.Select(s => source.Enumerate(s.Position, 1).Single()).ToList();
