@@ -9,6 +9,7 @@ namespace DflareTests;
 // Std, Layout, Resize and Crop.
 public class ModelTests
 {
+//-:cnd:noEmit
 #if DFLARE_EXAMPLES
     /// <summary>
     /// Your own settings and checks: searches 20 seeds sampled across the classes for inputs on which the compressed
@@ -33,4 +34,5 @@ public class ModelTests
     public void Compressed_model_stays_about_as_robust_as_the_original(RobustnessOutcome outcome) =>
         outcome.Should().HaveMedianFlipEpsilonOfAtLeast(0.01);
 #endif
+//+:cnd:noEmit
 }
