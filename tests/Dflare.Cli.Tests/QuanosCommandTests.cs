@@ -92,16 +92,16 @@ public sealed class QuanosCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("0")]
-    [InlineData("1")]
-    [InlineData("-0.1")]
-    [InlineData("2")]
-    public void An_epsilon_outside_0_1_exits_2(string epsilon)
+    [InlineData("0", "0")]
+    [InlineData("255", "1")]
+    [InlineData("-0.1", "-0.1")]
+    [InlineData("300/255", "1.176")]
+    public void An_epsilon_outside_0_1_exits_2(string epsilon, string got)
     {
         var r = CliRunner.Run(MnistCnn("--limit", "1", "--epsilon", epsilon));
 
         r.ExitCode.Should().Be(2, r.ToString());
-        r.StdErr.Should().Contain("error: --epsilon must be in (0, 1) in [0,1] pixel units").And.Contain($"got {epsilon}");
+        r.StdErr.Should().Contain("error: --epsilon must be in (0, 1) in [0,1] pixel units").And.Contain($"got {got}");
         r.StdOut.Should().BeEmpty();
     }
 

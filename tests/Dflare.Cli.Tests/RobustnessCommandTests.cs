@@ -159,16 +159,16 @@ public sealed class RobustnessCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("0")]
-    [InlineData("1")]
-    [InlineData("-0.5")]
-    [InlineData("1.5")]
-    public void An_epsilon_outside_0_1_exits_2_with_the_unit_named(string epsilon)
+    [InlineData("0", "0")]
+    [InlineData("255", "1")]
+    [InlineData("-0.5", "-0.5")]
+    [InlineData("300/255", "1.176")]
+    public void An_epsilon_outside_0_1_exits_2_with_the_unit_named(string epsilon, string got)
     {
         var r = CliRunner.Run(MnistCnn("--limit", "1", "--epsilon", epsilon));
 
         r.ExitCode.Should().Be(2, r.ToString());
-        r.StdErr.Should().Contain("error: --epsilon must be in (0, 1) in [0,1] pixel units").And.Contain($"got {epsilon}");
+        r.StdErr.Should().Contain("error: --epsilon must be in (0, 1) in [0,1] pixel units").And.Contain($"got {got}");
         r.StdOut.Should().BeEmpty();
     }
 
@@ -177,7 +177,7 @@ public sealed class RobustnessCommandTests : IDisposable
     {
         var text = CliRunner.Run(MnistCnn("--limit", "1", "--epsilon", "eight"));
         text.ExitCode.Should().Be(2);
-        text.StdErr.Should().Contain("--epsilon 'eight' is not a number or a fraction such as 8/255");
+        text.StdErr.Should().Contain("--epsilon 'eight' is not a number of grey levels (16), a fraction of them (16/255)");
 
         var samples = CliRunner.Run(MnistCnn("--limit", "1", "--epsilon", "0.1", "--gradient", "spsa", "--samples", "0"));
         samples.ExitCode.Should().Be(2);

@@ -174,7 +174,7 @@ public sealed class SearchCommandTests : IDisposable
     [InlineData("--budget", "0", "--budget must be at least 2")]
     [InlineData("--strategy", "genetic", "Unknown strategy 'genetic'")]
     [InlineData("--operators", "gaussian-noise,swirl", "Unknown mutation operator 'swirl'")]
-    [InlineData("--max-linf", "300", "--max-linf must be between 0 and 255")]
+    [InlineData("--max-linf", "300", "--max-linf is 300 grey levels (1.1765 in [0,1] units); give a whole number of grey levels from 0 to 255")]
     [InlineData("--offset", "20000", "No seeds to search")]
     [InlineData("--time-limit", "-1", "--time-limit must be a positive number")]
     public void Bad_options_exit_2_with_a_clear_message(string option, string value, string message)
@@ -206,5 +206,61 @@ public sealed class SearchCommandTests : IDisposable
 
         var r4 = Run("search", "--compressed", "x.onnx", "--seeds", "y");
         r4.Code.Should().NotBe(0, "--original is required");
+    }
+
+    private static string Demo(string name) => Path.Combine(SharedData.RepoRoot, "src", "Dflare.Cli", "Demo", name);
+
+    [Fact]
+    public void Max_linf_takes_grey_levels_or_a_fraction_alike_prints_both_units_and_the_preprocessing_with_its_sources()
+    {
+        string[] Args(string linf, string sub) =>
+        [
+            "search", "--original", Demo("fashion-lenet.onnx"), "--compressed", Demo("fashion-lenet.int8.onnx"),
+            "--seeds", Demo("seeds"), "--limit", "2", "--budget", "60", "--max-linf", linf, "--out", Path.Combine(_dir, sub),
+        ];
+        var (c1, o1, e1) = Run(Args("16/255", "a"));
+        var (c2, _, e2) = Run(Args("16", "b"));
+
+        c1.Should().Be(0, e1);
+        c2.Should().Be(0, e2);
+        o1.Should().Contain("--max-linf 16/255: 16 grey levels (0.0627 in [0,1] units)");
+        o1.Should().Contain("fashion-lenet.onnx: input input (sidecar)").And.Contain("mean [0.5] (sidecar)").And.Contain("filter bilinear (default)");
+        var a = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "a", "results.json")))!;
+        var b = JsonNode.Parse(File.ReadAllText(Path.Combine(_dir, "b", "results.json")))!;
+        a["run"]!["maxLinf"]!.GetValue<int>().Should().Be(16);
+        static string Outcome(JsonNode r) => string.Join(";", r["seeds"]!.AsArray().Select(x => $"{x!["status"]}/{x["queries"]}/{x["linf"]}"));
+        Outcome(a).Should().Be(Outcome(b), "16 and 16/255 are the same bound");
+        var pre = a["run"]!["preprocessing"]!.AsArray();
+        pre.Should().HaveCount(2);
+        pre[1]!["scale"]!["source"]!.GetValue<string>().Should().Be("sidecar");
+    }
+
+    [Fact]
+    public void A_pair_that_disagrees_on_many_unmodified_seeds_is_refused_unless_overridden()
+    {
+        // resnet8 and squeezenet are two different CIFAR-10 models, not a compression pair.
+        string[] Args(params string[] extra) =>
+        [
+            "search", "--original", SharedData.Require("models/cifar10/resnet8.onnx"), "--compressed", SharedData.Require("models/cifar10/squeezenet-nhwc.onnx"),
+            "--seeds", SharedData.Require("data/cifar10/test_first932.bin"), "--limit", "1", "--budget", "20", "--out", _dir, .. extra,
+        ];
+        var (code, stdout, stderr) = Run(Args());
+        code.Should().Be(2, stdout);
+        stderr.Should().Contain("not a compression pair, or their preprocessing differs").And.Contain("--no-sanity-check");
+        File.Exists(Path.Combine(_dir, "results.json")).Should().BeFalse("nothing is searched");
+
+        var (code2, _, stderr2) = Run(Args("--no-sanity-check"));
+        code2.Should().Be(0, stderr2);
+    }
+
+    [Fact]
+    public void An_original_fed_the_wrong_preprocessing_is_refused_as_probably_wrong_preprocessing()
+    {
+        // The real resnet8 pair fed 0..255 pixels (--scale 1) instead of its normalised [0,1] input: near chance.
+        var (code, stdout, stderr) = Run(
+            "search", "--original", SharedData.Require("models/cifar10/resnet8.onnx"), "--compressed", SharedData.Require("models/cifar10/resnet8-int8.onnx"),
+            "--seeds", SharedData.Require("data/cifar10/test_first932.bin"), "--limit", "1", "--budget", "20", "--scale", "1", "--out", Path.Combine(_dir, "out"));
+        code.Should().Be(2, stdout);
+        stderr.Should().Contain("preprocessing is probably wrong").And.Contain("scale 1 (option)");
     }
 }

@@ -55,14 +55,17 @@ public sealed class GateEndToEndTests : IDisposable
         Step(shell.Dotnet(work, "new", "install", Path.Combine(feed, $"Dflare.Templates.{version}.nupkg")));
         var created = Step(shell.Dotnet(work, "new", "dflare-tests", "-n", "MyModelTests",
             "--original", "models/original.onnx", "--compressed", "models/compressed.onnx", "--seeds", "seeds", "--budget", Budget));
-        foreach (var f in new[] { "MyModelTests.csproj", "ModelTests.cs", ".gitignore", ".gitattributes", ".github/workflows/dflare-gate.yml" })
+        foreach (var f in new[] { "MyModelTests.csproj", "ModelTests.cs", ".gitignore", ".gitattributes" })
             File.Exists(Path.Combine(project, f)).Should().BeTrue($"the template makes {f}\n{created}");
         File.ReadAllText(Path.Combine(work, "global.json")).Should().Contain("Microsoft.Testing.Platform", "the template sets the test runner at the repository root");
         var csproj = File.ReadAllText(Path.Combine(project, "MyModelTests.csproj"));
-        csproj.Should().Contain($"Include=\"Dflare.Testing\" Version=\"{version}\"").And.Contain("<DflareModelPair Include=\"models/compressed.onnx\" Original=\"models/original.onnx\" Seeds=\"seeds\" Budget=\"400\" />");
+        csproj.Should().Contain($"Include=\"Dflare.Testing\" Version=\"{version}\"").And.Contain("<DflareModelPair Include=\"models/compressed.onnx\" Original=\"models/original.onnx\" Seeds=\"seeds\" Budget=\"400\" Sample=\"200\" />");
         File.ReadAllText(Path.Combine(project, ".gitignore")).Should().Contain("*.received.*");
         File.ReadAllText(Path.Combine(project, ".gitattributes")).Should().Contain("*.verified.png  binary");
-        File.ReadAllText(Path.Combine(project, ".github/workflows/dflare-gate.yml")).Should().Contain("pull_request").And.Contain("upload-artifact").And.Contain("DflareShard");
+        // The CI workflow is an item template run at the repository root, where GitHub finds it.
+        Step(shell.Dotnet(work, "new", "dflare-ci", "--project", "MyModelTests"));
+        File.ReadAllText(Path.Combine(work, ".github/workflows/dflare-gate.yml")).Should().Contain("pull_request").And.Contain("upload-artifact")
+            .And.Contain("DflareShard").And.Contain("PROJECT: MyModelTests").And.Contain("dflare merge").And.Contain("gh pr comment");
 
         // The pair: the demo original and a 50 %-pruned copy made with the project's compressor (the demo's weight-only
         // int8 copy has no confident deviation within 32 grey levels, so with the defaults it would simply pass).
@@ -82,10 +85,10 @@ public sealed class GateEndToEndTests : IDisposable
         first.Output.Should().Contain("FAILED.").And.Contain("new seed").And.Contain("margin").And.Contain("Dflare report:");
         var r1 = GateResultsStore.Read(report);
         var pair = r1.Pairs.Should().ContainSingle().Subject;
-        pair.SeedCount.Should().Be(Seeds + 2, "the generated test searches 4 seeds and the template's example test 2");
+        pair.SeedCount.Should().Be(Seeds, "the generated test searches the 4 seeds (a sample of 200 takes them all); the template's examples are not compiled");
         pair.New.Should().BeGreaterThan(0).And.Be(pair.Deviations);
         Directory.GetFiles(snapshots, "*.received.png").Where(f => !f.EndsWith(".composite.png", StringComparison.Ordinal)).Should().HaveCount(pair.New);
-        r1.Cases.Select(c => c.TestClass).Should().Contain("Dflare.Generated.DflareModelPairs").And.Contain("MyModelTests.ModelTests");
+        r1.Cases.Select(c => c.TestClass).Should().OnlyContain(c => c == "Dflare.Generated.DflareModelPairs");
         foreach (var s in r1.Cases.SelectMany(c => c.Seeds).Where(s => s.Deviates))
             File.Exists(Path.Combine(report, s.Image!)).Should().BeTrue($"the picture of seed {s.Id} is in the report");
         File.ReadAllText(Path.Combine(report, "summary.md")).Should().Contain("❌ failed").And.Contain($"| `compressed.onnx` vs `original.onnx` | ❌ failed | {pair.SeedCount} |").And.Contain("](images/");

@@ -6,11 +6,17 @@ namespace Dflare.Cli.Commands;
 /// <summary>Parses attack budgets in [0,1] pixel units given as a number or a fraction such as <c>8/255</c>.</summary>
 internal static class BudgetText
 {
-    /// <summary>Parses a [0,1]-unit budget given as a number or a fraction such as <c>8/255</c>; must be in (0, 1).</summary>
+    /// <summary>
+    /// Parses a budget the way every pixel-distance option does (<see cref="Images.PixelAmount"/>: <c>8</c> and
+    /// <c>8/255</c> are eight grey levels, <c>0.03</c> is in [0,1] units), returns it in [0,1] units (must be in (0, 1))
+    /// and prints the value used in both units on stderr.
+    /// </summary>
     public static double ParseEpsilon(string text, string option)
     {
-        var v = ParseFraction(text, option);
+        var amount = Images.PixelAmount.Parse(text, option);
+        var v = amount.Fraction;
         FgsmOptions.ValidateEpsilon(v, option);
+        Console.Error.WriteLine($"{option} {text}: {amount}");
         return v;
     }
 

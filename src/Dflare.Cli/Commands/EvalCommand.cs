@@ -19,12 +19,13 @@ internal static class EvalCommand
         var labels = new Option<string?>("--labels") { Description = "Labels file (IDX labels or CSV) if not found beside the seeds." };
         var limit = new Option<int?>("--limit") { Description = "Evaluate at most N seeds." };
         var offset = new Option<int>("--offset") { Description = "Skip the first N seeds.", DefaultValueFactory = _ => 0 };
+        var sample = new Option<int?>("--sample") { Description = "Evaluate N seeds sampled across the classes (deterministic; instead of --offset/--limit)." };
         var compare = new Option<string?>("--compare") { Description = "A second model (e.g. the compressed one): report its accuracy and the seeds the two disagree on." };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON object." };
         var opts = new ModelOptionSet();
         var cmd = new Command("eval", "Accuracy of a model on labelled seeds and, with --compare, where two models disagree.")
         {
-            model, seeds, labels, limit, offset, compare, json,
+            model, seeds, labels, limit, offset, sample, compare, json,
         };
         opts.AddTo(cmd);
         var compressedOpts = ModelOptionSet.ForCompressed(); // they apply to the --compare model
@@ -36,16 +37,19 @@ internal static class EvalCommand
             var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
             var other = compressedOpts.LoadCompare(r, r.GetValue(compare), o, clf);
-            int off = r.GetValue(offset);
-            if (off < 0) throw new DflareException($"--offset must not be negative (got {off}).");
-            if (r.GetValue(limit) is <= 0) throw new DflareException($"--limit must be positive (got {r.GetValue(limit)}).");
-            int total = Math.Max(0, Math.Min(r.GetValue(limit) ?? int.MaxValue, source.Count - off));
+            var positions = source.Select(r.GetValue(offset), r.GetValue(limit), r.GetValue(sample), runSeed: 0);
+            int total = positions.Count;
             var console = CommandRunner.Console2(asJson);
             if (total == 0)
-                throw new DflareException($"No seeds to evaluate: '{source.Path}' has {source.Count} seeds and --offset is {off}.");
+                throw new DflareException($"No seeds to evaluate: '{source.Path}' has {source.Count} seeds and --offset is {r.GetValue(offset)}.");
+            foreach (var problem in SanityCheck.Run(clf, other, source).Problems)
+                Console.Error.WriteLine($"warning: {problem}");
+            if (!asJson)
+                foreach (var m in new[] { clf, other }.OfType<OnnxClassifier>())
+                    Console.Out.WriteLine($"Preprocessing of {Path.GetFileName(m.Path)} (value (from where)): {m.Info.DescribePreprocessing()}");
             EvaluationResult result = null!;
             CommandRunner.WithProgress(console, $"evaluating {total} seeds", total, progress =>
-                result = Evaluator.Evaluate(clf, source.Enumerate(off, r.GetValue(limit)), other, progress: d => progress(d, null)));
+                result = Evaluator.Evaluate(clf, source.Enumerate(positions), other, progress: d => progress(d, null)));
             var numericIds = source is not ImageFolderSeedSource;
             if (asJson)
             {
@@ -60,6 +64,7 @@ internal static class EvalCommand
                     ["disagreements"] = new JsonArray(result.Disagreements.Select(id =>
                         numericIds ? (JsonNode)JsonValue.Create(int.Parse(id, CultureInfo.InvariantCulture)) : JsonValue.Create(id)).ToArray()),
                     ["seconds"] = Math.Round(result.Seconds, 3),
+                    ["preprocessing"] = new JsonArray(new[] { clf, other }.OfType<OnnxClassifier>().Select(m => (JsonNode)m.Info.PreprocessingJson()).ToArray()),
                 };
                 Console.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
                 return CommandRunner.Ok;
@@ -69,6 +74,7 @@ internal static class EvalCommand
             if (other is not null)
                 table.AddRow(Markup.Escape(other.Path), Markup.Escape(other.Info.ToString()), Pct(result.CompareAccuracy, result.CompareCorrect ?? 0, result.Labelled));
             console.MarkupLine($"[bold]{result.Seeds}[/] seeds from {Markup.Escape(source.Kind)} in {result.Seconds:F1} s");
+
             console.Write(table);
             if (other is not null)
             {

@@ -4,15 +4,19 @@ using Dflare.Models;
 namespace Dflare.Cli.Commands;
 
 /// <summary>
-/// The preprocessing options shared by every command that loads a model. Each set option overrides the model's
-/// sidecar (<c>MODEL.onnx.json</c>), which overrides what is read from the model. Commands that load a pair also take
-/// a second set prefixed <c>--compressed-</c> (<see cref="ForCompressed"/>): those override the shared options for the
-/// compressed model only, e.g. when its export named the input or output differently.
+/// The preprocessing options shared by every command that loads a model. A shared option fills in what a model's
+/// sidecar (<c>MODEL.onnx.json</c>) leaves out and never overrides a different value the sidecar sets (that is an
+/// error naming both; <see cref="ModelOptions.SharedFields"/>). Commands that load a pair also take a second set
+/// prefixed <c>--compressed-</c> (<see cref="ForCompressed"/>): those are the compressed model's own, and override
+/// the shared options and its sidecar, e.g. when its export named the input or output differently.
 /// </summary>
 internal sealed class ModelOptionSet
 {
+    private readonly bool _shared;
+
     private ModelOptionSet(string prefix, string whose, bool geometry)
     {
+        _shared = geometry;
         Option<T> Make<T>(string name, string description) =>
             new("--" + prefix + name) { Description = whose.Length == 0 ? description : whose + char.ToLowerInvariant(description[0]) + description[1..] };
         Input = Make<string?>("input", "Name of the model's image input (default: its only real input).");
@@ -23,8 +27,10 @@ internal sealed class ModelOptionSet
         Output = Make<string?>("output", "Name of the output to read (default: the first).");
         OutputKind = Make<string?>("output-kind", "logits or probabilities (default: detected).");
         // Resizing and cropping decide the pair's shared geometry, so they exist once, for both models.
-        Resize = geometry ? Make<int?>("resize", "Resize the image's short side to N pixels (bilinear) before cropping.") : null;
+        Resize = geometry ? Make<int?>("resize", "Resize the image's short side to N pixels before cropping (filter: --resize-filter).") : null;
         Crop = geometry ? Make<int?>("crop", "Centre-crop N×N pixels after resizing.") : null;
+        Filter = geometry ? Make<string?>("resize-filter", "Resize filter as PIL: nearest, bilinear (default), bicubic or lanczos.") : null;
+        Antialias = geometry ? Make<bool?>("antialias", "true (default; PIL, torchvision) or false (torch interpolate without antialias): widen a shrinking filter.") : null;
     }
 
     /// <summary>The options for a model (or both models of a pair): <c>--mean</c>, <c>--std</c>, ...</summary>
@@ -40,19 +46,27 @@ internal sealed class ModelOptionSet
     public Option<string?> Layout { get; }
     public Option<int?>? Resize { get; }
     public Option<int?>? Crop { get; }
+    public Option<string?>? Filter { get; }
+    public Option<bool?>? Antialias { get; }
     public Option<string?> Output { get; }
     public Option<string?> OutputKind { get; }
 
     private IEnumerable<Option> All =>
-        new Option?[] { Input, Scale, Mean, Std, Layout, Resize, Crop, Output, OutputKind }.OfType<Option>();
+        new Option?[] { Input, Scale, Mean, Std, Layout, Resize, Crop, Filter, Antialias, Output, OutputKind }.OfType<Option>();
 
     public void AddTo(Command command)
     {
         foreach (var o in All) command.Options.Add(o);
     }
 
-    /// <summary>The options the user set (unset ones stay null so the sidecar and the model decide).</summary>
-    public ModelOptions Read(ParseResult r) => new()
+    /// <summary>The options the user set (unset ones stay null so the sidecar and the model decide); the shared set's are marked shared.</summary>
+    public ModelOptions Read(ParseResult r)
+    {
+        var o = ReadSet(r);
+        return _shared ? o.AsShared() : o;
+    }
+
+    private ModelOptions ReadSet(ParseResult r) => new()
     {
         Input = r.GetValue(Input),
         Scale = r.GetValue(Scale),
@@ -61,6 +75,8 @@ internal sealed class ModelOptionSet
         Layout = r.GetValue(Layout) is { } l ? ModelOptions.ParseLayout(l) : null,
         ResizeShortSide = Resize is null ? null : r.GetValue(Resize),
         CenterCrop = Crop is null ? null : r.GetValue(Crop),
+        ResizeFilter = Filter is not null && r.GetValue(Filter) is { } f ? ModelOptions.ParseFilter(f) : null,
+        Antialias = Antialias is null ? null : r.GetValue(Antialias),
         Output = r.GetValue(Output),
         OutputKind = r.GetValue(OutputKind) is { } k ? ModelOptions.ParseOutputKind(k) : null,
     };

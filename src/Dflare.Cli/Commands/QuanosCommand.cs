@@ -81,6 +81,8 @@ internal static class QuanosCommand
             var list = seedOpts.Load(r, source, "analyse");
 
             QuanosReport result = null!;
+            using (var shown = OnnxClassifier.Load(path, o))
+                Console.Error.WriteLine($"Preprocessing of {Path.GetFileName(path)} (value (from where)): {shown.Info.DescribePreprocessing()}");
             if (asJson || !CommandRunner.ShowProgress(console)) result = QuanosAnalysis.Run(path, o, list, options);
             else
             {

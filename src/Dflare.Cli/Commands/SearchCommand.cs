@@ -27,6 +27,7 @@ internal static class SearchCommand
         var labels = new Option<string?>("--labels") { Description = "Labels file (IDX labels or CSV) if not found beside the seeds." };
         var limit = new Option<int?>("--limit") { Description = "Search at most N seeds." };
         var offset = new Option<int>("--offset") { Description = "Skip the first N seeds.", DefaultValueFactory = _ => 0 };
+        var sample = new Option<int?>("--sample") { Description = "Search N seeds sampled across the classes, drawn from the run seed (deterministic; instead of --offset/--limit)." };
         var budget = new Option<long>("--budget") { Description = "Model queries per seed (one image on both models = 2; the seed check counts). Deterministic.", DefaultValueFactory = _ => 2000 };
         var timeLimit = new Option<double?>("--time-limit") { Description = "Also stop a seed after S seconds of wall time (not deterministic)." };
         var runSeed = new Option<ulong>("--seed") { Description = "Run seed: each seed's random stream is derived from (run seed, seed id).", DefaultValueFactory = _ => 0 };
@@ -37,7 +38,7 @@ internal static class SearchCommand
         var shrink = new Option<double>("--shrink") { Description = "Shrink each triggering input toward its seed with up to this fraction of the budget as extra queries (default 0.1; 0 = off).", DefaultValueFactory = _ => 0.1 };
         var outDir = new Option<string>("--out") { Description = "Output folder for results.json and the trigger pictures.", DefaultValueFactory = _ => "dflare-out" };
         var operators = new Option<string?>("--operators") { Description = "Mutation operators and parameters, e.g. 'gaussian-noise:variance=0.1,salt-pepper:amount=0.004,box-blur:max-kernel=5' (default: all seven)." };
-        var maxLinf = new Option<int?>("--max-linf") { Description = "Clip every mutant into ±N pixel levels around the seed." };
+        var maxLinf = new Option<string?>("--max-linf") { Description = "Clip every mutant into ±N grey levels around the seed: 16, 16/255 or 0.0627 are the same." };
         var minSsim = new Option<double?>("--min-ssim") { Description = "Reject mutants whose SSIM to the seed is below S." };
         var minMargin = new Option<double>("--min-margin") { Description = "Differing labels count only when each model's top-1 beats its second by at least this probability (default 0; a tied top-1 never counts).", DefaultValueFactory = _ => 0 };
         var dcPopulation = new Option<int?>("--dc-population") { Description = "DiffChaser: population size (default 10)." };
@@ -50,12 +51,13 @@ internal static class SearchCommand
         var lockStep = new Option<int>("--lock-step") { Description = "Seeds searched at once, their mutants evaluated together (does not change results).", DefaultValueFactory = _ => 64 };
         var threads = new Option<int>("--threads") { Description = "Model batches evaluated concurrently (does not change results).", DefaultValueFactory = _ => Environment.ProcessorCount };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted search in --out (same options): finished seeds are read from its journal, the rest are searched." };
+        var noSanity = new Option<bool>("--no-sanity-check") { Description = "Search even when the unmodified seeds say the preprocessing is probably wrong (original near chance or near-uniform) or the two models are not a compression pair (they disagree on many seeds)." };
         var noSpeculation = new Option<bool>("--no-speculation") { Description = "Leave the padding of fixed-size model batches empty instead of evaluating likely next mutants in it (does not change results)." };
         var opts = new ModelOptionSet();
         var cmd = new Command("search", "Search seeds for inputs on which the compressed model's top-1 label differs from the original's (DFlare, or the DiffChaser baseline).")
         {
-            original, compressed, seeds, labels, limit, offset, budget, timeLimit, runSeed, strategy, outDir, operators,
-            maxLinf, minSsim, minMargin, objective, startFromSeed, pInit, shrink, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation, resume,
+            original, compressed, seeds, labels, limit, offset, sample, budget, timeLimit, runSeed, strategy, outDir, operators,
+            maxLinf, minSsim, minMargin, objective, startFromSeed, pInit, shrink, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation, resume, noSanity,
         };
         opts.AddTo(cmd);
         var compressedOpts = ModelOptionSet.ForCompressed();
@@ -74,7 +76,8 @@ internal static class SearchCommand
             };
             if (r.GetValue(timeLimit) is { } tl && !(tl > 0 && double.IsFinite(tl)))
                 throw new DflareException($"--time-limit must be a positive number of seconds (got {tl.ToString(CultureInfo.InvariantCulture)}).");
-            var bound = new DistortionBound { MaxLInf = r.GetValue(maxLinf), MinSsim = r.GetValue(minSsim) };
+            var linf = r.GetValue(maxLinf) is { } lt ? Images.PixelAmount.Parse(lt, "--max-linf") : (Images.PixelAmount?)null;
+            var bound = new DistortionBound { MaxLInf = linf?.WholeLevels("--max-linf"), MinSsim = r.GetValue(minSsim) };
             var settings = new SearchSettings
             {
                 Strategy = r.GetValue(strategy) is { } name ? SearchStrategies.Parse(name) : SearchStrategies.Default(bound),
@@ -106,16 +109,21 @@ internal static class SearchCommand
             var o = opts.Read(r);
             var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
             var pair = ModelPair.Load(r.GetValue(original)!, r.GetValue(compressed)!, o, compressedOpts.ReadCompressed(r, o));
-            int total = Math.Max(0, Math.Min(lim ?? int.MaxValue, source.Count - off));
+            if (r.GetValue(sample) is <= 0) throw new DflareException($"--sample must be positive (got {r.GetValue(sample)}).");
+            var positions = source.Select(off, lim, r.GetValue(sample), settings.RunSeed);
+            int total = positions.Count;
             if (total == 0) throw new DflareException($"No seeds to search: '{source.Path}' has {source.Count} seeds and --offset is {off}.");
             var dir = r.GetValue(outDir)!;
             // Before any work: the output folder must be writable, or a long search would end in "cannot write".
             OutputLocation.CheckFolder(dir, "--out");
+            if (!r.GetValue(noSanity))
+                SanityCheck.Run(pair.Original, pair.Compressed, source).ThrowIfProblems("If this is intended, rerun with --no-sanity-check.");
 
             var context = new SearchReportContext
             {
                 Original = r.GetValue(original), Compressed = r.GetValue(compressed), SeedSource = r.GetValue(seeds),
-                Offset = off, Limit = lim, ClassNames = source.ClassNames,
+                Offset = off, Limit = lim, ClassNames = source.ClassNames, Sample = r.GetValue(sample),
+                Preprocessing = [pair.Original.Info.PreprocessingJson(), pair.Compressed.Info.PreprocessingJson()],
             };
             var header = (JsonObject)SearchReport.ToJson(new SearchRunResult { Settings = settings, Seeds = [] }, context)["run"]!;
             bool resuming = r.GetValue(resume);
@@ -128,6 +136,9 @@ internal static class SearchCommand
             console.MarkupLine($"[bold]dflare search[/] ({what}): {Markup.Escape(pair.ToString())}, {total} seeds from {Markup.Escape(source.Kind)}, " +
                                $"budget {settings.Budget} queries/seed, run seed {settings.RunSeed}" +
                                (settings.Bound.IsNone ? "" : $", bound {Markup.Escape(settings.Bound.ToString())}"));
+            if (linf is { } lv) Console.Out.WriteLine($"--max-linf {r.GetValue(maxLinf)}: {lv}");
+            Console.Out.WriteLine("Preprocessing, each value (from where):");
+            Console.Out.WriteLine(pair.DescribePreprocessing());
             if (resuming) console.MarkupLine($"Resuming: {finishedBefore.Count} of {total} seeds had finished; searching the other {total - finishedBefore.Count}.");
             var runner = new SearchRunner(pair, settings);
             using var cts = new CancellationTokenSource();
@@ -143,7 +154,7 @@ internal static class SearchCommand
             {
                 CommandRunner.WithProgress(console, $"searching {total} seeds", total, progress =>
                 {
-                    run = runner.Run(source.Enumerate(off, lim).Where(s => !finishedBefore.Contains(s.Id)), s =>
+                    run = runner.Run(source.Enumerate(positions).Where(s => !finishedBefore.Contains(s.Id)), s =>
                     {
                         journal.Add(s);
                         done++;

@@ -35,6 +35,9 @@ public sealed class Cifar10SeedSource : SeedSource
     public override string Kind => $"CIFAR-10 {System.IO.Path.GetFileName(Path)} ({Count} images 32x32, labelled)";
 
     /// <inheritdoc />
+    protected override int? LabelAt(int index) => _data[index * Record];
+
+    /// <inheritdoc />
     protected override Seed Read(int index)
     {
         int o = index * Record;

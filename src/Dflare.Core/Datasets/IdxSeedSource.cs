@@ -76,6 +76,9 @@ public sealed class IdxSeedSource : SeedSource
     public override string Kind => $"IDX {System.IO.Path.GetFileName(Path)} ({_count} images {_width}x{_height}{(HasLabels ? ", labelled" : "")})";
 
     /// <inheritdoc />
+    protected override int? LabelAt(int index) => _labels is null ? null : _labels[8 + index];
+
+    /// <inheritdoc />
     protected override Seed Read(int index)
     {
         int len = _height * _width * _channels;

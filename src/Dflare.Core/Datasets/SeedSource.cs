@@ -26,6 +26,62 @@ public abstract class SeedSource
     /// <summary>Reads the seed at <paramref name="index"/> (0 ≤ index &lt; <see cref="Count"/>).</summary>
     protected abstract Seed Read(int index);
 
+    /// <summary>The label of the seed at <paramref name="index"/> (null when unlabelled); sources override it to answer without decoding the image.</summary>
+    protected virtual int? LabelAt(int index) => Read(index).Label;
+
+    /// <summary>
+    /// A deterministic sample of <paramref name="count"/> seed positions spread across the classes, drawn from
+    /// <paramref name="runSeed"/>: the classes take turns (in label order, unlabelled seeds as one more group), each
+    /// giving a seed drawn at random from those it has left, so a class-sorted source gives every class its share
+    /// instead of the first classes only. The positions come back in source order. The same source, count and run
+    /// seed always give the same sample; a count at least <see cref="Count"/> gives every seed.
+    /// </summary>
+    /// <exception cref="DflareException">The count is not positive.</exception>
+    public IReadOnlyList<int> SampleIndices(int count, ulong runSeed)
+    {
+        if (count <= 0) throw new DflareException($"Sample size must be positive (got {count}).");
+        if (count >= Count) return Enumerable.Range(0, Count).ToArray();
+        var groups = Enumerable.Range(0, Count).GroupBy(i => LabelAt(i) ?? int.MaxValue)
+            .OrderBy(g => g.Key).Select(g => g.ToArray()).ToList();
+        var rng = new Search.Random.Rng(Search.Random.Rng.Hash(runSeed, "dflare.sample"));
+        foreach (var g in groups) rng.Shuffle(g.AsSpan());
+        var picked = new List<int>(count);
+        for (int round = 0; picked.Count < count; round++)
+            foreach (var g in groups)
+                if (round < g.Length && picked.Count < count) picked.Add(g[round]);
+        picked.Sort();
+        return picked;
+    }
+
+    /// <summary>Reads the seeds at the given positions, in the order given.</summary>
+    /// <exception cref="DflareException">A position is outside the source, or a seed cannot be read.</exception>
+    public IEnumerable<Seed> Enumerate(IEnumerable<int> positions)
+    {
+        foreach (var i in positions)
+        {
+            if (i < 0 || i >= Count) throw new DflareException($"Seed position {i} is outside '{Path}' ({Count} seeds).");
+            yield return Read(i);
+        }
+    }
+
+    /// <summary>
+    /// The positions a run uses: <paramref name="sample"/> seeds spread across the classes (<see cref="SampleIndices"/>)
+    /// when a sample is asked for, otherwise the seeds from <paramref name="offset"/>, at most <paramref name="limit"/>.
+    /// </summary>
+    /// <exception cref="DflareException">The offset or limit is negative, the sample is not positive, or both an offset/limit and a sample are given.</exception>
+    public IReadOnlyList<int> Select(int offset, int? limit, int? sample, ulong runSeed)
+    {
+        if (offset < 0) throw new DflareException($"Seed offset must not be negative (got {offset}).");
+        if (limit is < 0) throw new DflareException($"Seed limit must not be negative (got {limit}).");
+        if (sample is { } n)
+        {
+            if (offset != 0 || limit is not null) throw new DflareException("Give either a sample of the seeds or an offset/limit, not both.");
+            return SampleIndices(n, runSeed);
+        }
+        int end = limit is { } l ? (int)Math.Min((long)offset + l, Count) : Count;
+        return end <= offset ? [] : Enumerable.Range(offset, end - offset).ToArray();
+    }
+
     /// <summary>Enumerates the seeds from <paramref name="offset"/>, at most <paramref name="limit"/> of them.</summary>
     /// <exception cref="DflareException">The offset or limit is negative, or a seed cannot be read.</exception>
     public IEnumerable<Seed> Enumerate(int offset = 0, int? limit = null)

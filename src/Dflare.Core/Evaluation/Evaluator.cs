@@ -54,7 +54,7 @@ public static class Evaluator
         int labelled = 0, correct = 0, cmpCorrect = 0, done = 0;
         foreach (var batch in seeds.Chunk(chunk))
         {
-            var images = batch.Select(s => model.Prepare(s.Image)).ToArray();
+            var images = batch.Select(s => model.Prepare(s)).ToArray();
             float[][] p; float[][]? q;
             try { (p, q) = (model.PredictScores(images), compare?.PredictScores(images)); }
             catch (NonFiniteOutputException e) { throw e.ForSeed(Array.FindIndex(images, im => ReferenceEquals(im, e.Image)) is var k and >= 0 ? batch[k].Id : null); }

@@ -162,81 +162,163 @@ public sealed class Image : IEquatable<Image>
     /// Bilinear resize to <paramref name="width"/> × <paramref name="height"/>. When shrinking, the triangle filter is
     /// widened by the scale factor (antialiasing), as PIL and torchvision do, so no input pixel is skipped.
     /// </summary>
-    public Image Resize(int width, int height)
+    public Image Resize(int width, int height) => Resize(width, height, ResizeFilter.Bilinear, antialias: true);
+
+    /// <summary>
+    /// Resizes to <paramref name="width"/> × <paramref name="height"/> with <paramref name="filter"/>, as PIL's
+    /// <c>Image.resize</c> does (to within one grey level). With <paramref name="antialias"/> (PIL, and torchvision's
+    /// default) a shrinking filter is widened by the scale factor so every input pixel contributes; without it the
+    /// filter keeps its own width, as torch's <c>interpolate(..., antialias=False)</c> does (bicubic then uses
+    /// torch's a = −0.75 and repeats the edge pixels). Nearest ignores <paramref name="antialias"/> and picks the
+    /// pixel under each output pixel's centre (PIL's nearest, torch's <c>nearest-exact</c>).
+    /// </summary>
+    /// <exception cref="ArgumentException">The target size is not positive.</exception>
+    public Image Resize(int width, int height, ResizeFilter filter, bool antialias = true)
     {
         if (width <= 0 || height <= 0) throw new ArgumentException($"Resize target must be positive, got {width}x{height}.");
         if (width == Width && height == Height) return Clone();
+        if (filter == ResizeFilter.Nearest) return ResizeNearest(width, height);
+        // Horizontal pass first, then vertical (as PIL). PIL rounds the first pass to 8 bits; torch keeps floats.
+        int c = Channels;
+        float[] src = new float[Length];
+        for (int i = 0; i < src.Length; i++) src[i] = Pixels[i];
+        int w = Width, h = Height;
+        if (width != Width) { src = Pass(src, w, h, c, width, Weights(Width, width, filter, antialias), horizontal: true, round: antialias); w = width; }
+        if (height != Height) { src = Pass(src, w, h, c, height, Weights(Height, height, filter, antialias), horizontal: false, round: antialias); h = height; }
+        var dst = new byte[w * h * c];
+        for (int i = 0; i < dst.Length; i++) dst[i] = (byte)Math.Clamp((int)Math.Round(src[i], MidpointRounding.AwayFromZero), 0, 255);
+        return new Image(w, h, c, dst);
+    }
+
+    private Image ResizeNearest(int width, int height)
+    {
+        // PIL's affine nearest: the source coordinate starts at half a step and grows by repeated addition (the
+        // same floating-point sums, so the same pixel is picked where a centre falls on a pixel edge).
         var c = Channels;
-        // Horizontal pass: Height x width x c floats.
-        var (hIdx, hW, hN) = Weights(Width, width);
-        var tmp = new float[Height * width * c];
-        for (int y = 0; y < Height; y++)
+        var dst = new byte[width * height * c];
+        double sx = (double)Width / width, sy = (double)Height / height;
+        var xs = new int[width];
+        double xx = sx * 0.5;
+        for (int x = 0; x < width; x++, xx += sx) xs[x] = Math.Min((int)xx, Width - 1);
+        double yy = sy * 0.5;
+        for (int y = 0; y < height; y++, yy += sy)
         {
-            int rowIn = y * Width * c, rowOut = y * width * c;
+            int yin = Math.Min((int)yy, Height - 1);
             for (int x = 0; x < width; x++)
-            {
-                int start = hIdx[x], n = hN[x];
-                for (int ch = 0; ch < c; ch++)
-                {
-                    double acc = 0;
-                    for (int k = 0; k < n; k++) acc += hW[x][k] * Pixels[rowIn + (start + k) * c + ch];
-                    tmp[rowOut + x * c + ch] = (float)acc;
-                }
-            }
-        }
-        // Vertical pass.
-        var (vIdx, vW, vN) = Weights(Height, height);
-        var dst = new byte[height * width * c];
-        for (int y = 0; y < height; y++)
-        {
-            int start = vIdx[y], n = vN[y];
-            for (int x = 0; x < width; x++)
-                for (int ch = 0; ch < c; ch++)
-                {
-                    double acc = 0;
-                    for (int k = 0; k < n; k++) acc += vW[y][k] * tmp[((start + k) * width + x) * c + ch];
-                    dst[(y * width + x) * c + ch] = (byte)Math.Clamp((int)Math.Round(acc), 0, 255);
-                }
+                Array.Copy(Pixels, (yin * Width + xs[x]) * c, dst, (y * width + x) * c, c);
         }
         return new Image(width, height, c, dst);
     }
 
-    // PIL's "precompute_coeffs" for the bilinear (triangle) filter.
-    private static (int[] start, double[][] w, int[] n) Weights(int inSize, int outSize)
+    // One pass. round = PIL: 8-bit output through its fixed-point arithmetic (22-bit coefficients, rounding by adding
+    // half before the shift), bit for bit; otherwise floats, as torch.
+    private static float[] Pass(float[] src, int srcW, int srcH, int c, int size, (int[] start, double[][] w) k, bool horizontal, bool round)
+    {
+        const int precision = 22;
+        int w = horizontal ? size : srcW, h = horizontal ? srcH : size;
+        var fixedW = round ? k.w.Select(ws => ws.Select(v => (int)(v * (1 << precision) + (v < 0 ? -0.5 : 0.5))).ToArray()).ToArray() : null;
+        var dst = new float[w * h * c];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int o = horizontal ? x : y;
+                int start = k.start[o];
+                var weights = k.w[o];
+                for (int ch = 0; ch < c; ch++)
+                {
+                    if (fixedW is not null)
+                    {
+                        var kk = fixedW[o];
+                        int acc = 1 << (precision - 1);
+                        for (int t = 0; t < kk.Length; t++)
+                        {
+                            int sx = horizontal ? start + t : x, sy = horizontal ? y : start + t;
+                            acc += (int)src[(sy * srcW + sx) * c + ch] * kk[t];
+                        }
+                        dst[(y * w + x) * c + ch] = Math.Clamp(acc >> precision, 0, 255);
+                        continue;
+                    }
+                    double sum = 0;
+                    for (int t = 0; t < weights.Length; t++)
+                    {
+                        int sx = horizontal ? start + t : x, sy = horizontal ? y : start + t;
+                        sum += weights[t] * src[(sy * srcW + sx) * c + ch];
+                    }
+                    dst[(y * w + x) * c + ch] = (float)sum;
+                }
+            }
+        return dst;
+    }
+
+    private static double Kernel(ResizeFilter f, double x, double a = -0.5)
+    {
+        x = Math.Abs(x);
+        switch (f)
+        {
+            case ResizeFilter.Bilinear: return x < 1 ? 1 - x : 0;
+            case ResizeFilter.Bicubic:
+                if (x < 1) return ((a + 2) * x - (a + 3)) * x * x + 1;
+                if (x < 2) return (((x - 5) * x + 8) * x - 4) * a;
+                return 0;
+            case ResizeFilter.Lanczos:
+                static double Sinc(double v) { if (v == 0) return 1; v *= Math.PI; return Math.Sin(v) / v; }
+                return x < 3 ? Sinc(x) * Sinc(x / 3) : 0;
+            default: throw new ArgumentOutOfRangeException(nameof(f), f, "not a convolution filter");
+        }
+    }
+
+    private static double Support(ResizeFilter f) => f switch { ResizeFilter.Bilinear => 1, ResizeFilter.Bicubic => 2, _ => 3 };
+
+    // PIL's precompute_coeffs (antialiased: the support grows with the scale; normalised weights over the pixels
+    // that exist). Without antialias, bicubic follows torch: a = -0.75, four taps, edge pixels repeated.
+    private static (int[] start, double[][] w) Weights(int inSize, int outSize, ResizeFilter filter, bool antialias)
     {
         double scale = (double)inSize / outSize;
-        double filterScale = Math.Max(scale, 1.0);
-        double support = 1.0 * filterScale;
         var starts = new int[outSize];
-        var counts = new int[outSize];
         var weights = new double[outSize][];
+        if (!antialias && filter == ResizeFilter.Bicubic)
+        {
+            for (int i = 0; i < outSize; i++)
+            {
+                double src = (i + 0.5) * scale - 0.5;
+                int i0 = (int)Math.Floor(src);
+                double t = src - i0;
+                int lo = Math.Clamp(i0 - 1, 0, inSize - 1), hi = Math.Clamp(i0 + 2, 0, inSize - 1);
+                var w = new double[hi - lo + 1];
+                for (int k = -1; k <= 2; k++)
+                    w[Math.Clamp(i0 + k, 0, inSize - 1) - lo] += Kernel(ResizeFilter.Bicubic, k - t, a: -0.75);
+                starts[i] = lo; weights[i] = w;
+            }
+            return (starts, weights);
+        }
+        double filterScale = antialias ? Math.Max(scale, 1.0) : 1.0;
+        double support = Support(filter) * filterScale, inverse = 1.0 / filterScale;
         for (int i = 0; i < outSize; i++)
         {
             double center = (i + 0.5) * scale;
             int xmin = Math.Max((int)(center - support + 0.5), 0);
             int xmax = Math.Min((int)(center + support + 0.5), inSize);
-            int n = xmax - xmin;
-            var w = new double[Math.Max(n, 1)];
+            int n = Math.Max(xmax - xmin, 0);
+            var w = new double[n];
             double total = 0;
             for (int k = 0; k < n; k++)
             {
-                double t = (k + xmin - center + 0.5) / filterScale;
-                double v = Math.Max(0, 1 - Math.Abs(t));
+                double v = Kernel(filter, (k + xmin - center + 0.5) * inverse);
                 w[k] = v; total += v;
             }
-            if (total > 0) for (int k = 0; k < n; k++) w[k] /= total;
-            starts[i] = xmin; counts[i] = n; weights[i] = w;
+            if (total != 0) for (int k = 0; k < n; k++) w[k] /= total;
+            starts[i] = xmin; weights[i] = w;
         }
-        return (starts, weights, counts);
+        return (starts, weights);
     }
 
     /// <summary>Resizes so that the shorter side becomes <paramref name="size"/>, keeping the aspect ratio (torchvision's <c>Resize(int)</c>).</summary>
-    public Image ResizeShortSide(int size)
+    public Image ResizeShortSide(int size, ResizeFilter filter = ResizeFilter.Bilinear, bool antialias = true)
     {
         if (size <= 0) throw new ArgumentException($"Short-side size must be positive, got {size}.");
         if (Width <= Height)
-            return Resize(size, (int)(size * (long)Height / Width));
-        return Resize((int)(size * (long)Width / Height), size);
+            return Resize(size, (int)(size * (long)Height / Width), filter, antialias);
+        return Resize((int)(size * (long)Width / Height), size, filter, antialias);
     }
 
     /// <summary>Crops the centre <paramref name="width"/> × <paramref name="height"/> region (torchvision's rounding).</summary>
@@ -306,4 +388,17 @@ public sealed class Image : IEquatable<Image>
         foreach (var img in images) { canvas.Paste(img, x, gap); x += img.Width + gap; }
         return canvas;
     }
+}
+
+/// <summary>The interpolation filter of a resize (PIL's names).</summary>
+public enum ResizeFilter
+{
+    /// <summary>The input pixel under each output pixel's centre.</summary>
+    Nearest,
+    /// <summary>Triangle filter (support 1).</summary>
+    Bilinear,
+    /// <summary>Cubic convolution (support 2; a = −0.5 as PIL, −0.75 as torch without antialias).</summary>
+    Bicubic,
+    /// <summary>Lanczos windowed sinc (support 3).</summary>
+    Lanczos,
 }

@@ -33,6 +33,49 @@ public sealed record ModelInfo
     /// <summary>Largest batch sent in one run (the fixed batch for a fixed-batch model).</summary>
     public required int MaxBatch { get; init; }
 
+    /// <summary>
+    /// Where the preprocessing fields given by the user came from, by sidecar name (<c>scale</c>, <c>mean</c>, ...):
+    /// <c>sidecar</c> or <c>option</c>. A field not listed was read from the model or took its default.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Sources { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// The effective preprocessing, one entry per field with its value and where it came from: <c>model</c> (read
+    /// from the ONNX file), <c>sidecar</c> (<c>MODEL.onnx.json</c>), <c>option</c> (command line or attribute) or
+    /// <c>default</c>.
+    /// </summary>
+    public IReadOnlyList<(string Field, string Value, string Source)> Effective()
+    {
+        string From(string field, string otherwise) => Sources.TryGetValue(field, out var s) ? s : otherwise;
+        var p = Preprocessing;
+        return
+        [
+            ("input", InputName, From("input", "model")),
+            ("size", $"{Width}x{Height}x{Channels}", From("crop", "model")),
+            ("layout", Layout.ToString().ToUpperInvariant(), From("layout", "model")),
+            ("resize", p.ResizeShortSide is { } r ? $"short side {r}" : "none (images must fit)", From("resize", "default")),
+            ("crop", p.CenterCrop is { } c ? $"{c}" : "none", From("crop", "default")),
+            ("filter", p.Filter.ToString().ToLowerInvariant(), From("filter", "default")),
+            ("antialias", p.Antialias ? "true" : "false", From("antialias", "default")),
+            ("scale", ModelOptions.Show(p.Scale), From("scale", "default")),
+            ("mean", ModelOptions.Show(p.Mean), From("mean", "default")),
+            ("std", ModelOptions.Show(p.Std), From("std", "default")),
+            ("output", OutputName, From("output", "model")),
+            ("outputKind", OutputKind.ToString().ToLowerInvariant(), From("outputKind", "model")),
+        ];
+    }
+
+    /// <summary>The effective preprocessing on one line: <c>scale 0.00392157 (sidecar), mean [0.5] (sidecar), ...</c>.</summary>
+    public string DescribePreprocessing() => string.Join(", ", Effective().Select(e => $"{e.Field} {e.Value} ({e.Source})"));
+
+    /// <summary>The effective preprocessing as JSON: <c>{ "model": PATH, "scale": { "value": ..., "source": ... }, ... }</c>.</summary>
+    public System.Text.Json.Nodes.JsonObject PreprocessingJson()
+    {
+        var o = new System.Text.Json.Nodes.JsonObject { ["model"] = Path };
+        foreach (var (f, v, s) in Effective()) o[f] = new System.Text.Json.Nodes.JsonObject { ["value"] = v, ["source"] = s };
+        return o;
+    }
+
     /// <summary>Number of values in one image at model geometry (H·W·C).</summary>
     public int ImageLength => Height * Width * Channels;
 
@@ -59,10 +102,14 @@ public sealed record Preprocessing
     public int? ResizeShortSide { get; init; }
     /// <summary>Size of the centre crop, if any.</summary>
     public int? CenterCrop { get; init; }
+    /// <summary>The resize filter (default bilinear).</summary>
+    public Images.ResizeFilter Filter { get; init; } = Images.ResizeFilter.Bilinear;
+    /// <summary>Whether a shrinking resize is antialiased (default true, as PIL).</summary>
+    public bool Antialias { get; init; } = true;
 
     /// <inheritdoc />
     public override string ToString() =>
-        (ResizeShortSide is { } r ? $"resize {r}, " : "") + (CenterCrop is { } c ? $"crop {c}, " : "") +
+        (ResizeShortSide is { } r ? $"resize {r} ({Filter.ToString().ToLowerInvariant()}{(Antialias ? "" : ", no antialias")}), " : "") + (CenterCrop is { } c ? $"crop {c}, " : "") +
         $"scale {Scale:G6}, mean [{string.Join(",", Mean.Select(m => m.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)))}], " +
         $"std [{string.Join(",", Std.Select(m => m.ToString("G6", System.Globalization.CultureInfo.InvariantCulture)))}]";
 }

@@ -21,10 +21,23 @@ public sealed class ModelPair
             throw new DflareException($"Model pair mismatch: '{a.Path}' takes {a.Width}x{a.Height}x{a.Channels} images but '{b.Path}' takes {b.Width}x{b.Height}x{b.Channels}.");
     }
 
-    /// <summary>Loads both models (sidecars apply to each) and pairs them.</summary>
-    /// <exception cref="DflareException">A model cannot be loaded, or the pair does not match.</exception>
-    public static ModelPair Load(string original, string compressed, ModelOptions? options = null, ModelOptions? compressedOptions = null) =>
-        new(OnnxClassifier.Load(original, options), OnnxClassifier.Load(compressed, compressedOptions ?? options));
+    /// <summary>
+    /// Loads both models and pairs them. <paramref name="options"/> are shared by both models: they fill in what each
+    /// model's sidecar leaves out and never override a different sidecar value (<see cref="ModelOptions.SharedFields"/>;
+    /// a conflict is an error). <paramref name="compressedOptions"/>, when given, are the compressed model's options
+    /// instead (fields they do not mark shared override its sidecar).
+    /// </summary>
+    /// <exception cref="DflareException">A model cannot be loaded, a shared option disagrees with a sidecar, or the pair does not match.</exception>
+    public static ModelPair Load(string original, string compressed, ModelOptions? options = null, ModelOptions? compressedOptions = null)
+    {
+        var shared = options?.AsShared();
+        return new(OnnxClassifier.Load(original, shared), OnnxClassifier.Load(compressed, compressedOptions ?? shared));
+    }
+
+    /// <summary>The effective preprocessing of both models, each field with where it came from (model, sidecar, option, default).</summary>
+    public string DescribePreprocessing() =>
+        $"{System.IO.Path.GetFileName(Original.Path)}: {Original.Info.DescribePreprocessing()}{Environment.NewLine}" +
+        $"{System.IO.Path.GetFileName(Compressed.Path)}: {Compressed.Info.DescribePreprocessing()}";
 
     /// <summary>The original (reference) model.</summary>
     public OnnxClassifier Original { get; }
@@ -37,6 +50,10 @@ public sealed class ModelPair
 
     /// <summary>Brings an image to the pair's geometry (the original's preprocessing decides resize/crop).</summary>
     public Image Prepare(Image image) => Original.Prepare(image);
+
+    /// <summary>Brings a seed to the pair's geometry; an image that does not fit is reported with the seed's file.</summary>
+    /// <exception cref="DflareException">The seed's image does not fit the model.</exception>
+    public Image Prepare(Datasets.Seed seed) => Original.Prepare(seed);
 
     /// <summary>Evaluates a batch on both models; returns the probability vectors of each.</summary>
     public (float[][] Original, float[][] Compressed) Predict(IReadOnlyList<Image> images)

@@ -13,7 +13,7 @@ namespace Dflare.Models;
 /// <remarks>
 /// Batches are split to <see cref="ModelInfo.MaxBatch"/>; a model with a fixed batch gets full batches, a short one
 /// padded (the padding is dropped and not counted as queries). Images are brought to the model's geometry by
-/// <see cref="Prepare"/> (resize/crop from the preprocessing options, channel conversion) when they are not
+/// <see cref="Prepare(Image)"/> (resize/crop from the preprocessing options, channel conversion) when they are not
 /// already there.
 /// </remarks>
 public sealed class OnnxClassifier : IDisposable
@@ -71,7 +71,7 @@ public sealed class OnnxClassifier : IDisposable
         if (!File.Exists(full)) throw new DflareException($"Model file '{path}' does not exist.");
         var merged = ModelOptions.ForModel(full, options);
         var session = SessionCache.Shared.Get(full, merged.IntraOpThreads);
-        return Create(session, ownsSession: false, path, merged);
+        return Create(session, ownsSession: false, path, merged, ModelOptions.Sources(full, options));
     }
 
     /// <summary>Creates a classifier over an in-memory model (e.g. one made by model surgery); it owns its session.</summary>
@@ -83,13 +83,14 @@ public sealed class OnnxClassifier : IDisposable
     public static OnnxClassifier FromBytes(byte[] model, string displayName, ModelOptions? options = null, bool disableOptimizations = false)
     {
         var session = SessionCache.CreateSession(model, displayName, options?.IntraOpThreads, disableOptimizations);
-        try { return Create(session, ownsSession: true, displayName, options ?? new ModelOptions()); }
+        var o = options ?? new ModelOptions();
+        try { return Create(session, ownsSession: true, displayName, o, o.Fields().Where(f => f.Value is not null).ToDictionary(f => f.Name, _ => "option")); }
         catch { session.Dispose(); throw; }
     }
 
-    private static OnnxClassifier Create(InferenceSession session, bool ownsSession, string path, ModelOptions o)
+    private static OnnxClassifier Create(InferenceSession session, bool ownsSession, string path, ModelOptions o, IReadOnlyDictionary<string, string> sources)
     {
-        var info = Resolve(session, path, o, out var needsProbe);
+        var info = Resolve(session, path, o, out var needsProbe) with { Sources = sources };
         var clf = new OnnxClassifier(session, ownsSession, info);
         if (needsProbe)
         {
@@ -171,6 +172,8 @@ public sealed class OnnxClassifier : IDisposable
             Std = std,
             ResizeShortSide = o.ResizeShortSide,
             CenterCrop = o.CenterCrop,
+            Filter = o.ResizeFilter ?? Images.ResizeFilter.Bilinear,
+            Antialias = o.Antialias ?? true,
         };
         if (pre.ResizeShortSide is <= 0) throw new DflareException($"Model '{path}': resize must be positive.");
 
@@ -235,7 +238,7 @@ public sealed class OnnxClassifier : IDisposable
         if (Fits(image)) return image;
         var p = Info.Preprocessing;
         var img = image;
-        if (p.ResizeShortSide is { } r) img = img.ResizeShortSide(r);
+        if (p.ResizeShortSide is { } r) img = img.ResizeShortSide(r, p.Filter, p.Antialias);
         if (p.CenterCrop is { } c)
         {
             if (img.Width < c || img.Height < c)
@@ -247,6 +250,15 @@ public sealed class OnnxClassifier : IDisposable
         return img.Channels == Info.Channels ? img : img.WithChannels(Info.Channels);
     }
 
+    /// <summary><see cref="Prepare(Image)"/> for a seed; an image that does not fit is reported with the seed's file.</summary>
+    /// <exception cref="DflareException">The seed's image does not fit the model and no resize/crop is configured.</exception>
+    public Image Prepare(Datasets.Seed seed)
+    {
+        ArgumentNullException.ThrowIfNull(seed);
+        try { return Prepare(seed.Image); }
+        catch (DflareException e) { throw new DflareException($"{char.ToUpperInvariant(seed.Describe()[0])}{seed.Describe()[1..]}: {e.Message}", e); }
+    }
+
     /// <summary>True when <paramref name="image"/> already has the model's geometry.</summary>
     public bool Fits(Image image) => image.Width == Info.Width && image.Height == Info.Height && image.Channels == Info.Channels;
 
@@ -255,6 +267,10 @@ public sealed class OnnxClassifier : IDisposable
 
     /// <summary>Returns the probability vector of one image.</summary>
     public float[] Predict(Image image) => Predict([image])[0];
+
+    /// <summary>Probabilities for images that are not counted in <see cref="Queries"/> (checks outside a search's budget).</summary>
+    internal float[][] PredictUncounted(IReadOnlyList<Image> images) =>
+        Probabilities(RunRaw(images.Select(i => Prepare(i).Pixels).ToArray(), count: false));
 
     /// <summary>Returns the raw output row of each image (logits or probabilities, as the model gives them).</summary>
     public float[][] PredictScores(IReadOnlyList<Image> images)
@@ -410,7 +426,7 @@ public sealed class OnnxClassifier : IDisposable
     /// <see cref="PredictScores(IReadOnlyList{Image})"/>: fixed-batch models get padded batches whose padding rows
     /// are dropped. Images are counted as queries.
     /// </summary>
-    /// <param name="images">The images (brought to the model's geometry by <see cref="Prepare"/> when needed).</param>
+    /// <param name="images">The images (brought to the model's geometry by <see cref="Prepare(Image)"/> when needed).</param>
     /// <param name="outputNames">Outputs to fetch; each must be a graph output of the model.</param>
     /// <exception cref="DflareException">An output does not exist, or has no batch axis while several images go in one run.</exception>
     public IReadOnlyDictionary<string, TensorRows> RunOutputs(IReadOnlyList<Image> images, IReadOnlyList<string> outputNames)

@@ -22,6 +22,10 @@ public sealed record SearchReportContext
     public int? Limit { get; init; }
     /// <summary>Class names in label order, when known.</summary>
     public IReadOnlyList<string>? ClassNames { get; init; }
+    /// <summary>The number of seeds sampled across the classes (<c>--sample</c>), if the run sampled.</summary>
+    public int? Sample { get; init; }
+    /// <summary>The effective preprocessing of each model, with where each value came from (<see cref="Models.ModelInfo.PreprocessingJson"/>).</summary>
+    public IReadOnlyList<JsonObject>? Preprocessing { get; init; }
 
     /// <summary>The name of class <paramref name="label"/>, or its number when there are no names.</summary>
     public string ClassName(int label) =>
@@ -93,6 +97,8 @@ public static class SearchReport
             ["seedSource"] = context.SeedSource,
             ["offset"] = context.Offset,
             ["limit"] = context.Limit,
+            ["sample"] = context.Sample,
+            ["preprocessing"] = context.Preprocessing is { } pre ? new JsonArray(pre.Select(p => (JsonNode)p.DeepClone()).ToArray()) : null,
             ["strategy"] = st.Strategy.Name(),
             ["budget"] = st.Budget,
             ["timeLimitSeconds"] = st.TimeLimit?.TotalSeconds,

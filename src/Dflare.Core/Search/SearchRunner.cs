@@ -38,7 +38,7 @@ public sealed class SearchRunner
     /// <summary>Creates the search of one seed (the image is brought to model geometry first).</summary>
     public SeedSearch Create(Seed seed)
     {
-        var image = _pair.Prepare(seed.Image);
+        var image = _pair.Prepare(seed);
         return Settings.Strategy switch
         {
             SearchStrategy.DiffChaser => new DiffChaserSearch(seed, image, Settings),

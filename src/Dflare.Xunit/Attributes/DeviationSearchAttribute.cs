@@ -59,6 +59,8 @@ public sealed class DeviationSearchAttribute : DflareFactAttribute
     public int Limit { get; set; }
     /// <summary>Skip this many seeds first.</summary>
     public int Offset { get; set; }
+    /// <summary>Use this many seeds sampled across the classes, drawn from the run seed (0 = no sampling; not with Limit/Offset).</summary>
+    public int Sample { get; set; }
     /// <summary>The run seed: with the same models and settings the same triggering inputs are found.</summary>
     public long RunSeed { get; set; }
     /// <summary>The search strategy: dflare, diffchaser, random-ops, gap-only or square (default: the gate's, <see cref="CheckDefaults.Strategy"/>).</summary>

@@ -39,6 +39,11 @@ public sealed record DflareTestSettings
     public bool? FailOnFixed { get; init; }
     /// <summary>Run only shard <c>Index</c> (1-based) of <c>Count</c> deterministic slices of the seeds.</summary>
     public (int Index, int Count)? Shard { get; init; }
+    /// <summary>
+    /// Check each pair on its unmodified seeds before searching (<see cref="Models.SanityCheck"/>; default true):
+    /// an original near chance, or a pair that disagrees on many seeds, fails the case instead of reporting noise.
+    /// </summary>
+    public bool SanityCheck { get; init; } = true;
 
     private static readonly Dictionary<Assembly, DflareTestSettings> Cache = [];
 
@@ -81,6 +86,7 @@ public sealed record DflareTestSettings
             MinSsim = Get("MinSsim", "DFLARE_MIN_SSIM") is { } ms ? ParseDouble(ms, "DflareMinSsim", 0, 1) : null,
             MaxDeviationRate = Get("MaxDeviationRate", "DFLARE_MAX_DEVIATION_RATE") is { } mr ? ParseDouble(mr, "DflareMaxDeviationRate", 0, 1) : null,
             FailOnFixed = Get("FailOnFixed", "DFLARE_FAIL_ON_FIXED") is { } ff ? ParseBool(ff, "DflareFailOnFixed") : null,
+            SanityCheck = Get("SanityCheck", "DFLARE_SANITY_CHECK") is not { } sc || ParseBool(sc, "DflareSanityCheck"),
         };
     }
 

@@ -18,6 +18,8 @@ internal static class DeviationCaseRunner
         var plan = CasePlan.Create(attr, settings, method);
         var check = CheckSettingsFor(attr, settings, plan, testClass, method, seedPosition);
         var pair = ModelCache.Pair(plan.Original, plan.Compressed, check.ModelOptions);
+        if (settings.SanityCheck)
+            ModelCache.Sanity(plan, pair, Dflare.Datasets.SeedSource.Open(plan.SeedPath)).ThrowIfProblems("If this is intended, run with -p:DflareSanityCheck=false.");
         var verdict = DeviationCheck.Run(check, pair, cancellation);
         var outcome = new DeviationOutcome(verdict);
 

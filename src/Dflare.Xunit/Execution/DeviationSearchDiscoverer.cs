@@ -84,7 +84,7 @@ internal sealed record CasePlan(string Original, string Compressed, string SeedP
         if (string.IsNullOrWhiteSpace(attr.Seeds))
             throw new DflareException($"[DeviationSearch] on {method.DeclaringType?.Name}.{method.Name} needs Seeds = \"folder, IDX or CIFAR-10 file\".");
         var seeds = PathResolver.Resolve(attr.Seeds, "seed source", baseDir, sourceDir);
-        if (attr.Limit < 0 || attr.Offset < 0) throw new DflareException($"Limit and Offset must not be negative (got {attr.Limit}, {attr.Offset}).");
+        if (attr.Limit < 0 || attr.Offset < 0 || attr.Sample < 0) throw new DflareException($"Limit, Offset and Sample must not be negative (got {attr.Limit}, {attr.Offset}, {attr.Sample}).");
         var source = SeedSource.Open(seeds);
         var ids = SelectSeeds(source, attr, settings);
         int unsharded = SelectSeeds(source, attr, settings with { Shard = null }).Count;
@@ -97,13 +97,14 @@ internal sealed record CasePlan(string Original, string Compressed, string SeedP
         return new CasePlan(original, compressed, seeds, ids, perSeed, unsharded);
     }
 
-    /// <summary>The seeds of this run: offset and limit applied, then the shard.</summary>
+    /// <summary>The seeds of this run: the sample (from the run seed) or offset and limit applied, then the shard.</summary>
     public static IReadOnlyList<(int Position, string Id)> SelectSeeds(SeedSource source, DeviationSearchAttribute attr, DflareTestSettings settings)
     {
-        int end = attr.Limit > 0 ? (int)Math.Min((long)attr.Offset + attr.Limit, source.Count) : source.Count;
+        var positions = source.Select(attr.Offset, attr.Limit > 0 ? attr.Limit : null, attr.Sample > 0 ? attr.Sample : null,
+            unchecked((ulong)(settings.RunSeed ?? attr.RunSeed)));
         var list = new List<(int, string)>();
-        for (int i = attr.Offset, k = 0; i < end; i++, k++)
-            if (settings.InShard(k)) list.Add((i, SeedIdAt(source, i)));
+        for (int k = 0; k < positions.Count; k++)
+            if (settings.InShard(k)) list.Add((positions[k], SeedIdAt(source, positions[k])));
         return list;
     }
 

@@ -21,6 +21,13 @@ internal static class ModelCache
         catch { Pairs.TryRemove(key, out _); throw; }
     }
 
+    private static readonly ConcurrentDictionary<string, Lazy<SanityResult>> Checks = new();
+
+    /// <summary>The pair's <see cref="SanityCheck"/> on its seed source, run once per pair and seeds for the whole test run.</summary>
+    public static SanityResult Sanity(CasePlan plan, ModelPair pair, Datasets.SeedSource source) =>
+        Checks.GetOrAdd($"{plan.Original}|{plan.Compressed}|{plan.SeedPath}|{pair.Original.Info.DescribePreprocessing()}|{pair.Compressed.Info.DescribePreprocessing()}",
+            _ => new Lazy<SanityResult>(() => SanityCheck.Run(pair.Original, pair.Compressed, source))).Value;
+
     public static string Sha256(string path) =>
         Hashes.GetOrAdd(Path.GetFullPath(path), p => new Lazy<string>(() =>
         {

@@ -87,4 +87,107 @@ public sealed class ModelOptionsTests : IDisposable
         clf.Prepare(grey).Channels.Should().Be(3);
         clf.Predict(grey).Should().HaveCount(10);
     }
+
+    private static string Demo(string name) => Path.Combine(SharedData.RepoRoot, "src", "Dflare.Cli", "Demo", name);
+
+    /// <summary>The demo pair linked into a temp folder, the original without a sidecar, the compressed with its own.</summary>
+    private (string Original, string Compressed) DemoPair()
+    {
+        var o = Path.Combine(_dir, "original.onnx");
+        var c = Path.Combine(_dir, "compressed.onnx");
+        File.CreateSymbolicLink(o, Demo("fashion-lenet.onnx"));
+        File.CreateSymbolicLink(c, Demo("fashion-lenet.int8.onnx"));
+        File.Copy(Demo("fashion-lenet.int8.onnx.json"), c + ".json");
+        return (o, c);
+    }
+
+    [Fact]
+    public void A_shared_option_fills_a_missing_sidecar_but_never_overrides_a_different_sidecar_value()
+    {
+        var (o, c) = DemoPair();
+
+        var filled = ModelPair.Load(o, c, new ModelOptions { Mean = [0.5], Std = [0.5] });
+        filled.Original.Info.Preprocessing.Mean.Should().Equal(0.5);
+        filled.Original.Info.Sources["mean"].Should().Be("option");
+        filled.Compressed.Info.Sources["mean"].Should().Be("sidecar", "the same value as the sidecar's is the sidecar's");
+
+        var clash = () => ModelPair.Load(o, c, new ModelOptions { Mean = [0.1307], Std = [0.3081] });
+        clash.Should().Throw<DflareException>().WithMessage("*compressed.onnx*shared option mean = [0.1307] disagrees with its sidecar*compressed.onnx.json*mean = [0.5]*--compressed-mean*");
+
+        var own = ModelPair.Load(o, c, new ModelOptions { Mean = [0.5], Std = [0.5] }, new ModelOptions { Mean = [0.25] }.OverriddenBy(null));
+        own.Compressed.Info.Preprocessing.Mean.Should().Equal([0.25], "an option given for one model alone overrides its sidecar");
+        own.Compressed.Info.Sources["mean"].Should().Be("option");
+    }
+
+    [Fact]
+    public void The_effective_preprocessing_says_where_every_value_came_from()
+    {
+        var (o, c) = DemoPair();
+        var pair = ModelPair.Load(o, c, new ModelOptions { Mean = [0.5], Std = [0.5] });
+        var orig = pair.Original.Info.Effective().ToDictionary(e => e.Field, e => (e.Value, e.Source));
+        orig["mean"].Should().Be(("[0.5]", "option"));
+        orig["scale"].Should().Be(("0.00392157", "default"));
+        orig["input"].Should().Be(("input", "model"));
+        orig["filter"].Should().Be(("bilinear", "default"));
+        var comp = pair.Compressed.Info.Effective().ToDictionary(e => e.Field, e => (e.Value, e.Source));
+        comp["scale"].Source.Should().Be("sidecar");
+        comp["outputKind"].Should().Be(("logits", "sidecar"));
+        pair.DescribePreprocessing().Should().Contain("original.onnx: input input (model)").And.Contain("compressed.onnx: input input (sidecar)");
+        pair.Compressed.Info.PreprocessingJson()["std"]!["source"]!.GetValue<string>().Should().Be("sidecar");
+    }
+
+    [Theory]
+    [InlineData("""{ "means": [0.5] }""", "*unknown key 'means' (did you mean 'mean'?)*known keys are input, scale, mean, std*")]
+    [InlineData("""{ "resize": 2.5 }""", "*'resize' must be a whole number, not the number 2.5*")]
+    [InlineData("""{ "resize": { "filter": 3 } }""", "*'resize.filter' must be a string, not the number 3*")]
+    [InlineData("""{ "resize": { "shortSide": 32, "flter": "bicubic" } }""", "*unknown key 'resize.flter' (did you mean 'filter'?)*")]
+    [InlineData("""{ "resize": "big" }""", "*'resize' must be a whole number or an object*not the string \"big\"*")]
+    [InlineData("""{ "antialias": "yes" }""", "*'antialias' must be true or false*")]
+    [InlineData("""{ "filter": "cubic-spline" }""", "*resize filter 'cubic-spline' is not one of nearest, bilinear, bicubic, lanczos*")]
+    [InlineData("""{ "scale": "1/255" }""", "*'scale' must be a number, not the string*")]
+    public void A_sidecar_with_an_unknown_key_or_a_wrong_type_is_an_error_naming_the_file_and_key(string json, string message)
+    {
+        var model = Path.Combine(_dir, "m.onnx");
+        File.CreateSymbolicLink(model, Demo("fashion-lenet.onnx"));
+        File.WriteAllText(model + ".json", json);
+        ((Action)(() => OnnxClassifier.Load(model))).Should().Throw<DflareException>().WithMessage("*m.onnx.json*" + message);
+    }
+
+    [Fact]
+    public void A_sidecar_filter_is_used_to_resize_seeds_and_reported()
+    {
+        var model = Path.Combine(_dir, "m.onnx");
+        File.CreateSymbolicLink(model, Demo("fashion-lenet.onnx"));
+        File.WriteAllText(model + ".json", """{ "scale": 0.00392156862745098, "mean": 0.5, "std": 0.5, "resize": { "shortSide": 28, "centerCrop": 28, "filter": "bicubic", "antialias": false } }""");
+        var clf = OnnxClassifier.Load(model);
+        var big = new global::Dflare.Images.Image(56, 70, 1);
+        for (int i = 0; i < big.Length; i++) big.Pixels[i] = (byte)(i * 31 % 251);
+
+        clf.Prepare(big).Should().Be(big.ResizeShortSide(28, global::Dflare.Images.ResizeFilter.Bicubic, antialias: false).CenterCrop(28, 28));
+        clf.Prepare(big).Should().NotBe(big.ResizeShortSide(28).CenterCrop(28, 28), "bicubic without antialias is not the default bilinear");
+        clf.Info.Effective().Should().Contain(("filter", "bicubic", "sidecar")).And.Contain(("antialias", "false", "sidecar"));
+    }
+
+    [Theory]
+    [InlineData("16", 16)]
+    [InlineData("16/255", 16)]
+    [InlineData("0.0627451", 16)]
+    [InlineData("8/255", 8)]
+    [InlineData("1", 1)]
+    [InlineData("0", 0)]
+    public void Pixel_amounts_read_grey_levels_and_unit_fractions_alike(string text, int levels)
+    {
+        var a = global::Dflare.Images.PixelAmount.Parse(text, "--max-linf");
+        a.WholeLevels("--max-linf").Should().Be(levels);
+        a.Fraction.Should().BeApproximately(levels / 255.0, 1e-6);
+        a.ToString().Should().Be(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{levels} grey levels ({levels / 255.0:0.####} in [0,1] units)"));
+    }
+
+    [Fact]
+    public void Pixel_amounts_that_are_not_whole_levels_or_numbers_are_errors()
+    {
+        ((Action)(() => global::Dflare.Images.PixelAmount.Parse("0.1", "--max-linf").WholeLevels("--max-linf"))).Should().Throw<DflareException>().WithMessage("--max-linf is 25.5 grey levels*whole number*");
+        ((Action)(() => global::Dflare.Images.PixelAmount.Parse("abc", "--epsilon"))).Should().Throw<DflareException>().WithMessage("--epsilon 'abc' is not a number*16/255*");
+        ((Action)(() => global::Dflare.Images.PixelAmount.Parse("-3", "--epsilon"))).Should().Throw<DflareException>().WithMessage("*at least 0*");
+    }
 }

@@ -20,15 +20,13 @@ public enum AttackLoss
 /// <param name="Label">The true class, when known.</param>
 public sealed record AttackInput(string Id, float[] Pixels, int? Label)
 {
-    /// <summary>Brings a seed to the model's geometry (<see cref="OnnxClassifier.Prepare"/>) and converts it to float pixels.</summary>
+    /// <summary>Brings a seed to the model's geometry (<see cref="OnnxClassifier.Prepare(Dflare.Datasets.Seed)"/>) and converts it to float pixels.</summary>
     /// <exception cref="DflareException">The seed's image does not fit the model.</exception>
     public static AttackInput From(OnnxClassifier model, Seed seed)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(seed);
-        Image img;
-        try { img = model.Prepare(seed.Image); }
-        catch (DflareException e) { throw new DflareException($"Seed '{seed.Id}': {e.Message}", e); }
+        var img = model.Prepare(seed);
         var px = new float[img.Length];
         for (int i = 0; i < px.Length; i++) px[i] = img.Pixels[i];
         return new AttackInput(seed.Id, px, seed.Label);
