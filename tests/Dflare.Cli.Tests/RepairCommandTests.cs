@@ -117,5 +117,8 @@ public sealed class RepairCommandTests : IDisposable
         var (c4, _, e4) = Run(Pair("repair", "--method", "retrain", "--out", Path.Combine(_dir, "r.onnx")));
         c4.Should().Be(2);
         e4.Should().Contain("Unknown repair method 'retrain'");
+        var (c5, _, e5) = Run(Pair("repair", "--method", "fallback", "--bias-data", "seeds", "--out", Path.Combine(_dir, "r.onnx")));
+        c5.Should().Be(2);
+        e5.Should().Contain("--bias-data applies to --method bias-correction only");
     }
 }

@@ -48,6 +48,8 @@ public sealed record RepairSettings
     public double TargetRate { get; init; }
     /// <summary>Head refit: ridge strength relative to the mean diagonal of the feature Gram matrix (default 0.1); the fit is pulled toward the original's head.</summary>
     public double Ridge { get; init; } = 0.1;
+    /// <summary>Bias correction: measure the mean error on the seeds only (clean data, as Nagel et al. do) instead of seeds and deviations.</summary>
+    public bool BiasOnSeedsOnly { get; init; }
     /// <summary>Re-calibration: the calibration images (before the triggers are added); null uses the repair set's seeds.</summary>
     public SeedSource? Calibration { get; init; }
     /// <summary>Re-calibration: calibration images taken from <see cref="Calibration"/> (default 200).</summary>
@@ -116,7 +118,7 @@ public static class Repairer
         OnnxModel repaired = settings.Method switch
         {
             RepairMethod.Fallback => Fallback(inputs, settings, match, set, reference, changes),
-            RepairMethod.BiasCorrection => BiasCorrection(inputs, match, set, changes),
+            RepairMethod.BiasCorrection => BiasCorrection(inputs, match, settings.BiasOnSeedsOnly ? inputs.Seeds : set, changes),
             RepairMethod.Recalibrate => Recalibrate(inputs, settings, match, changes),
             _ => HeadRefit(inputs, settings, match, set, changes),
         };
@@ -169,8 +171,10 @@ public static class Repairer
         return current;
     }
 
-    private static OnnxModel BiasCorrection(RepairInputs inputs, TensorMatch match, List<Image> set, List<string> changes)
+    private static OnnxModel BiasCorrection(RepairInputs inputs, TensorMatch match, IReadOnlyList<Image> set, List<string> changes)
     {
+        if (set.Count == 0) throw new DflareException("Bias correction needs images to measure on; the repair set has no seeds.");
+        changes.Add($"mean errors measured on {set.Count} images ({(set.Count == inputs.Seeds.Count ? "the seeds" : "seeds and deviations")})");
         var current = inputs.Compressed.Clone($"{inputs.Compressed.Name} (repaired)");
         var layers = match.Matched.Where(m => m.OriginalLayer is not null).ToList();
         var oTensors = layers.Select(m => MeasuredOriginal(m)).Distinct().ToList();
