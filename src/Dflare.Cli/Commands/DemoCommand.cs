@@ -23,9 +23,10 @@ internal static class DemoCommand
         var limit = new Option<int?>("--limit") { Description = "Search at most N of the 100 demo seeds." };
         var runSeed = new Option<ulong>("--seed") { Description = "Run seed (the same seed gives the same triggering inputs).", DefaultValueFactory = _ => 0 };
         var strategy = new Option<string>("--strategy") { Description = "dflare, diffchaser, random-ops or gap-only.", DefaultValueFactory = _ => "dflare" };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted demo in --out (same options)." };
         var cmd = new Command("demo", "Run a deviation search on the built-in demo pair (a Fashion-MNIST CNN and its int8 copy) and write the triggering inputs to a folder.")
         {
-            outDir, budget, limit, runSeed, strategy,
+            outDir, budget, limit, runSeed, strategy, resume,
         };
         cmd.SetAction(r =>
         {
@@ -51,6 +52,7 @@ internal static class DemoCommand
                 "--strategy", r.GetValue(strategy)!,
             };
             if (r.GetValue(limit) is { } l) args.AddRange(["--limit", l.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            if (r.GetValue(resume)) args.Add("--resume");
             var code = Program.Run(args);
             if (code == CommandRunner.Ok)
             {
