@@ -24,9 +24,10 @@ internal static class DemoCommand
         var runSeed = new Option<ulong>("--seed") { Description = "Run seed (the same seed gives the same triggering inputs).", DefaultValueFactory = _ => 0 };
         var strategy = new Option<string?>("--strategy") { Description = "square (the default with a bound), dflare (the default with --max-linf 0 = unbounded), diffchaser, random-ops or gap-only." };
         var maxLinf = new Option<int>("--max-linf") { Description = "Bound: every input stays within ±N grey levels of its seed, so the seed stays recognisable (default 16; 0 = unbounded).", DefaultValueFactory = _ => 16 };
+        var resume = new Option<bool>("--resume") { Description = "Continue an interrupted demo in --out (same options)." };
         var cmd = new Command("demo", "Run a deviation search on the built-in demo pair (a Fashion-MNIST CNN and its int8 copy) and write the triggering inputs to a folder.")
         {
-            outDir, budget, limit, runSeed, strategy, maxLinf,
+            outDir, budget, limit, runSeed, strategy, maxLinf, resume,
         };
         cmd.SetAction(r =>
         {
@@ -58,6 +59,7 @@ internal static class DemoCommand
             if (r.GetValue(strategy) is { } st) args.AddRange(["--strategy", st]);
             if (linf > 0) args.AddRange(["--max-linf", linf.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             if (r.GetValue(limit) is { } l) args.AddRange(["--limit", l.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            if (r.GetValue(resume)) args.Add("--resume");
             var code = Program.Run(args);
             if (code == CommandRunner.Ok)
             {
