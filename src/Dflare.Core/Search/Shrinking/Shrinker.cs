@@ -9,11 +9,13 @@ namespace Dflare.Search.Shrinking;
 /// <see cref="Observe"/> says whether it still deviates.
 /// </summary>
 /// <remarks>
-/// Three passes, each keeping every candidate that still deviates as the new best:
-/// (1) along the seed→trigger segment, bisecting the fraction t of the difference kept (in 64ths);
+/// Passes, each keeping every candidate that still deviates as the new best:
+/// (1) along the seed→trigger segment, bisecting the fraction t of the difference kept (in 256ths) for the first
+/// point where a model leaves the seed's label (a deviation when only one has left);
 /// (2) over the values that differ from the seed, in a fixed pseudo-random order: chunks of them are put back to the
 /// seed's values, the chunk halving from half the values down to one (delta debugging);
-/// (3) over grey levels: chunks of the remaining differences are halved toward the seed, the chunk halving again.
+/// (3) the segment again from the smaller input, then grey levels: chunks of the remaining differences are halved
+/// toward the seed, the chunk halving again.
 /// Candidates outside the search's SSIM bound are skipped without a query; the L∞ bound holds by construction. It
 /// stops when the probes allowed by the budget are spent or every pass is done.
 /// </remarks>
@@ -102,29 +104,17 @@ public sealed class Shrinker
         // (they differ) for the first point where a model leaves the seed's label. If only one has left, that point
         // deviates and is nearer the seed; the best deviating point seen is kept either way.
         foreach (var c in Segment()) yield return c;
-        // (2) Put chunks of changed values back to the seed's, the chunk adapting: it doubles after a chunk that could
-        // be put back and halves after a whole pass in which none could.
+        // (2) Put chunks of changed values back to the seed's, the chunk halving from half the values down to one.
         var changed = Changed();
-        int chunk = Math.Max(1, changed.Count / 16), cursor = 0;
-        bool passHadSuccess = false;
-        while (changed.Count > 0)
+        for (int chunk = Math.Max(1, changed.Count / 2); ; chunk /= 2)
         {
-            if (cursor >= changed.Count)
+            for (int start = 0; start < changed.Count;)
             {
-                if (!passHadSuccess && chunk == 1) break;
-                if (!passHadSuccess) chunk = Math.Max(1, chunk / 2);
-                cursor = 0;
-                passHadSuccess = false;
+                int n = Math.Min(chunk, changed.Count - start);
+                yield return Revert(changed, start, n, full: true);
+                if (_lastDeviates) changed.RemoveRange(start, n); else start += n;
             }
-            int n = Math.Min(chunk, changed.Count - cursor);
-            yield return Revert(changed, cursor, n, full: true);
-            if (_lastDeviates)
-            {
-                changed.RemoveRange(cursor, n);
-                passHadSuccess = true;
-                chunk = Math.Max(1, Math.Min(chunk * 2, changed.Count / 2));
-            }
-            else cursor += n;
+            if (chunk <= 1 || changed.Count == 0) break;
         }
         // (3) The segment again from the smaller input, then halve chunks of the remaining differences toward the seed.
         foreach (var c in Segment()) yield return c;
