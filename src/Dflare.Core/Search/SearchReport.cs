@@ -185,7 +185,7 @@ public static class SearchReport
             ["originalQueries"] = s.OriginalQueries,
             ["shrink"] = s.Shrink is { } sh ? new JsonObject
             {
-                ["queries"] = sh.Queries, ["probes"] = sh.Probes, ["accepted"] = sh.Accepted,
+                ["queries"] = sh.Queries, ["nearerFound"] = sh.NearerFound, ["probes"] = sh.Probes, ["accepted"] = sh.Accepted,
                 ["l0Before"] = sh.L0Before, ["l2Before"] = Math.Round(sh.L2Before, 4), ["linfBefore"] = sh.LInfBefore,
                 ["ssimBefore"] = Math.Round(sh.SsimBefore, 6),
             } : null,

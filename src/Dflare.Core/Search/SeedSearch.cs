@@ -19,6 +19,12 @@ public abstract class SeedSearch
     private SeedSearchResult? _result;
     private SeedSearchResult? _found;
     private Shrinker? _shrinker;
+    private Square.SquareSearch? _nearer;
+    private long _shrinkBudget;
+    private bool _nearerFound;
+    private (Image Image, float[] Original, float[] Compressed) _best;
+    /// <summary>Radius (grey levels) of the short square attack that shrinking tries first on a far triggering input.</summary>
+    public const int NearerRadius = 16;
     private const ulong ShrinkStream = 0x5348_5249_4E4B; // "SHRINK"
 
     /// <summary>Starts the search of <paramref name="seed"/>; <paramref name="image"/> is the seed at model geometry.</summary>
@@ -38,7 +44,7 @@ public abstract class SeedSearch
     /// <summary>True once the search has a result.</summary>
     public bool IsDone => _result is not null;
     /// <summary>True while a found triggering input is being shrunk toward the seed (see <see cref="SearchSettings.ShrinkFraction"/>).</summary>
-    public bool IsShrinking => _shrinker is not null;
+    public bool IsShrinking => _shrinker is not null || _nearer is not null;
     /// <summary>Queries spent shrinking the triggering input (on top of <see cref="Queries"/>).</summary>
     public long ShrinkQueries { get; private set; }
     /// <summary>Queries spent so far (both models).</summary>
@@ -81,6 +87,20 @@ public abstract class SeedSearch
         if (_pending is not null) return _pending;
         _pendingTargets = null;
         if (Queries == 0) return _pending = [SeedImage];
+        if (_nearer is not null)
+        {
+            var p = _nearer.Propose();
+            if (p.Count > 0) { _pendingTargets = _nearer.Targets; return _pending = p; }
+            var r = _nearer.Result;
+            if (r.Status == SearchStatus.Triggered && r.L2 <= Distances.L2(_best.Image, SeedImage) && r.LInf <= Distances.LInf(_best.Image, SeedImage)
+                && r.Ssim >= Distances.Ssim(_best.Image, SeedImage))
+            {
+                _best = (r.Trigger!, r.OriginalProbabilities!, r.CompressedProbabilities!);
+                _nearerFound = true;
+            }
+            _nearer = null;
+            StartShrinker();
+        }
         if (_shrinker is not null)
         {
             if (_shrinker.Next() is { } candidate) return _pending = [candidate];
@@ -122,7 +142,7 @@ public abstract class SeedSearch
     /// </summary>
     public IReadOnlyList<Image> Speculate(int max)
     {
-        if (_result is not null || _shrinker is not null || _pending is null || Queries == 0 || max <= 0) return [];
+        if (_result is not null || IsShrinking || _pending is null || Queries == 0 || max <= 0) return [];
         // Each speculative image is useful only if the budget would still allow it after the pending proposal.
         long depth = (Settings.Budget - Queries) / 2 - _pending.Count;
         if (depth <= 0) return [];
@@ -145,7 +165,7 @@ public abstract class SeedSearch
     /// </summary>
     public bool AnswerFromSpeculation()
     {
-        if (_pending is null || _shrinker is not null || KnownAnswers() is not { } known) return false;
+        if (_pending is null || IsShrinking || KnownAnswers() is not { } known) return false;
         SpeculationHits++;
         Observe(known.Original, known.Compressed);
         return true;
@@ -176,6 +196,12 @@ public abstract class SeedSearch
         }
         _pending = null;
         _pendingTargets = null;
+        if (_nearer is not null)
+        {
+            for (int i = 0; i < pending.Count; i++) ShrinkQueries += (targets?[i] ?? QueryTarget.Both) == QueryTarget.Both ? 2 : 1;
+            _nearer.Observe(original, compressed);
+            return;
+        }
         if (_shrinker is not null)
         {
             ShrinkQueries += 2;
@@ -245,16 +271,41 @@ public abstract class SeedSearch
     /// <summary>
     /// Records <paramref name="image"/> as the triggering input and ends the search, or, with
     /// <see cref="SearchSettings.ShrinkFraction"/> &gt; 0, starts shrinking it toward the seed first (the result is set
-    /// once shrinking is over).
+    /// once shrinking is over). A triggering input farther than <see cref="NearerRadius"/> grey levels from the seed
+    /// (not found by <c>square</c>) first gets a short <c>square</c> attack within that radius, with 80 % of the
+    /// shrinking budget: a deviation it finds replaces the input when it is no farther in L2 and L∞ and no less similar (SSIM). Then the
+    /// <see cref="Shrinker"/> passes run with the rest.
     /// </summary>
     protected void Triggered(Image image, float[] original, float[] compressed)
     {
         var found = Base(SearchStatus.Triggered, "labels differ") with { FoundTrigger = image };
         found = WithTrigger(found, image, original, compressed);
-        int probes = (int)Math.Min(int.MaxValue, (long)(Settings.ShrinkFraction * Settings.Budget) / 2);
-        if (probes <= 0) { _result = found; return; }
+        _shrinkBudget = (long)(Settings.ShrinkFraction * Settings.Budget);
+        if (_shrinkBudget < 2) { _result = found; return; }
         _found = found;
-        _shrinker = new Shrinker(SeedImage, image, original, compressed, probes, Settings.Bound, Rng.For(Settings.RunSeed, Seed.Id, ShrinkStream));
+        _best = (image, original, compressed);
+        int radius = Math.Min(NearerRadius, Settings.Bound.MaxLInf ?? NearerRadius);
+        if (Settings.Strategy != SearchStrategy.Square && found.LInf > radius && _shrinkBudget >= 20)
+        {
+            var near = Settings with
+            {
+                Strategy = SearchStrategy.Square, Budget = _shrinkBudget * 4 / 5 + 2, ShrinkFraction = 0, TimeLimit = null,
+                Bound = Settings.Bound with { MaxLInf = radius },
+            };
+            // The first queries of a full-budget square search (its p schedule laid out for the seed's budget).
+            _nearer = new Square.SquareSearch(Seed, SeedImage, near, Settings.Budget);
+            // Its first proposal is the seed, whose answers are known: given, not queried again.
+            _nearer.Propose();
+            _nearer.Observe([SeedOriginal], [SeedCompressed]);
+        }
+        else StartShrinker();
+    }
+
+    private void StartShrinker()
+    {
+        int probes = (int)Math.Min(int.MaxValue, Math.Max(0, _shrinkBudget - ShrinkQueries) / 2);
+        _shrinker = new Shrinker(SeedImage, Labels.ArgMax(SeedOriginal), _best.Image, _best.Original, _best.Compressed, probes, Settings.Bound,
+            Rng.For(Settings.RunSeed, Seed.Id, ShrinkStream));
     }
 
     private SeedSearchResult WithTrigger(SeedSearchResult r, Image image, float[] original, float[] compressed) => r with
@@ -275,7 +326,10 @@ public abstract class SeedSearch
         _result = WithTrigger(found, sh.Best, sh.BestOriginal, sh.BestCompressed) with
         {
             Seconds = Seconds,
-            Shrink = new ShrinkOutcome(ShrinkQueries, sh.Probes, sh.Accepted, found.L0!.Value, found.L2!.Value, found.LInf!.Value, found.Ssim!.Value),
+            Shrink = new ShrinkOutcome(ShrinkQueries, sh.Probes, sh.Accepted, found.L0!.Value, found.L2!.Value, found.LInf!.Value, found.Ssim!.Value)
+            {
+                NearerFound = _nearerFound,
+            },
         };
     }
 

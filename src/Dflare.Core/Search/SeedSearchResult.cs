@@ -26,13 +26,17 @@ public sealed record OperatorStat(string Operator, int Selections, int Successes
 
 /// <summary>How a triggering input was shrunk toward its seed, and its distances before (the reported ones are after).</summary>
 /// <param name="Queries">Queries spent shrinking (2 per evaluated image), on top of the search's.</param>
-/// <param name="Probes">Images evaluated while shrinking.</param>
+/// <param name="Probes">Images evaluated by the shrinking passes (not counting the short square attack).</param>
 /// <param name="Accepted">Of those, the ones that still deviated and became the reported input.</param>
 /// <param name="L0Before">Values changed from the seed before shrinking.</param>
 /// <param name="L2Before">L2 distance to the seed before shrinking, in pixel levels.</param>
 /// <param name="LInfBefore">L∞ distance to the seed before shrinking, in pixel levels.</param>
 /// <param name="SsimBefore">SSIM to the seed before shrinking.</param>
-public sealed record ShrinkOutcome(long Queries, int Probes, int Accepted, int L0Before, double L2Before, int LInfBefore, double SsimBefore);
+public sealed record ShrinkOutcome(long Queries, int Probes, int Accepted, int L0Before, double L2Before, int LInfBefore, double SsimBefore)
+{
+    /// <summary>True when the short <c>square</c> attack shrinking tries first on a far input found a nearer deviation (see <see cref="SeedSearch.NearerRadius"/>).</summary>
+    public bool NearerFound { get; init; }
+}
 
 /// <summary>Everything recorded about the search of one seed.</summary>
 public sealed record SeedSearchResult

@@ -9,11 +9,13 @@ namespace Dflare.Search.Shrinking;
 /// <see cref="Observe"/> says whether it still deviates.
 /// </summary>
 /// <remarks>
-/// Three passes, each keeping every candidate that still deviates as the new best:
-/// (1) along the seed→trigger segment, bisecting the fraction t of the difference kept (in 64ths);
+/// Passes, each keeping every candidate that still deviates as the new best:
+/// (1) along the seed→trigger segment, bisecting the fraction t of the difference kept (in 256ths) for the first
+/// point where a model leaves the seed's label (a deviation when only one has left);
 /// (2) over the values that differ from the seed, in a fixed pseudo-random order: chunks of them are put back to the
 /// seed's values, the chunk halving from half the values down to one (delta debugging);
-/// (3) over grey levels: chunks of the remaining differences are halved toward the seed, the chunk halving again.
+/// (3) the segment again from the smaller input, then grey levels: chunks of the remaining differences are halved
+/// toward the seed, the chunk halving again.
 /// Candidates outside the search's SSIM bound are skipped without a query; the L∞ bound holds by construction. It
 /// stops when the probes allowed by the budget are spent or every pass is done.
 /// </remarks>
@@ -26,10 +28,21 @@ public sealed class Shrinker
     private Image? _pending;
     private IEnumerator<Image?>? _plan;
     private bool _lastDeviates;
+    private bool _lastKeepsSeedLabel;
+    private readonly int _seedLabel;
 
     /// <summary>Starts shrinking <paramref name="trigger"/> toward <paramref name="seed"/> with at most <paramref name="probes"/> evaluated images.</summary>
-    public Shrinker(Image seed, Image trigger, float[] original, float[] compressed, int probes, DistortionBound bound, Rng rng)
+    /// <param name="seed">The seed image.</param>
+    /// <param name="seedLabel">The label both models give the seed.</param>
+    /// <param name="trigger">The triggering input to shrink.</param>
+    /// <param name="original">The original model's answer on it.</param>
+    /// <param name="compressed">The compressed model's answer on it.</param>
+    /// <param name="probes">The most images to evaluate.</param>
+    /// <param name="bound">The search's bound (candidates outside its SSIM bound are skipped).</param>
+    /// <param name="rng">The generator of the value order.</param>
+    public Shrinker(Image seed, int seedLabel, Image trigger, float[] original, float[] compressed, int probes, DistortionBound bound, Rng rng)
     {
+        _seedLabel = seedLabel;
         _seed = seed;
         Best = trigger;
         BestOriginal = original;
@@ -59,7 +72,7 @@ public sealed class Shrinker
         while (_plan.MoveNext())
         {
             var c = _plan.Current;
-            if (c is null || c.Equals(Best) || !_bound.Accepts(c, _seed)) { _lastDeviates = false; continue; }
+            if (c is null || c.Equals(Best) || !_bound.Accepts(c, _seed)) { _lastDeviates = false; _lastKeepsSeedLabel = false; continue; }
             return _pending = c;
         }
         _probesLeft = 0;
@@ -74,6 +87,7 @@ public sealed class Shrinker
         Probes++;
         _probesLeft--;
         _lastDeviates = deviates;
+        _lastKeepsSeedLabel = Keeps(original) && Keeps(compressed);
         if (!deviates) return;
         Accepted++;
         Best = c;
@@ -81,20 +95,16 @@ public sealed class Shrinker
         BestCompressed = compressed;
     }
 
+    private bool Keeps(float[] p) => !Models.Labels.HasTopTie(p) && Models.Labels.ArgMax(p) == _seedLabel;
+
     /// <summary>The candidates in order; after each yielded one, <see cref="_lastDeviates"/> tells its verdict.</summary>
     private IEnumerable<Image?> Plan()
     {
-        // (1) The segment: the smallest t (in 64ths) that still deviates, by bisection from t = 1 (the trigger).
-        const int steps = 64;
-        var trigger = Best;
-        int lo = 0, hi = steps;
-        while (hi - lo > 1)
-        {
-            int mid = (lo + hi) / 2;
-            yield return Blend(trigger, mid, steps);
-            if (_lastDeviates) hi = mid; else lo = mid;
-        }
-        // (2) Put chunks of changed values back to the seed's.
+        // (1) The segment: bisect t (in 256ths) between the seed (both models give the seed's label) and the trigger
+        // (they differ) for the first point where a model leaves the seed's label. If only one has left, that point
+        // deviates and is nearer the seed; the best deviating point seen is kept either way.
+        foreach (var c in Segment()) yield return c;
+        // (2) Put chunks of changed values back to the seed's, the chunk halving from half the values down to one.
         var changed = Changed();
         for (int chunk = Math.Max(1, changed.Count / 2); ; chunk /= 2)
         {
@@ -106,16 +116,31 @@ public sealed class Shrinker
             }
             if (chunk <= 1 || changed.Count == 0) break;
         }
-        // (3) Halve chunks of the remaining differences toward the seed, repeatedly while it still deviates.
-        for (int chunk = Math.Max(1, changed.Count); chunk >= 1 && changed.Count > 0; chunk /= 2)
+        // (3) The segment again from the smaller input, then halve chunks of the remaining differences toward the seed.
+        foreach (var c in Segment()) yield return c;
+        changed = Changed();
+        for (int half = Math.Max(1, changed.Count); half >= 1 && changed.Count > 0; half /= 2)
         {
-            for (int start = 0; start < changed.Count; start += chunk)
+            for (int start = 0; start < changed.Count; start += half)
             {
-                int n = Math.Min(chunk, changed.Count - start);
+                int n = Math.Min(half, changed.Count - start);
                 yield return Revert(changed, start, n, full: false);
             }
             changed = Changed();
-            if (chunk == 1) break;
+            if (half == 1) break;
+        }
+    }
+
+    private IEnumerable<Image?> Segment()
+    {
+        const int steps = 256;
+        var trigger = Best;
+        int lo = 0, hi = steps;
+        while (hi - lo > 1)
+        {
+            int mid = (lo + hi) / 2;
+            yield return Blend(trigger, mid, steps);
+            if (_lastKeepsSeedLabel) lo = mid; else hi = mid;
         }
     }
 

@@ -64,14 +64,17 @@ public sealed class SquareSearch : SeedSearch
 
     /// <summary>Starts the search of <paramref name="seed"/> (<paramref name="image"/>: the seed at model geometry).</summary>
     /// <exception cref="ArgumentException">The strategy is not <see cref="SearchStrategy.Square"/>.</exception>
-    public SquareSearch(Seed seed, Image image, SearchSettings settings) : base(seed, image, settings)
+    public SquareSearch(Seed seed, Image image, SearchSettings settings) : this(seed, image, settings, settings.Budget) { }
+
+    /// <summary>A search whose p schedule is laid out for <paramref name="scheduleBudget"/> queries (shrinking runs the first queries of a full-budget search).</summary>
+    internal SquareSearch(Seed seed, Image image, SearchSettings settings, long scheduleBudget) : base(seed, image, settings)
     {
         if (settings.Strategy != SearchStrategy.Square) throw new ArgumentException("SquareSearch runs the square strategy.", nameof(settings));
         _rng = Rng.For(settings.RunSeed, seed.Id, Stream);
         _eps = settings.Bound.MaxLInf ?? 255;
         _confident = settings.Square.Resolve(settings.MinMargin) == SquareObjective.Confident;
         _margin = settings.MinMargin;
-        _steps = Math.Max(1, settings.Budget / (_confident ? 2 : 1));
+        _steps = Math.Max(1, scheduleBudget / (_confident ? 2 : 1));
         (_h, _w, _c) = (image.Height, image.Width, image.Channels);
         _delta = new sbyte[image.Length];
         _current = image;
