@@ -20,17 +20,18 @@ public sealed class RepairTests(ITestOutputHelper output)
         return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
     }
 
-    /// <summary>x [N,1,2,2] → Conv 1×1 (2 output channels, weights <paramref name="w"/>, bias <paramref name="b"/>) → y [N,2,2,2].</summary>
+    /// <summary>x [N,1,2,2] → Conv 1×1 (2 output channels, weights <paramref name="w"/>, bias <paramref name="b"/>) → c [N,2,2,2] → Flatten → y [N,8] (a class-vector output, channel-major).</summary>
     private static OnnxModel Conv1x1(float[] w, float[] b, string name)
     {
         var proto = new ModelProto { IrVersion = 8, Graph = new GraphProto { Name = "g" } };
         proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
         var g = proto.Graph;
         g.Input.Add(Value("x", "N", 1, 2, 2));
-        g.Output.Add(Value("y", "N", 2, 2, 2));
+        g.Output.Add(Value("y", "N", 8));
         g.Initializer.Add(OnnxTensors.FromFloats("W", [2, 1, 1, 1], w));
         g.Initializer.Add(OnnxTensors.FromFloats("B", [2], b));
-        g.Node.Add(GraphEditor.Node("Conv", "conv", ["x", "W", "B"], ["y"]));
+        g.Node.Add(GraphEditor.Node("Conv", "conv", ["x", "W", "B"], ["c"]));
+        g.Node.Add(GraphEditor.Node("Flatten", "flatten", ["c"], ["y"]));
         return OnnxModel.FromProto(proto, name);
     }
 
