@@ -22,6 +22,13 @@ public sealed class OwnModelEndToEndTests : IDisposable
         string feed = Path.Combine(root, "feed"), repo = Path.Combine(root, "repo"), project = Path.Combine(repo, "MyModelTests");
         var shell = new Shell().Set("DOTNET_CLI_HOME", Path.Combine(root, "home")).Set("NUGET_PACKAGES", Path.Combine(root, "packages")).Set("CI", "true");
         var version = PackedFeed.Pack(shell, feed, log);
+        using (var cli = System.IO.Compression.ZipFile.OpenRead(Path.Combine(feed, $"Dflare.Cli.{version}.nupkg")))
+        {
+            cli.Entries.Should().Contain(e => e.FullName.Contains("runtimes/linux-x64/native/libonnxruntime.so", StringComparison.Ordinal));
+            cli.Entries.Should().NotContain(e => e.FullName.Contains("runtimes/android/", StringComparison.Ordinal) || e.FullName.Contains("runtimes/ios/", StringComparison.Ordinal),
+                "the tool ships the desktop ONNX Runtime runtimes only");
+        }
+        new FileInfo(Path.Combine(feed, $"Dflare.Cli.{version}.nupkg")).Length.Should().BeLessThan(80L << 20);
 
         // The team's own files: models without sidecars, images in one folder per class.
         Directory.CreateDirectory(Path.Combine(repo, "models"));

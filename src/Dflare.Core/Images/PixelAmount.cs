@@ -21,7 +21,7 @@ public readonly record struct PixelAmount(double Levels)
         static bool Num(string s, out double d) => double.TryParse(s.Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out d);
         var parts = text.Split('/');
         double levels;
-        if (parts.Length == 1 && Num(parts[0], out var x)) levels = x >= 1 || x == 0 ? x : x * 255;
+        if (parts.Length == 1 && Num(parts[0], out var x)) levels = Math.Abs(x) >= 1 || x == 0 ? x : x * 255;
         else if (parts.Length == 2 && Num(parts[0], out var a) && Num(parts[1], out var b) && b != 0) levels = a / b * 255;
         else throw new DflareException($"{option} '{text}' is not a number of grey levels (16), a fraction of them (16/255) or a value below 1 in [0,1] units (0.0627).");
         if (!double.IsFinite(levels)) throw new DflareException($"{option} '{text}' is not a finite amount.");

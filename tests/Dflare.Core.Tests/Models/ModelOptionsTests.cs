@@ -188,6 +188,7 @@ public sealed class ModelOptionsTests : IDisposable
     {
         ((Action)(() => global::Dflare.Images.PixelAmount.Parse("0.1", "--max-linf").WholeLevels("--max-linf"))).Should().Throw<DflareException>().WithMessage("--max-linf is 25.5 grey levels*whole number*");
         ((Action)(() => global::Dflare.Images.PixelAmount.Parse("abc", "--epsilon"))).Should().Throw<DflareException>().WithMessage("--epsilon 'abc' is not a number*16/255*");
-        ((Action)(() => global::Dflare.Images.PixelAmount.Parse("-3", "--epsilon"))).Should().Throw<DflareException>().WithMessage("*at least 0*");
+        ((Action)(() => global::Dflare.Images.PixelAmount.Parse("-3", "--max-linf").WholeLevels("--max-linf"))).Should().Throw<DflareException>().WithMessage("--max-linf is -3 grey levels*from 0 to 255*");
+        global::Dflare.Images.PixelAmount.Parse("-0.1", "--epsilon").Fraction.Should().BeApproximately(-0.1, 1e-12, "the range is the caller's to check, so its message can give the value");
     }
 }
