@@ -22,12 +22,36 @@ internal static partial class CommandRunner
 
     public static int Run(Func<int> body)
     {
-        try { return body(); }
+        PendingNotes.Clear();
+        try
+        {
+            int code = body();
+            FlushNotes();
+            return code;
+        }
         catch (Exception e)
         {
+            // Informational notes are dropped on an error: stderr then holds the one error line.
+            PendingNotes.Clear();
             Error(Describe(e));
             return BadInput;
         }
+    }
+
+    private static readonly List<string> PendingNotes = [];
+
+    /// <summary>
+    /// Queues an informational line for stderr (e.g. the value an option was read as). Queued lines are written by
+    /// <see cref="FlushNotes"/> once the command's inputs have been checked, and dropped when the command fails, so a
+    /// bad input gives one error line and nothing else.
+    /// </summary>
+    public static void Note(string line) => PendingNotes.Add(line);
+
+    /// <summary>Writes the queued informational lines to stderr.</summary>
+    public static void FlushNotes()
+    {
+        foreach (var line in PendingNotes) Console.Error.WriteLine(line);
+        PendingNotes.Clear();
     }
 
     /// <summary>Writes <c>error: MESSAGE</c> to stderr.</summary>

@@ -37,6 +37,9 @@ internal static class EvalCommand
             var source = SeedSource.Open(r.GetValue(seeds)!, r.GetValue(labels));
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
             var other = compressedOpts.LoadCompare(r, r.GetValue(compare), o, clf);
+            if (r.GetValue(offset) is var off and < 0) throw new DflareException($"--offset must not be negative (got {off}).");
+            if (r.GetValue(limit) is <= 0) throw new DflareException($"--limit must be positive (got {r.GetValue(limit)}).");
+            if (r.GetValue(sample) is <= 0) throw new DflareException($"--sample must be positive (got {r.GetValue(sample)}).");
             var positions = source.Select(r.GetValue(offset), r.GetValue(limit), r.GetValue(sample), runSeed: 0);
             int total = positions.Count;
             var console = CommandRunner.Console2(asJson);

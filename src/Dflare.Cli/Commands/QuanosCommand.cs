@@ -82,7 +82,8 @@ internal static class QuanosCommand
 
             QuanosReport result = null!;
             using (var shown = OnnxClassifier.Load(path, o))
-                Console.Error.WriteLine($"Preprocessing of {Path.GetFileName(path)} (value (from where)): {shown.Info.DescribePreprocessing()}");
+                CommandRunner.Note($"Preprocessing of {Path.GetFileName(path)} (value (from where)): {shown.Info.DescribePreprocessing()}");
+            CommandRunner.FlushNotes();
             if (asJson || !CommandRunner.ShowProgress(console)) result = QuanosAnalysis.Run(path, o, list, options);
             else
             {

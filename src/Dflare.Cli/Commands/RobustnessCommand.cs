@@ -82,8 +82,9 @@ internal static class RobustnessCommand
             var clf = OnnxClassifier.Load(r.GetValue(model)!, o);
             var other = compressedOpts.LoadCompare(r, r.GetValue(compare), o, clf);
             foreach (var m in new[] { clf, other }.OfType<OnnxClassifier>())
-                Console.Error.WriteLine($"Preprocessing of {Path.GetFileName(m.Path)} (value (from where)): {m.Info.DescribePreprocessing()}");
+                CommandRunner.Note($"Preprocessing of {Path.GetFileName(m.Path)} (value (from where)): {m.Info.DescribePreprocessing()}");
             var list = seedOpts.Load(r, source, "measure");
+            CommandRunner.FlushNotes();
             var inputs = AttackInput.From(clf, list);
 
             ModelRobustness main = null!;

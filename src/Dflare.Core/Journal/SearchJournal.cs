@@ -195,10 +195,20 @@ public sealed class SearchJournal : IDisposable
             ["mutations"] = new JsonArray(s.Mutations.Select(m => (JsonNode)new JsonArray(m.Mutant, m.Operator)).ToArray()),
             ["operatorStats"] = new JsonArray(s.OperatorStats.Select(o => (JsonNode)new JsonArray(o.Operator, o.Selections, o.Successes)).ToArray()),
             ["tiesOrBelowMargin"] = s.TiesOrBelowMargin,
+            ["originalQueries"] = s.OriginalQueries,
+            ["foundTrigger"] = s.FoundTrigger is null ? null : ReferenceEquals(s.FoundTrigger, s.Trigger) ? "trigger" : ImageNode(s.FoundTrigger),
+            ["shrink"] = s.Shrink is not { } k ? null : new JsonObject
+            {
+                ["queries"] = k.Queries, ["probes"] = k.Probes, ["accepted"] = k.Accepted, ["l0Before"] = k.L0Before,
+                ["l2Before"] = k.L2Before, ["linfBefore"] = k.LInfBefore, ["ssimBefore"] = k.SsimBefore, ["nearerFound"] = k.NearerFound,
+            },
         };
 
-        public static SeedSearchResult Read(JsonObject o) => new()
+        public static SeedSearchResult Read(JsonObject o)
         {
+            var trigger = o["trigger"] is { } t ? ReadImage(t) : null;
+            return new SeedSearchResult
+            {
             SeedId = (string)o["id"]!,
             SeedIndex = (int)o["index"]!,
             TrueLabel = (int?)o["trueLabel"],
@@ -212,7 +222,7 @@ public sealed class SearchJournal : IDisposable
             SeedImage = ReadImage(o["seedImage"]!),
             SeedOriginalProbabilities = ReadFloats(o["seedOriginalProbabilities"])!,
             SeedCompressedProbabilities = ReadFloats(o["seedCompressedProbabilities"])!,
-            Trigger = o["trigger"] is { } t ? ReadImage(t) : null,
+            Trigger = trigger,
             OriginalLabel = (int?)o["originalLabel"],
             CompressedLabel = (int?)o["compressedLabel"],
             OriginalProbabilities = ReadFloats(o["originalProbabilities"]),
@@ -224,7 +234,19 @@ public sealed class SearchJournal : IDisposable
             Mutations = o["mutations"]!.AsArray().Select(m => new MutationStep((int)m![0]!, (string)m[1]!)).ToArray(),
             OperatorStats = o["operatorStats"]!.AsArray().Select(m => new OperatorStat((string)m![0]!, (int)m[1]!, (int)m[2]!)).ToArray(),
             TiesOrBelowMargin = (int)o["tiesOrBelowMargin"]!,
-        };
+            OriginalQueries = (long?)o["originalQueries"] ?? 0,
+            FoundTrigger = o["foundTrigger"] switch
+            {
+                null => null,
+                JsonValue v when (string?)v == "trigger" => trigger,
+                var f => ReadImage(f),
+            },
+            Shrink = o["shrink"] is JsonObject k
+                ? new ShrinkOutcome((long)k["queries"]!, (int)k["probes"]!, (int)k["accepted"]!, (int)k["l0Before"]!, (double)k["l2Before"]!,
+                    (int)k["linfBefore"]!, (double)k["ssimBefore"]!) { NearerFound = (bool)k["nearerFound"]! }
+                : null,
+            };
+        }
 
         private static JsonNode ImageNode(Image image) => Convert.ToBase64String(image.EncodePng());
 

@@ -269,8 +269,11 @@ public sealed class OnnxClassifier : IDisposable
     public float[] Predict(Image image) => Predict([image])[0];
 
     /// <summary>Probabilities for images that are not counted in <see cref="Queries"/> (checks outside a search's budget).</summary>
-    internal float[][] PredictUncounted(IReadOnlyList<Image> images) =>
-        Probabilities(RunRaw(images.Select(i => Prepare(i).Pixels).ToArray(), count: false));
+    internal float[][] PredictUncounted(IReadOnlyList<Image> images)
+    {
+        try { return Probabilities(RunRaw(images.Select(i => Prepare(i).Pixels).ToArray(), count: false)); }
+        catch (NonFiniteOutputException e) when (e.Image is null && e.Index < images.Count) { throw e.WithImage(images[e.Index]); }
+    }
 
     /// <summary>Returns the raw output row of each image (logits or probabilities, as the model gives them).</summary>
     public float[][] PredictScores(IReadOnlyList<Image> images)

@@ -71,8 +71,9 @@ public static class SanityCheck
         foreach (var chunk in seeds.Chunk(64))
         {
             var images = chunk.Select(original.Prepare).ToArray();
-            var p = original.PredictUncounted(images);
-            var q = compressed?.PredictUncounted(images);
+            float[][] p; float[][]? q;
+            try { (p, q) = (original.PredictUncounted(images), compressed?.PredictUncounted(images)); }
+            catch (NonFiniteOutputException e) { throw e.ForSeed(Array.FindIndex(images, im => ReferenceEquals(im, e.Image)) is var at and >= 0 ? chunk[at].Id : null); }
             for (int i = 0; i < chunk.Length; i++)
             {
                 int a = Labels.ArgMax(p[i]);
