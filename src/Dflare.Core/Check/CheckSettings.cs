@@ -26,6 +26,11 @@ public sealed record CheckSettings
     public int Offset { get; init; }
     /// <summary>Use at most this many seeds (null: all).</summary>
     public int? Limit { get; init; }
+    /// <summary>
+    /// Check this many seeds spread across the classes instead of an offset/limit slice. The sample does not depend on the
+    /// run seed, so runs with other run seeds check the same seeds and their verdicts compare.
+    /// </summary>
+    public int? Sample { get; init; }
     /// <summary>Run only the i-th of n deterministic slices of the seeds (after offset and limit).</summary>
     public (int Index, int Count)? Shard { get; init; }
     /// <summary>Check only the seed at this position of the source (a per-seed test case); null: the whole selection.</summary>

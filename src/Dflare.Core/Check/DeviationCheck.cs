@@ -26,15 +26,18 @@ public static class DeviationCheck
 {
     private const int Batch = 64;
 
-    /// <summary>The seed positions a check covers: offset and limit applied, then the shard (or the one seed position).</summary>
+    /// <summary>The generator seed of <see cref="CheckSettings.Sample"/>: fixed, so the run seed never changes which seeds are checked.</summary>
+    public const ulong SampleSeed = 0;
+
+    /// <summary>The seed positions a check covers: the sample, or offset and limit applied, then the shard (or the one seed position).</summary>
     public static IReadOnlyList<int> SelectPositions(SeedSource source, CheckSettings s)
     {
         if (s.SeedPosition is { } p)
             return p >= 0 && p < source.Count ? [p] : throw new DflareException($"Seed position {p} is outside '{source.Path}' ({source.Count} seeds).");
-        int end = s.Limit is > 0 ? (int)Math.Min((long)s.Offset + s.Limit.Value, source.Count) : source.Count;
+        var selected = source.Select(s.Offset, s.Limit is > 0 ? s.Limit : null, s.Sample is > 0 ? s.Sample : null, runSeed: SampleSeed);
         var list = new List<int>();
-        for (int i = s.Offset, k = 0; i < end; i++, k++)
-            if (s.Shard is not { } sh || k % sh.Count == sh.Index - 1) list.Add(i);
+        for (int k = 0; k < selected.Count; k++)
+            if (s.Shard is not { } sh || k % sh.Count == sh.Index - 1) list.Add(selected[k]);
         return list;
     }
 

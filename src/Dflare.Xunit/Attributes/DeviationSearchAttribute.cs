@@ -59,7 +59,7 @@ public sealed class DeviationSearchAttribute : DflareFactAttribute
     public int Limit { get; set; }
     /// <summary>Skip this many seeds first.</summary>
     public int Offset { get; set; }
-    /// <summary>Use this many seeds sampled across the classes, drawn from the run seed (0 = no sampling; not with Limit/Offset).</summary>
+    /// <summary>Use this many seeds sampled across the classes (0 = no sampling; not with Limit/Offset). The sample is the same for every run seed, so verdicts of runs with other run seeds compare.</summary>
     public int Sample { get; set; }
     /// <summary>The run seed: with the same models and settings the same triggering inputs are found.</summary>
     public long RunSeed { get; set; }

@@ -75,6 +75,7 @@ internal static class DeviationCaseRunner
             ModelOptions = a.ToModelOptions(),
             Offset = a.Offset,
             Limit = a.Limit > 0 ? a.Limit : null,
+            Sample = a.Sample > 0 ? a.Sample : null,
             Shard = s.Shard,
             SeedPosition = seedPosition >= 0 ? seedPosition : null,
             Budget = s.Budget ?? a.Budget,

@@ -97,11 +97,10 @@ internal sealed record CasePlan(string Original, string Compressed, string SeedP
         return new CasePlan(original, compressed, seeds, ids, perSeed, unsharded);
     }
 
-    /// <summary>The seeds of this run: the sample (from the run seed) or offset and limit applied, then the shard.</summary>
+    /// <summary>The seeds of this run: the sample (the same for every run seed) or offset and limit applied, then the shard.</summary>
     public static IReadOnlyList<(int Position, string Id)> SelectSeeds(SeedSource source, DeviationSearchAttribute attr, DflareTestSettings settings)
     {
-        var positions = source.Select(attr.Offset, attr.Limit > 0 ? attr.Limit : null, attr.Sample > 0 ? attr.Sample : null,
-            unchecked((ulong)(settings.RunSeed ?? attr.RunSeed)));
+        var positions = source.Select(attr.Offset, attr.Limit > 0 ? attr.Limit : null, attr.Sample > 0 ? attr.Sample : null, Check.DeviationCheck.SampleSeed);
         var list = new List<(int, string)>();
         for (int k = 0; k < positions.Count; k++)
             if (settings.InShard(k)) list.Add((positions[k], SeedIdAt(source, positions[k])));
