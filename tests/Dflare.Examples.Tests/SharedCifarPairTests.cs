@@ -27,8 +27,12 @@ public class SharedCifarPairTests
         outcome.TotalQueries.Should().Be(4, "the seed and the accepted input are evaluated on both models; nothing is searched");
     }
 
-    /// <summary>A tiny budget on two seeds where the pair agrees: the search spends it and finds nothing.</summary>
-    [DeviationSearch(Original, Compressed, 20, Seeds = Seeds, Limit = 2, Mean = Mean, Std = Std, SkipWhenFilesMissing = true)]
+    /// <summary>
+    /// A tiny budget on two seeds where the pair agrees: DFlare's mutation search spends it and finds nothing. (The gate's
+    /// default square search finds a confident deviation of this int8 model on seed 1 within these 20 queries: a real
+    /// finding about the model, see docs/gate.md; this case pins DFlare to check that a spent budget passes.)
+    /// </summary>
+    [DeviationSearch(Original, Compressed, 20, Seeds = Seeds, Limit = 2, Mean = Mean, Std = Std, Strategy = "dflare", SkipWhenFilesMissing = true)]
     public void Int8_model_agrees_on_the_first_seeds_within_a_tiny_budget(DeviationOutcome outcome)
     {
         outcome.Should().HaveNoDeviations();

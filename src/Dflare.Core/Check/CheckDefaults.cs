@@ -9,7 +9,7 @@ public static class CheckDefaults
     /// <summary>
     /// The search strategy of the gate. The one line to change when a stronger confident search becomes the default.
     /// </summary>
-    public const string Strategy = "dflare";
+    public const string Strategy = "square";
 
     /// <summary>
     /// A deviation counts only when both models' top-1 probability beats their second class by at least this much
