@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
 using Dflare.Models;
 
 namespace Dflare.Xunit.Execution;
@@ -11,7 +10,6 @@ namespace Dflare.Xunit.Execution;
 internal static class ModelCache
 {
     private static readonly ConcurrentDictionary<string, Lazy<ModelPair>> Pairs = new();
-    private static readonly ConcurrentDictionary<string, Lazy<string>> Hashes = new();
 
     public static ModelPair Pair(string original, string compressed, ModelOptions options)
     {
@@ -27,11 +25,4 @@ internal static class ModelCache
     public static SanityResult Sanity(CasePlan plan, ModelPair pair, Datasets.SeedSource source) =>
         Checks.GetOrAdd($"{plan.Original}|{plan.Compressed}|{plan.SeedPath}|{pair.Original.Info.DescribePreprocessing()}|{pair.Compressed.Info.DescribePreprocessing()}",
             _ => new Lazy<SanityResult>(() => SanityCheck.Run(pair.Original, pair.Compressed, source))).Value;
-
-    public static string Sha256(string path) =>
-        Hashes.GetOrAdd(Path.GetFullPath(path), p => new Lazy<string>(() =>
-        {
-            using var s = File.OpenRead(p);
-            return Convert.ToHexString(SHA256.HashData(s)).ToLowerInvariant();
-        })).Value;
 }
