@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using Dflare.Check;
 using Dflare.Cli.Tests;
 using Dflare.Reports;
+using Dflare.Search;
 
 namespace Dflare.Xunit.Tests;
 
@@ -86,7 +87,7 @@ public sealed class DeviationSearchIntegrationTests
         Directory.GetFiles(fx.SnapshotDirectory, "*.verified.png").Should().HaveCount(2);
         Directory.GetFiles(fx.SnapshotDirectory, "*.received.*").Should().BeEmpty();
         var known = GateResultsStore.Read(report).Cases.SelectMany(c => c.Seeds).ToList();
-        known.Should().HaveCount(2).And.OnlyContain(s => s.State == SeedState.Known && s.Status == "replayed" && s.Queries == 4);
+        known.Should().HaveCount(2).And.OnlyContain(s => s.State == SeedState.Known && s.Status == SearchStatus.Replayed && s.Queries == 4);
 
         // A case with no seed in its shard is skipped, saying so.
         var shard = fx.RunWith(new Dictionary<string, string> { ["DFLARE_SHARD"] = "3/3" }, "--filter-method", "*Identical_models_never_deviate");

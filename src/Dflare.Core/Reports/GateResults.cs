@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Dflare.Check;
+using Dflare.Search;
 
 namespace Dflare.Reports;
 
@@ -134,7 +135,7 @@ public sealed record SeedRecord
     /// <summary>What the check concluded (clean, known, new, changed, fixed, error).</summary>
     public required SeedState State { get; init; }
     /// <summary>The search's outcome: <c>triggered</c>, <c>already-deviating</c>, <c>not-found</c>, or <c>replayed</c> when only the accepted input was replayed.</summary>
-    public string? Status { get; init; }
+    public SearchStatus? Status { get; init; }
     /// <summary>Model queries spent (both models).</summary>
     public long Queries { get; init; }
     /// <summary>Wall time attributed to the seed, in seconds.</summary>

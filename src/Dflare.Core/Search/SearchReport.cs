@@ -174,12 +174,7 @@ public static class SearchReport
         {
             ["id"] = s.SeedId,
             ["index"] = s.SeedIndex,
-            ["status"] = s.Status switch
-            {
-                SearchStatus.Triggered => "triggered",
-                SearchStatus.AlreadyDeviating => "already-deviating",
-                _ => "not-found",
-            },
+            ["status"] = s.Status.Word(),
             ["stopReason"] = s.StopReason,
             ["queries"] = s.Queries,
             ["originalQueries"] = s.OriginalQueries,

@@ -105,10 +105,5 @@ public sealed record DflareTestSettings
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v
             : throw new DflareException($"{what} '{text}' must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString("0.###", CultureInfo.InvariantCulture)}.");
 
-    private static bool ParseBool(string text, string what) => text.ToLowerInvariant() switch
-    {
-        "true" or "1" or "yes" => true,
-        "false" or "0" or "no" => false,
-        _ => throw new DflareException($"{what} '{text}' must be true or false."),
-    };
+    private static bool ParseBool(string text, string what) => Dflare.Snapshots.SnapshotSettings.ParseBool(text, what);
 }

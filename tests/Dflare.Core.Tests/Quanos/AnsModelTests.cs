@@ -143,7 +143,7 @@ public sealed class AnsModelTests
         using var h = OnnxClassifier.FromBytes(hybrid.Model.ToBytes(), "hybrid", CnnOptions);
         var inputs = AttackInput.From(h, seeds);
         var rows = h.PredictScores(inputs.Select(i => i.Pixels).ToList());
-        rows.Select(x => AdversarialLoss.ArgMax(x)).Zip(seeds).Count(p => p.First == p.Second.Label).Should().Be((int)Math.Round(hybrid.CleanAccuracy!.Value * 8));
+        rows.Select(x => Labels.ArgMax(x)).Zip(seeds).Count(p => p.First == p.Second.Label).Should().Be((int)Math.Round(hybrid.CleanAccuracy!.Value * 8));
         var original = OnnxModel.Load(Cnn);
         foreach (var l in WeightedLayers.Find(hybrid.Model))
         {
@@ -187,8 +187,8 @@ public sealed class AnsModelTests
         // Independently: the constrained hybrid agrees with the float model on every seed.
         var f = OnnxClassifier.Load(Cnn, CnnOptions);
         using var h = OnnxClassifier.FromBytes(HybridPrecision.Build(OnnxModel.Load(Cnn), c.Bits).ToBytes(), "constrained", CnnOptions);
-        h.Predict(seeds.Select(s => s.Image).ToList()).Select(p => AdversarialLoss.ArgMax(p))
-            .Should().Equal(f.Predict(seeds.Select(s => s.Image).ToList()).Select(p => AdversarialLoss.ArgMax(p)));
+        h.Predict(seeds.Select(s => s.Image).ToList()).Select(p => Labels.ArgMax(p))
+            .Should().Equal(f.Predict(seeds.Select(s => s.Image).ToList()).Select(p => Labels.ArgMax(p)));
     }
 
     [Fact]
