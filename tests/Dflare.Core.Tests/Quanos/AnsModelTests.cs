@@ -39,7 +39,7 @@ public sealed class AnsModelTests
             }
         }
         var clf = OnnxClassifier.Load(Cnn, CnnOptions);
-        ((Action)(() => clf.RunOutputs([new float[10]], [clf.Info.OutputName]))).Should().Throw<ArgumentException>().WithMessage("*10 values*784*");
+        ((Action)(() => ActivationReader.RunOutputs(clf, [new float[10]], [clf.Info.OutputName]))).Should().Throw<ArgumentException>().WithMessage("*10 values*784*");
     }
 
     [Fact]
@@ -70,8 +70,8 @@ public sealed class AnsModelTests
         var exposed = LayerExposer.Expose(model, report.Layers.Select(l => l.OutputTensor));
         using var ex = OnnxClassifier.FromBytes(exposed.ToBytes(), "exposed", options);
         var names = report.Layers.Select(l => l.OutputTensor).ToList();
-        var c = clean.Select(x => ex.RunOutputs([x], names)).ToList();
-        var a = xAdv.Select(x => ex.RunOutputs([x], names)).ToList();
+        var c = clean.Select(x => ActivationReader.RunOutputs(ex, [x], names)).ToList();
+        var a = xAdv.Select(x => ActivationReader.RunOutputs(ex, [x], names)).ToList();
         foreach (var l in report.Layers)
         {
             double sum = 0;
