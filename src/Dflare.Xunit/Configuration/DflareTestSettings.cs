@@ -73,7 +73,7 @@ public sealed record DflareTestSettings
         }
         return new DflareTestSettings
         {
-            Budget = Get("Budget", "DFLARE_BUDGET") is { } b ? ParseInt(b, "DflareBudget", min: 1) : null,
+            Budget = Get("Budget", "DFLARE_BUDGET") is { } b ? ParseInt(b, "DflareBudget", min: (int)Dflare.Search.QueryBudget.Minimum) : null,
             RunSeed = Get("RunSeed", "DFLARE_RUN_SEED") is { } r ? long.TryParse(r, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rs) ? rs : throw new DflareException($"DflareRunSeed '{r}' is not an integer.") : null,
             Strategy = Get("Strategy", "DFLARE_STRATEGY"),
             AcceptSnapshots = Get("AcceptSnapshots", "DFLARE_ACCEPT") is { } a && ParseBool(a, "DflareAcceptSnapshots"),
