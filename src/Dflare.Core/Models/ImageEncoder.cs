@@ -44,11 +44,11 @@ internal sealed class ImageEncoder
         if (p.CenterCrop is { } c)
         {
             if (img.Width < c || img.Height < c)
-                throw new DflareException($"Image of {img.Width}x{img.Height} is smaller than the crop {c} for model '{_info.Path}'; add --resize.");
+                throw new DflareException($"Image of {img.Width}x{img.Height} is smaller than the crop {c} for model '{_info.Path}'; add a resize: {ModelInfo.SetWith("resize")}.");
             if (img.Width != c || img.Height != c) img = img.CenterCrop(c, c);
         }
         if (img.Width != _info.Width || img.Height != _info.Height)
-            throw new DflareException($"Image of {image.Width}x{image.Height} does not fit model '{_info.Path}', which takes {_info.Width}x{_info.Height}; use --resize/--crop (or a sidecar) to set the preprocessing.");
+            throw new DflareException($"Image of {image.Width}x{image.Height} does not fit model '{_info.Path}', which takes {_info.Width}x{_info.Height}; set its resize and crop: \"resize\" and \"crop\" in the model's sidecar (Resize = N, Crop = N; --resize N --crop N).");
         return img.Channels == _info.Channels ? img : img.WithChannels(_info.Channels);
     }
 

@@ -58,7 +58,7 @@ public sealed partial record ModelInfo
         }
         else if (inputs.Count == 1) inputName = inputs.Keys.First();
         else if (inputs.Count == 0) throw new DflareException($"Model '{path}' has no inputs.");
-        else throw new DflareException($"Model '{path}' has {inputs.Count} inputs ({string.Join(", ", inputs.Keys)}); choose the image input with --input / \"input\".");
+        else throw new DflareException($"Model '{path}' has {inputs.Count} inputs ({string.Join(", ", inputs.Keys)}); choose the image input with {SetWith("input")}.");
 
         var meta = inputs[inputName];
         if (meta.OnnxValueType != OnnxValueType.ONNX_TYPE_TENSOR || meta.ElementType != typeof(float))
@@ -81,7 +81,7 @@ public sealed partial record ModelInfo
             if (o.Layout is { } l) layout = l;
             else if (IsCh(shape[1])) layout = TensorLayout.Nchw;
             else if (IsCh(shape[3])) layout = TensorLayout.Nhwc;
-            else throw new DflareException($"Model '{path}': cannot tell the layout of input shape [{string.Join(",", shape)}] (no 1- or 3-channel axis); pass --layout nchw|nhwc.");
+            else throw new DflareException($"Model '{path}': cannot tell the layout of input shape [{string.Join(",", shape)}] (no 1- or 3-channel axis); set the layout (nchw or nhwc) with {SetWith("layout")}.");
             (channels, h, w) = layout == TensorLayout.Nchw ? (shape[1], shape[2], shape[3]) : (shape[3], shape[1], shape[2]);
             if (channels is not (1 or 3))
                 throw new DflareException($"Model '{path}': input shape [{string.Join(",", shape)}] as {layout.ToString().ToUpperInvariant()} has {channels} channels; only 1 or 3 are supported.");
@@ -89,7 +89,7 @@ public sealed partial record ModelInfo
         if (h <= 0 || w <= 0)
         {
             if (o.CenterCrop is { } crop) { h = crop; w = crop; }
-            else throw new DflareException($"Model '{path}': input '{inputName}' has dynamic height/width [{string.Join(",", shape)}]; give the image size with --crop N (and --resize N).");
+            else throw new DflareException($"Model '{path}': input '{inputName}' has dynamic height/width [{string.Join(",", shape)}]; give the image size with {SetWith("crop")} (and {SetWith("resize")}).");
         }
         if (o.CenterCrop is { } cc && (cc != h || cc != w))
             throw new DflareException($"Model '{path}': crop {cc} does not match the model's input size {h}x{w}.");
@@ -136,7 +136,7 @@ public sealed partial record ModelInfo
                                                 (p.Value.Dimensions.Length is 1 or 2 || p.Value.Dimensions.Skip(2).All(d => d == 1)))
                                     .Select(p => $"'{p.Key}' [{string.Join(",", p.Value.Dimensions)}]").ToArray();
             throw new DflareException($"Model '{path}': output '{outputName}' has shape [{string.Join(",", od.Select((d, i) => d >= 0 ? d.ToString(System.Globalization.CultureInfo.InvariantCulture) : i == 0 ? "N" : "?"))}], which is not a class vector [N,K]; " +
-                (candidates.Length > 0 ? $"choose the classifier's output with --output (its outputs that are: {string.Join(", ", candidates)})."
+                (candidates.Length > 0 ? $"choose the classifier's output with {SetWith("output")} (its outputs that are: {string.Join(", ", candidates)})."
                                        : "this model has no class-vector output, so it is not an image classifier dflare can compare."));
         }
         // Output row: all axes but the batch axis; a [classes] output (no batch axis) is allowed for batch 1.
@@ -156,6 +156,18 @@ public sealed partial record ModelInfo
             OutputKind = kind == OutputKind.Auto ? OutputKind.Logits : kind, Preprocessing = pre, MaxBatch = maxBatch,
         };
     }
+
+    /// <summary>
+    /// Where a preprocessing field is set, for messages that reach every kind of user: the sidecar's field, the
+    /// attribute's property (when it has one) and the command-line flag, e.g. <c>"layout" in the model's sidecar (Layout = …, --layout)</c>.
+    /// </summary>
+    internal static string SetWith(string field) => field switch
+    {
+        "input" => "\"input\" in the model's sidecar (--input)",
+        "resize" => "\"resize\" in the model's sidecar (Resize = N, --resize N)",
+        "crop" => "\"crop\" in the model's sidecar (Crop = N, --crop N)",
+        _ => $"\"{field}\" in the model's sidecar ({char.ToUpperInvariant(field[0])}{field[1..]} = …, --{field})",
+    };
 
     /// <summary>A classifier needs at least 2 classes.</summary>
     /// <exception cref="DflareException">Fewer.</exception>

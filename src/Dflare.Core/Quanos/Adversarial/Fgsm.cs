@@ -48,7 +48,7 @@ public sealed class Fgsm
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        int chunk = Math.Max(1, Probing.Budget / Estimator.ProbesPerImage(model.Info.ImageLength));
+        int chunk = Math.Max(1, Probing.ImagesPerCall / Estimator.ProbesPerImage(model.Info.ImageLength));
         var result = new List<AdversarialExample>(inputs.Count);
         for (int start = 0; start < inputs.Count; start += chunk)
         {

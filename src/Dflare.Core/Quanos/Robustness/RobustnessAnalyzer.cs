@@ -77,7 +77,7 @@ public sealed class RobustnessAnalyzer : IRobustnessAttack
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputs);
         var sw = Stopwatch.StartNew();
-        int chunk = Math.Max(1, Probing.Budget / Estimator.ProbesPerImage(model.Info.ImageLength));
+        int chunk = Math.Max(1, Probing.ImagesPerCall / Estimator.ProbesPerImage(model.Info.ImageLength));
         var results = new List<SeedRobustness>(inputs.Count);
         for (int start = 0; start < inputs.Count; start += chunk)
         {
