@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the search life cycle every strategy shares (seed check, budget, speculation hooks, shrinking).
 using Dflare.Datasets;
 using Dflare.Images;
 using Dflare.Models;
