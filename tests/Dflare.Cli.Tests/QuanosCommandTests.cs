@@ -122,7 +122,7 @@ public sealed class QuanosCommandTests : IDisposable
         wrong.StdErr.Should().Contain("error: Seed '0': Image of 28x28 does not fit model").And.Contain("32x32");
         wrong.StdOut.Should().BeEmpty();
 
-        var noLayers = NoWeightedLayers();
+        var noLayers = TestModels.NoWeightedLayers(_dir);
         var none = CliRunner.Run(["quanos", noLayers, "--seeds", SharedData.Require("data/mnist/t10k-images-idx3-ubyte.gz"), "--limit", "2"]);
         none.ExitCode.Should().Be(2, none.ToString());
         none.StdErr.Should().Contain($"error: Model '{noLayers}' has no weighted layers");
@@ -132,26 +132,5 @@ public sealed class QuanosCommandTests : IDisposable
         int8.ExitCode.Should().Be(2, int8.ToString());
         int8.StdErr.Should().Contain("--out: no hybrid-precision model can be built").And.Contain("float weights");
         File.Exists(Path.Combine(_dir, "x.onnx")).Should().BeFalse();
-    }
-
-    /// <summary>A valid classifier with no weighted layer: [N,1,28,28] → Flatten → Softmax.</summary>
-    private string NoWeightedLayers()
-    {
-        static ValueInfoProto Value(string name, params object[] dims)
-        {
-            var shape = new TensorShapeProto();
-            foreach (var d in dims)
-                shape.Dim.Add(d is string s ? new TensorShapeProto.Types.Dimension { DimParam = s } : new TensorShapeProto.Types.Dimension { DimValue = (int)d });
-            return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } };
-        }
-        var proto = new ModelProto { IrVersion = 8, Graph = new GraphProto { Name = "no-weights" } };
-        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        proto.Graph.Input.Add(Value("x", "N", 1, 28, 28));
-        proto.Graph.Output.Add(Value("y", "N", 784));
-        proto.Graph.Node.Add(GraphEditor.Node("Flatten", "flatten", ["x"], ["f"], GraphEditor.IntAttribute("axis", 1)));
-        proto.Graph.Node.Add(GraphEditor.Node("Softmax", "softmax", ["f"], ["y"], GraphEditor.IntAttribute("axis", 1)));
-        var path = Path.Combine(_dir, "no-weights.onnx");
-        OnnxModel.FromProto(proto, "no-weights").Save(path);
-        return path;
     }
 }

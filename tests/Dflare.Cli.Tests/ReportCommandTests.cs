@@ -1,5 +1,6 @@
 using Dflare.Check;
 using Dflare.Reports;
+using Dflare.Search;
 
 namespace Dflare.Cli.Tests;
 
@@ -17,8 +18,8 @@ public sealed class ReportCommandTests : IDisposable
             {
                 Id = "T.C.M", TestClass = "T.C", TestMethod = "M", Original = "/m/a.onnx", Compressed = "/m/a.int8.onnx", Passed = !deviating,
                 Seeds = [deviating
-                    ? new SeedRecord { Id = seed, Index = index, Status = "triggered", Queries = 40, State = SeedState.New, OriginalClass = "Coat", CompressedClass = "Shirt", Image = $"images/{seed}.png" }
-                    : new SeedRecord { Id = seed, Index = index, State = SeedState.Clean, Status = "not-found", Queries = 100 }],
+                    ? new SeedRecord { Id = seed, Index = index, Status = SearchStatus.Triggered, Queries = 40, State = SeedState.New, OriginalClass = "Coat", CompressedClass = "Shirt", Image = $"images/{seed}.png" }
+                    : new SeedRecord { Id = seed, Index = index, State = SeedState.Clean, Status = SearchStatus.NotFound, Queries = 100 }],
             }],
         }, Directory.CreateDirectory(d).FullName);
         return d;

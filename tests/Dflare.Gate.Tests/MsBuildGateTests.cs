@@ -99,7 +99,7 @@ public sealed class MsBuildGateTests : IDisposable
 
         var generated = File.ReadAllText(Path.Combine(Project, "obj", "Release", "net10.0", "Dflare.Testing.g.cs"));
         generated.Should().Contain("[assembly: global::Xunit.AssemblyFixture(typeof(global::Dflare.Xunit.Reporting.DflareReportFixture))]")
-            .And.Contain("DeviationSearch(@\"dflare-models/original.onnx\", @\"models/compressed.onnx\", 1000,")
+            .And.Contain("DeviationSearch(@\"dflare-models/original.onnx\", @\"models/compressed.onnx\", sourceFilePath:", "no budget argument: the attribute's default, CheckDefaults.Budget")
             .And.Contain("AllowedDeviations = 0)] public void compressed()", "without item settings the attribute's defaults (CheckDefaults) apply");
         foreach (var f in new[] { "models/compressed.onnx", "models/compressed.onnx.json", "models/extra.onnx", "dflare-models/original.onnx", "dflare-models/original.onnx.json" })
             File.Exists(Path.Combine(output, f)).Should().BeTrue($"{f} is copied to the output folder");

@@ -1,6 +1,7 @@
 using Dflare.Check;
 using Dflare.Images;
 using Dflare.Reports;
+using Dflare.Search;
 
 namespace Dflare.Gate.Tests;
 
@@ -26,7 +27,7 @@ public sealed class ReportBrowserTests : IDisposable
             picture.SavePng(Path.Combine(reportDir, rel));
             seeds.Add(new SeedRecord
             {
-                Id = Path.GetFileNameWithoutExtension(files[i]), Index = i, Status = i == 4 ? "not-found" : "triggered",
+                Id = Path.GetFileNameWithoutExtension(files[i]), Index = i, Status = i == 4 ? SearchStatus.NotFound : SearchStatus.Triggered,
                 State = i switch { 0 or 1 => SeedState.New, 2 => SeedState.Known, 3 => SeedState.Changed, _ => SeedState.Clean },
                 Queries = 40 + 90 * i, OriginalClass = "Coat", CompressedClass = i == 4 ? null : "Shirt", TrueClass = "Coat", LInf = 200 + i,
                 Ssim = 0.5, Operators = ["pixel-change", "salt-pepper"], Image = i == 4 ? null : rel,
@@ -42,7 +43,7 @@ public sealed class ReportBrowserTests : IDisposable
         {
             Id = "Sample.Tests.Fp16", TestClass = "Sample.Tests", TestMethod = "Fp16", Original = "/m/lenet.onnx", Compressed = "/m/lenet.fp16.onnx",
             Budget = 200, Seconds = 0.5, Passed = true,
-            Seeds = [new SeedRecord { Id = "a", State = SeedState.Clean, Status = "not-found", Queries = 200 }, new SeedRecord { Id = "b", Index = 1, State = SeedState.Clean, Status = "not-found", Queries = 200 }],
+            Seeds = [new SeedRecord { Id = "a", State = SeedState.Clean, Status = SearchStatus.NotFound, Queries = 200 }, new SeedRecord { Id = "b", Index = 1, State = SeedState.Clean, Status = SearchStatus.NotFound, Queries = 200 }],
         };
         var quanos = new RobustnessRecord
         {

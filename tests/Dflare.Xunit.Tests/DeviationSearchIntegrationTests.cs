@@ -2,6 +2,7 @@ using System.Xml.Linq;
 using Dflare.Check;
 using Dflare.Cli.Tests;
 using Dflare.Reports;
+using Dflare.Search;
 
 namespace Dflare.Xunit.Tests;
 
@@ -54,7 +55,7 @@ public sealed class DeviationSearchIntegrationTests
 
         // Bad configuration fails its own case at run time, with a clear message; discovery is unaffected.
         first.Matching("Missing_model").Should().ContainSingle().Which.Message.Should().Contain("models/missing.onnx").And.Contain("does not exist");
-        first.Matching("Zero_budget").Should().ContainSingle().Which.Message.Should().Contain("budget must be positive");
+        first.Matching("Zero_budget").Should().ContainSingle().Which.Message.Should().Contain("Budget) must be at least 2 model queries");
         first.Matching("Unknown_strategy").Should().ContainSingle().Which.Message.Should().Contain("annealing");
         if (haveOther)
             first.Matching("Mismatched_pair").Should().ContainSingle().Which.Message.Should().Contain("mismatch").And.Contain("32x32x3");
@@ -86,7 +87,7 @@ public sealed class DeviationSearchIntegrationTests
         Directory.GetFiles(fx.SnapshotDirectory, "*.verified.png").Should().HaveCount(2);
         Directory.GetFiles(fx.SnapshotDirectory, "*.received.*").Should().BeEmpty();
         var known = GateResultsStore.Read(report).Cases.SelectMany(c => c.Seeds).ToList();
-        known.Should().HaveCount(2).And.OnlyContain(s => s.State == SeedState.Known && s.Status == "replayed" && s.Queries == 4);
+        known.Should().HaveCount(2).And.OnlyContain(s => s.State == SeedState.Known && s.Status == SearchStatus.Replayed && s.Queries == 4);
 
         // A case with no seed in its shard is skipped, saying so.
         var shard = fx.RunWith(new Dictionary<string, string> { ["DFLARE_SHARD"] = "3/3" }, "--filter-method", "*Identical_models_never_deviate");

@@ -111,7 +111,7 @@ internal static class Ceiling
         {
             int len = model.Info.ImageLength;
             var data = new float[b.Length * len];
-            for (int i = 0; i < b.Length; i++) model.Normalize(b[i].Pixels, data.AsSpan(i * len, len));
+            for (int i = 0; i < b.Length; i++) model.Encoder.Normalize<byte>(b[i].Pixels, data.AsSpan(i * len, len));
             var shape = model.Info.InputShape.Select(d => (long)d).ToArray();
             shape[0] = b.Length;
             return Tuple.Create(data, shape);

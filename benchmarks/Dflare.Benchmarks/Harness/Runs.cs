@@ -57,12 +57,7 @@ internal sealed record StrategyResult(
             run.MedianLInf, Stats.Mean(t.Select(s => (double)s.LInf!.Value)), run.MedianL2, Stats.Mean(t.Select(s => s.L2!.Value)),
             run.MedianSsim, Stats.Mean(t.Select(s => s.Ssim!.Value)),
             run.Settings.Strategy == SearchStrategy.DiffChaser ? DcText(dc) : "",
-            run.Seeds.Select(s => new SeedOutcome(s.SeedId, s.Status switch
-            {
-                SearchStatus.Triggered => "triggered",
-                SearchStatus.AlreadyDeviating => "already-deviating",
-                _ => "not-found",
-            }, s.Queries, Math.Round(s.Seconds, 5), s.LInf, s.L2 is { } l2 ? Math.Round(l2, 3) : null, s.Ssim is { } ss ? Math.Round(ss, 5) : null)).ToArray());
+            run.Seeds.Select(s => new SeedOutcome(s.SeedId, s.Status.Word(), s.Queries, Math.Round(s.Seconds, 5), s.LInf, s.L2 is { } l2 ? Math.Round(l2, 3) : null, s.Ssim is { } ss ? Math.Round(ss, 5) : null)).ToArray());
     }
 
     public static string DcText(DiffChaserSettings d) =>

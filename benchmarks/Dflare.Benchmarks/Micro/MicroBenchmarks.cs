@@ -144,7 +144,7 @@ public class PreprocessingBenchmarks
     [Benchmark]
     public float Normalize()
     {
-        _model.Normalize(_image.Pixels, _buffer);
+        _model.Encoder.Normalize<byte>(_image.Pixels, _buffer);
         return _buffer[0];
     }
 

@@ -77,7 +77,7 @@ internal static partial class CommandRunner
     private static partial Regex ControlChars();
 
     /// <summary>A console for human output that never mixes with JSON on stdout: stderr when <paramref name="json"/>.</summary>
-    public static IAnsiConsole Console2(bool json) => json
+    public static IAnsiConsole HumanConsole(bool json) => json
         ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
         : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
 

@@ -36,7 +36,7 @@ internal static class CompressCommand
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var asJson = r.GetValue(json);
-            var console = CommandRunner.Console2(asJson);
+            var console = CommandRunner.HumanConsole(asJson);
             var inPath = r.GetValue(input)!;
             var outPath = r.GetValue(output)!;
             var m = CompressionMethod.Parse(r.GetValue(method)!);

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Dflare.Search;
 using Spectre.Console;
 
 namespace Dflare.Cli.Commands;
@@ -19,7 +20,7 @@ internal static class DemoCommand
     public static Command Create()
     {
         var outDir = new Option<string>("--out") { Description = "Output folder for results.json and the trigger pictures.", DefaultValueFactory = _ => "dflare-demo" };
-        var budget = new Option<long>("--budget") { Description = "Model queries per seed.", DefaultValueFactory = _ => 2000 };
+        var budget = new Option<long>("--budget") { Description = "Model queries per seed.", DefaultValueFactory = _ => QueryBudget.SearchDefault };
         var limit = new Option<int?>("--limit") { Description = "Search at most N of the 100 demo seeds." };
         var runSeed = new Option<ulong>("--seed") { Description = "Run seed (the same seed gives the same triggering inputs).", DefaultValueFactory = _ => 0 };
         var strategy = new Option<string?>("--strategy") { Description = "square (the default with a bound), dflare (the default with --max-linf 0 = unbounded), diffchaser, random-ops or gap-only." };

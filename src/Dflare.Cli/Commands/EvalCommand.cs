@@ -42,7 +42,7 @@ internal static class EvalCommand
             if (r.GetValue(sample) is <= 0) throw new DflareException($"--sample must be positive (got {r.GetValue(sample)}).");
             var positions = source.Select(r.GetValue(offset), r.GetValue(limit), r.GetValue(sample), runSeed: 0);
             int total = positions.Count;
-            var console = CommandRunner.Console2(asJson);
+            var console = CommandRunner.HumanConsole(asJson);
             if (total == 0)
                 throw new DflareException($"No seeds to evaluate: '{source.Path}' has {source.Count} seeds and --offset is {r.GetValue(offset)}.");
             foreach (var problem in SanityCheck.Run(clf, other, source).Problems)

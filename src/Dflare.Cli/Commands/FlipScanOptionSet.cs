@@ -17,5 +17,5 @@ internal sealed class FlipScanOptionSet(string gridDescription)
     public IEnumerable<Option> All => [Grid, MaxEpsilon, Refine];
 
     /// <summary>The parsed <c>--max-epsilon</c>, or null when it is not given.</summary>
-    public double? ReadMaxEpsilon(ParseResult r) => r.GetValue(MaxEpsilon) is { } m ? BudgetText.ParseEpsilon(m, "--max-epsilon") : null;
+    public double? ReadMaxEpsilon(ParseResult r) => r.GetValue(MaxEpsilon) is { } m ? EpsilonText.ParseEpsilon(m, "--max-epsilon") : null;
 }

@@ -99,7 +99,7 @@ internal sealed class ModelOptionSet
             return null;
         }
         var other = OnnxClassifier.Load(comparePath, ReadCompressed(r, shared));
-        _ = new ModelPair(first, other); // same input geometry and classes, or a clear error
+        ModelPair.EnsureMatch(first, other);
         return other;
     }
 

@@ -43,11 +43,11 @@ internal static class QuanosCommand
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var asJson = r.GetValue(json);
-            var console = CommandRunner.Console2(asJson);
+            var console = CommandRunner.HumanConsole(asJson);
             var estimator = gradients.Read(r);
             var options = new QuanosOptions
             {
-                Epsilon = BudgetText.ParseEpsilon(r.GetValue(epsilon)!, "--epsilon"),
+                Epsilon = EpsilonText.ParseEpsilon(r.GetValue(epsilon)!, "--epsilon"),
                 Gradient = estimator,
                 KInit = r.GetValue(kInit),
                 Tolerance = r.GetValue(tolerance),

@@ -51,12 +51,12 @@ internal static class RobustnessCommand
             var asJson = r.GetValue(json);
             var options = new RobustnessOptions
             {
-                Epsilon = BudgetText.ParseEpsilon(r.GetValue(epsilon)!, "--epsilon"),
+                Epsilon = EpsilonText.ParseEpsilon(r.GetValue(epsilon)!, "--epsilon"),
                 MaxEpsilon = scan.ReadMaxEpsilon(r),
                 Grid = r.GetValue(scan.Grid),
                 Refine = r.GetValue(scan.Refine),
                 Steps = r.GetValue(steps),
-                StepSize = r.GetValue(stepSize) is { } a ? BudgetText.ParseFraction(a, "--step-size") : null,
+                StepSize = r.GetValue(stepSize) is { } a ? EpsilonText.ParseFraction(a, "--step-size") : null,
                 Loss = r.GetValue(loss)?.ToLowerInvariant() switch
                 {
                     "prediction" => AttackLoss.Prediction,

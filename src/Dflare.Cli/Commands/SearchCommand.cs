@@ -28,7 +28,7 @@ internal static class SearchCommand
         var limit = new Option<int?>("--limit") { Description = "Search at most N seeds." };
         var offset = new Option<int>("--offset") { Description = "Skip the first N seeds.", DefaultValueFactory = _ => 0 };
         var sample = new Option<int?>("--sample") { Description = "Search N seeds sampled across the classes, drawn from the run seed (deterministic; instead of --offset/--limit)." };
-        var budget = new Option<long>("--budget") { Description = "Model queries per seed (one image on both models = 2; the seed check counts). Deterministic.", DefaultValueFactory = _ => 2000 };
+        var budget = new Option<long>("--budget") { Description = "Model queries per seed (one image on both models = 2; the seed check counts). Deterministic.", DefaultValueFactory = _ => QueryBudget.SearchDefault };
         var timeLimit = new Option<double?>("--time-limit") { Description = "Also stop a seed after S seconds of wall time (not deterministic)." };
         var runSeed = new Option<ulong>("--seed") { Description = "Run seed: each seed's random stream is derived from (run seed, seed id).", DefaultValueFactory = _ => 0 };
         var strategy = new Option<string?>("--strategy") { Description = "square (Square Attack toward the decision boundary; the default with --max-linf), dflare (the default without a bound), diffchaser, random-ops (ablation: uniform operator choice) or gap-only (ablation: no novelty)." };

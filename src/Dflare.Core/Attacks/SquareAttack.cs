@@ -55,14 +55,7 @@ public sealed record SquareTarget(string Id, float[] Pixels, int Target, double 
 public sealed record SquareResult(float[] Adversarial, float[] Scores, double Margin, bool Success, long Queries, int Accepted)
 {
     /// <summary>The top-1 class on <see cref="Adversarial"/>.</summary>
-    public int Prediction => ArgMax(Scores);
-
-    internal static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
-        return best;
-    }
+    public int Prediction => Labels.ArgMax(Scores);
 }
 
 /// <summary>
@@ -174,7 +167,7 @@ public sealed class SquareAttack
             s.Row = first[k]; s.Queries = 1;
             s.Margin = Margin(s.Row, s.Target.Target, kind);
             s.Spread = Spread(s.Row, s.Target.Target, kind);
-            s.Done = SquareResult.ArgMax(s.Row) != s.Target.Target || s.Queries >= budget;
+            s.Done = Labels.ArgMax(s.Row) != s.Target.Target || s.Queries >= budget;
         }
 
         var active = states.Where(s => !s.Done).ToList();
@@ -192,7 +185,7 @@ public sealed class SquareAttack
                 {
                     if (m < s.Margin) spread = Spread(rows[k], s.Target.Target, kind);
                     s.Margin = m; s.Spread = spread; s.Row = rows[k]; s.Accepted++;
-                    if (SquareResult.ArgMax(s.Row) != s.Target.Target) s.Done = true;
+                    if (Labels.ArgMax(s.Row) != s.Target.Target) s.Done = true;
                 }
                 else Restore(s, w, ch);
                 if (s.Queries >= budget) s.Done = true;
@@ -200,7 +193,7 @@ public sealed class SquareAttack
             }
             active = still;
         }
-        return states.Select(s => new SquareResult(s.X, s.Row, s.Margin, SquareResult.ArgMax(s.Row) != s.Target.Target, s.Queries, s.Accepted)).ToList();
+        return states.Select(s => new SquareResult(s.X, s.Row, s.Margin, Labels.ArgMax(s.Row) != s.Target.Target, s.Queries, s.Accepted)).ToList();
     }
 
     // Redraws one square window of the image to x₀ ± ε per channel (in place), remembering what it replaced.

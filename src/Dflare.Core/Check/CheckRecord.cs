@@ -24,13 +24,7 @@ public static class CheckRecord
             Id = f.SeedId,
             Index = f.Index,
             State = f.State,
-            Status = f.SearchStatus switch
-            {
-                SearchStatus.Triggered => "triggered",
-                SearchStatus.AlreadyDeviating => "already-deviating",
-                SearchStatus.NotFound => "not-found",
-                _ => f.AcceptedLabels is not null ? "replayed" : null,
-            },
+            Status = f.SearchStatus ?? (f.AcceptedLabels is not null ? SearchStatus.Replayed : null),
             Queries = f.Queries,
             Seconds = Math.Round(f.Seconds, 4),
             TrueClass = N(f.TrueLabel),

@@ -37,7 +37,7 @@ public sealed record CheckSettings
     public int? SeedPosition { get; init; }
 
     /// <summary>Model queries per seed.</summary>
-    public long Budget { get; init; } = CheckDefaults.Budget;
+    public QueryBudget Budget { get; init; } = CheckDefaults.Budget;
     /// <summary>The run seed.</summary>
     public ulong RunSeed { get; init; }
     /// <summary>The search strategy's name.</summary>
@@ -94,7 +94,7 @@ public sealed record CheckSettings
     /// <exception cref="DflareException">A value is out of range.</exception>
     public void Validate()
     {
-        if (Budget < 2) throw new DflareException($"The query budget must be positive and at least 2 model queries, one image on both models (got {Budget}).");
+        Budget.Validate("The query budget (Budget)");
         if (Offset < 0) throw new DflareException($"Offset must not be negative (got {Offset}).");
         if (Limit is < 0) throw new DflareException($"Limit must not be negative (got {Limit}).");
         if (!(MinMargin >= 0 && MinMargin < 1)) throw new DflareException($"MinMargin must be in [0, 1) (got {F(MinMargin)}).");

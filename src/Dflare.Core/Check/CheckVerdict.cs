@@ -78,7 +78,7 @@ public sealed record CheckVerdict
             var listed = Findings.Where(f => CheckRule.IsProblem(f.State, st.Policy)).Concat(Findings.Where(f => f.State == SeedState.Fixed && !st.Policy.FailOnFixed)).ToList();
             foreach (var f in listed.Take(st.MaxListed)) sb.Append("\n- ").Append(Describe(f));
             if (listed.Count > st.MaxListed) sb.Append(CultureInfo.InvariantCulture, $"\n…and {listed.Count - st.MaxListed} more (see the report).");
-            if (Findings.Any(f => f.State is SeedState.New or SeedState.Changed)) sb.Append('\n').Append(st.AcceptHint);
+            if (Findings.Any(f => f.State.IsUnaccepted())) sb.Append('\n').Append(st.AcceptHint);
             if (Findings.Any(f => f.State == SeedState.Fixed))
                 sb.Append("\nA fixed deviation's verified snapshot can be deleted (accept mode deletes it).");
             if (Violated && Passed) sb.Append("\n(report-only mode: DflareFailOnDeviation=false, the test passes)");

@@ -40,4 +40,7 @@ public static class SeedStates
 
     /// <summary>True for the states whose input deviates now (known, new, changed).</summary>
     public static bool Deviates(this SeedState state) => state is SeedState.Known or SeedState.New or SeedState.Changed;
+
+    /// <summary>True for the deviating states not accepted yet (new, changed): the ones a reviewer accepts or fixes.</summary>
+    public static bool IsUnaccepted(this SeedState state) => state is SeedState.New or SeedState.Changed;
 }

@@ -45,7 +45,7 @@ public static class Evaluator
     public static EvaluationResult Evaluate(OnnxClassifier model, IEnumerable<Seed> seeds, OnnxClassifier? compare = null,
         int chunk = 256, Action<int>? progress = null)
     {
-        if (compare is not null) _ = new ModelPair(model, compare); // validates geometry and classes
+        if (compare is not null) ModelPair.EnsureMatch(model, compare);
         var sw = System.Diagnostics.Stopwatch.StartNew();
         var ids = new List<string>();
         var preds = new List<int>();

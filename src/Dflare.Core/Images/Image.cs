@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the one image type with its file formats, resizing and channel conversions.
 using StbImageSharp;
 using StbImageWriteSharp;
 

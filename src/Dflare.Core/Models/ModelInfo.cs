@@ -4,7 +4,7 @@ namespace Dflare.Models;
 /// Everything resolved about how a classifier is fed and read: the model's own metadata, overridden by the
 /// sidecar, overridden by explicit options.
 /// </summary>
-public sealed record ModelInfo
+public sealed partial record ModelInfo
 {
     /// <summary>Path of the model file (or a display name for an in-memory model).</summary>
     public required string Path { get; init; }

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: every preprocessing field with its parsing, sidecar reading and merge rules in one place.
 using System.Text.Json;
 using System.Text.Json.Serialization;
 

@@ -12,8 +12,20 @@ public sealed class ModelPair
     /// <exception cref="DflareException">The two models do not take the same images or do not have the same classes.</exception>
     public ModelPair(OnnxClassifier original, OnnxClassifier compressed)
     {
-        Original = original ?? throw new ArgumentNullException(nameof(original));
-        Compressed = compressed ?? throw new ArgumentNullException(nameof(compressed));
+        EnsureMatch(original, compressed);
+        Original = original;
+        Compressed = compressed;
+    }
+
+    /// <summary>
+    /// Checks that two models can be compared image for image: the same image geometry (height, width, channels after
+    /// preprocessing) and the same number of classes. Every place that pairs two models checks through here.
+    /// </summary>
+    /// <exception cref="DflareException">The two models do not take the same images or do not have the same classes.</exception>
+    public static void EnsureMatch(OnnxClassifier original, OnnxClassifier compressed)
+    {
+        ArgumentNullException.ThrowIfNull(original);
+        ArgumentNullException.ThrowIfNull(compressed);
         var a = original.Info; var b = compressed.Info;
         if (a.Classes != b.Classes)
             throw new DflareException($"Model pair mismatch: '{a.Path}' has {a.Classes} classes but '{b.Path}' has {b.Classes}.");

@@ -57,14 +57,6 @@ public static class AdversarialLoss
         return max + Math.Log(t);
     }
 
-    /// <summary>Index of the largest value (the first one on ties): the top-1 class.</summary>
-    public static int ArgMax(ReadOnlySpan<float> row)
-    {
-        int best = 0;
-        for (int i = 1; i < row.Length; i++) if (row[i] > row[best]) best = i;
-        return best;
-    }
-
     /// <summary><c>log(1 + x)</c>, accurate for tiny <paramref name="x"/> (Goldberg's correction).</summary>
     internal static double Log1P(double x)
     {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Dflare.Check;
+using Dflare.Search;
 
 namespace Dflare.Reports;
 
@@ -117,7 +118,7 @@ public static class HtmlReport
                 sb.Append(CultureInfo.InvariantCulture, $"<figcaption><b>seed {E(s.Id)}</b> <span class=\"badge {cls}\">{E(word)}</span><br>");
                 sb.Append(CultureInfo.InvariantCulture, $"original: <b>{E(s.OriginalClass ?? "?")}</b> → compressed: <b>{E(s.CompressedClass ?? "?")}</b>{(s.TrueClass is { } t ? $" (true: {E(t)})" : "")}");
                 if (s.AcceptedOriginalClass is { } ao && (ao != s.OriginalClass || s.AcceptedCompressedClass != s.CompressedClass)) sb.Append(CultureInfo.InvariantCulture, $"<br>accepted: {E(ao)} → {E(s.AcceptedCompressedClass ?? "?")}");
-                sb.Append(CultureInfo.InvariantCulture, $"<br>margins {E(MarkdownSummary.Margins(s))} · {s.Queries:N0} queries · L∞ {(s.LInf?.ToString(CultureInfo.InvariantCulture) ?? "–")}{(s.Ssim is { } ss ? $" · SSIM {ss.ToString("F3", CultureInfo.InvariantCulture)}" : "")}{(s.Status == "already-deviating" ? " · already deviates on the seed" : "")}");
+                sb.Append(CultureInfo.InvariantCulture, $"<br>margins {E(MarkdownSummary.Margins(s))} · {s.Queries:N0} queries · L∞ {(s.LInf?.ToString(CultureInfo.InvariantCulture) ?? "–")}{(s.Ssim is { } ss ? $" · SSIM {ss.ToString("F3", CultureInfo.InvariantCulture)}" : "")}{(s.Status == SearchStatus.AlreadyDeviating ? " · already deviates on the seed" : "")}");
                 if (s.Note is { } note) sb.Append(CultureInfo.InvariantCulture, $"<br>{E(note)}");
                 sb.Append(CultureInfo.InvariantCulture, $"<br><span class=\"muted\">{E(MarkdownSummary.ShortClass(c.TestClass))}.{E(c.TestMethod)}</span></figcaption></figure>");
             }
@@ -125,7 +126,7 @@ public static class HtmlReport
         }
 
         sb.Append("<div class=\"charts\"><div><h3>Queries per triggering input</h3>");
-        var queries = p.AllSeeds.Where(x => x.Seed.Status == "triggered").Select(x => (double)x.Seed.Queries).ToList();
+        var queries = p.AllSeeds.Where(x => x.Seed.Status == SearchStatus.Triggered).Select(x => (double)x.Seed.Queries).ToList();
         sb.Append(SvgCharts.Histogram(queries, "model queries (both models)", upper: 0, title: $"Queries per triggering input, {p.Title}"));
         sb.Append("</div><div><h3>Mutation operators: success</h3>");
         var ops = p.Operators.OrderByDescending(o => o.Selections == 0 ? 0 : (double)o.Successes / o.Selections).ThenBy(o => o.Operator, StringComparer.Ordinal)
@@ -136,7 +137,7 @@ public static class HtmlReport
 
         sb.Append("<details><summary>Every seed</summary><table><tr><th>test</th><th>seed</th><th>status</th><th>state</th><th>queries</th><th>original → compressed</th><th>operators</th></tr>");
         foreach (var (c, s) in p.AllSeeds)
-            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(MarkdownSummary.ShortClass(c.TestClass))}.{E(c.TestMethod)}</td><td>{E(s.Id)}</td><td>{E(s.Status ?? "–")}</td><td>{E(s.State.Word())}</td><td class=\"num\">{s.Queries:N0}</td><td>{(s.Deviates ? $"{E(s.OriginalClass ?? "?")} → {E(s.CompressedClass ?? "?")}" : "–")}</td><td>{E(string.Join(", ", s.Operators))}</td></tr>");
+            sb.Append(CultureInfo.InvariantCulture, $"<tr><td>{E(MarkdownSummary.ShortClass(c.TestClass))}.{E(c.TestMethod)}</td><td>{E(s.Id)}</td><td>{E(s.Status?.Word() ?? "–")}</td><td>{E(s.State.Word())}</td><td class=\"num\">{s.Queries:N0}</td><td>{(s.Deviates ? $"{E(s.OriginalClass ?? "?")} → {E(s.CompressedClass ?? "?")}" : "–")}</td><td>{E(string.Join(", ", s.Operators))}</td></tr>");
         sb.Append("</table>");
         foreach (var c in p.Cases.Where(c => !c.Passed && !string.IsNullOrEmpty(c.Message)).Take(20))
             sb.Append(CultureInfo.InvariantCulture, $"<pre>{E(c.Message!)}</pre>");

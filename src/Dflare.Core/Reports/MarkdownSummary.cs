@@ -60,7 +60,7 @@ public static class MarkdownSummary
                     sb.Append(CultureInfo.InvariantCulture, $"| `{Esc(Path.GetFileName(p.Compressed))}` | {Esc(ShortClass(c.TestClass))}.{Esc(c.TestMethod)} | {Esc(s.Id)} | {StateWord(s.State)} | {Esc(Labels(s))} | {Margins(s)} | {s.LInf?.ToString(CultureInfo.InvariantCulture) ?? "–"} | {(s.Image is null ? "–" : $"[picture]({ReportLinks.To(s.Image, r.ImageBaseUrl)})")} |\n");
                 if (listed.Count > MaxListed) sb.Append(CultureInfo.InvariantCulture, $"\n…and {listed.Count - MaxListed} more (see `{GateReport.HtmlFile}`).\n");
                 sb.Append('\n');
-                if (listed.Any(x => x.Seed.State is SeedState.New or SeedState.Changed))
+                if (listed.Any(x => x.Seed.State.IsUnaccepted()))
                     sb.Append("Review the pictures (seed | triggering input | difference). To accept: `dflare accept` in the test project, or `dotnet test -p:DflareAcceptSnapshots=true` on a developer machine, then commit the `*.verified.*` files.\n\n");
             }
         }

@@ -100,7 +100,7 @@ public static class SearchReport
             ["sample"] = context.Sample,
             ["preprocessing"] = context.Preprocessing is { } pre ? new JsonArray(pre.Select(p => (JsonNode)p.DeepClone()).ToArray()) : null,
             ["strategy"] = st.Strategy.Name(),
-            ["budget"] = st.Budget,
+            ["budget"] = st.Budget.Queries,
             ["timeLimitSeconds"] = st.TimeLimit?.TotalSeconds,
             ["runSeed"] = st.RunSeed,
             ["operators"] = MutationOperators.Spec(st.Operators),
@@ -174,12 +174,7 @@ public static class SearchReport
         {
             ["id"] = s.SeedId,
             ["index"] = s.SeedIndex,
-            ["status"] = s.Status switch
-            {
-                SearchStatus.Triggered => "triggered",
-                SearchStatus.AlreadyDeviating => "already-deviating",
-                _ => "not-found",
-            },
+            ["status"] = s.Status.Word(),
             ["stopReason"] = s.StopReason,
             ["queries"] = s.Queries,
             ["originalQueries"] = s.OriginalQueries,

@@ -88,13 +88,9 @@ public sealed class SearchResultsFolder
             if (node is not JsonObject s) throw new DflareException($"'{path}': an entry of 'seeds' is not an object.");
             try
             {
-                var status = (string?)s["status"] switch
-                {
-                    "triggered" => SearchStatus.Triggered,
-                    "already-deviating" => SearchStatus.AlreadyDeviating,
-                    "not-found" => SearchStatus.NotFound,
-                    var other => throw new DflareException($"'{path}': seed '{s["id"]}' has an unknown status '{other}'."),
-                };
+                var word = (string?)s["status"];
+                var status = SearchStatuses.Parse(word) is { } known and not SearchStatus.Replayed ? known
+                    : throw new DflareException($"'{path}': seed '{s["id"]}' has an unknown status '{word}'.");
                 Image? trigger = null;
                 string? triggerPath = null;
                 if (status == SearchStatus.Triggered)

@@ -15,9 +15,9 @@ public sealed record SearchSettings
 
     /// <summary>
     /// Model queries per seed (one image evaluated on one model = 1 query; a DFlare iteration = 2). The check of the
-    /// seed itself counts (2 queries). Default 2,000.
+    /// seed itself counts (2 queries). Default <see cref="QueryBudget.SearchDefault"/> (2,000).
     /// </summary>
-    public long Budget { get; init; } = 2000;
+    public QueryBudget Budget { get; init; } = QueryBudget.SearchDefault;
 
     /// <summary>Optional wall-time limit per seed. Unlike the query budget this is not deterministic: results then depend on the machine.</summary>
     public TimeSpan? TimeLimit { get; init; }
@@ -82,7 +82,7 @@ public sealed record SearchSettings
     /// <exception cref="DflareException">A value is out of range (the message names the option).</exception>
     public void Validate()
     {
-        if (Budget < 2) throw new DflareException($"--budget must be at least 2 model queries (one image on both models); got {Budget}.");
+        Budget.Validate("--budget");
         if (TimeLimit is { } t && t <= TimeSpan.Zero) throw new DflareException($"--time-limit must be positive (got {t.TotalSeconds} s).");
         if (Operators is null || Operators.Count == 0) throw new DflareException("At least one mutation operator is needed.");
         if (!(MinMargin >= 0 && MinMargin < 1)) throw new DflareException($"--min-margin must be in [0, 1) (got {MinMargin}).");

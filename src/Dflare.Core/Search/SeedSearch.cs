@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the search life cycle every strategy shares (seed check, budget, speculation hooks, shrinking).
 using Dflare.Datasets;
 using Dflare.Images;
 using Dflare.Models;
@@ -54,7 +55,7 @@ public abstract class SeedSearch
     /// <summary>Queries the budget still allows.</summary>
     protected long RemainingQueries => Settings.Budget - Queries;
     /// <summary>The fewest queries a next proposal can cost: 2 (one image on both models) unless the strategy sends single-model probes (1).</summary>
-    protected virtual int MinQueryCost => 2;
+    protected virtual int MinQueryCost => QueryBudget.Cost(QueryTarget.Both);
     /// <summary>Iterations so far (see <see cref="SeedSearchResult.Iterations"/>).</summary>
     public int Iterations { get; protected set; }
     /// <summary>Wall time attributed so far, in seconds.</summary>
@@ -108,9 +109,8 @@ public abstract class SeedSearch
             return [];
         }
         if (Settings.TimeLimit is { } limit && Seconds >= limit.TotalSeconds) { Finish("time limit"); return []; }
-        long remaining = Settings.Budget - Queries;
-        if (remaining < MinQueryCost) { Finish("budget spent"); return []; }
-        var next = ProposeMutants((int)Math.Min(remaining / 2, int.MaxValue));
+        if (RemainingQueries < MinQueryCost) { Finish("budget spent"); return []; }
+        var next = ProposeMutants((int)Math.Min(Settings.Budget.ImagesLeft(Queries), int.MaxValue));
         if (next is null || next.Count == 0) { if (_result is null) Finish(GiveUpReason ?? "no more mutants"); return []; }
         _pendingTargets = ProposedTargets;
         if (_pendingTargets is { } t && t.Count != next.Count)
@@ -144,7 +144,7 @@ public abstract class SeedSearch
     {
         if (_result is not null || IsShrinking || _pending is null || Queries == 0 || max <= 0) return [];
         // Each speculative image is useful only if the budget would still allow it after the pending proposal.
-        long depth = (Settings.Budget - Queries) / 2 - _pending.Count;
+        long depth = Settings.Budget.ImagesLeft(Queries) - _pending.Count;
         if (depth <= 0) return [];
         var images = SpeculateMutants(max, (int)Math.Min(depth, int.MaxValue));
         SpeculatedImages += images.Count;
@@ -198,20 +198,20 @@ public abstract class SeedSearch
         _pendingTargets = null;
         if (_nearer is not null)
         {
-            for (int i = 0; i < pending.Count; i++) ShrinkQueries += (targets?[i] ?? QueryTarget.Both) == QueryTarget.Both ? 2 : 1;
+            for (int i = 0; i < pending.Count; i++) ShrinkQueries += QueryBudget.Cost(targets?[i] ?? QueryTarget.Both);
             _nearer.Observe(original, compressed);
             return;
         }
         if (_shrinker is not null)
         {
-            ShrinkQueries += 2;
+            ShrinkQueries += QueryBudget.Cost(QueryTarget.Both);
             _shrinker.Observe(Deviation.Judge(original[0], compressed[0], Settings.MinMargin, SeedLabel) == Verdict.Deviate, original[0], compressed[0]);
             return;
         }
         if (Queries == 0)
         {
-            Queries = 2;
-            OriginalQueries = 1;
+            Queries = QueryBudget.Cost(QueryTarget.Both);
+            OriginalQueries = QueryBudget.Cost(QueryTarget.Original);
             SeedOriginal = original[0];
             SeedCompressed = compressed[0];
             var v = Judge(original[0], compressed[0]);
@@ -231,7 +231,7 @@ public abstract class SeedSearch
         for (int i = 0; i < used; i++)
         {
             var t = targets?[i] ?? QueryTarget.Both;
-            Queries += t == QueryTarget.Both ? 2 : 1;
+            Queries += QueryBudget.Cost(t);
             if (t.HasOriginal()) OriginalQueries++;
         }
         if (_result is not null) _result = _result with { Queries = Queries, OriginalQueries = OriginalQueries, Iterations = Iterations };
@@ -283,8 +283,8 @@ public abstract class SeedSearch
     {
         var found = Base(SearchStatus.Triggered, "labels differ") with { FoundTrigger = image };
         found = WithTrigger(found, image, original, compressed);
-        _shrinkBudget = (long)(Settings.ShrinkFraction * Settings.Budget);
-        if (_shrinkBudget < 2) { _result = found; return; }
+        _shrinkBudget = Settings.Budget.Share(Settings.ShrinkFraction);
+        if (_shrinkBudget < QueryBudget.Minimum) { _result = found; return; }
         _found = found;
         _best = (image, original, compressed);
         int radius = Math.Min(NearerRadius, Settings.Bound.MaxLInf ?? NearerRadius);
@@ -306,7 +306,7 @@ public abstract class SeedSearch
 
     private void StartShrinker()
     {
-        int probes = (int)Math.Min(int.MaxValue, Math.Max(0, _shrinkBudget - ShrinkQueries) / 2);
+        int probes = (int)Math.Min(int.MaxValue, new QueryBudget(_shrinkBudget).ImagesLeft(ShrinkQueries));
         _shrinker = new Shrinker(SeedImage, Labels.ArgMax(SeedOriginal), _best.Image, _best.Original, _best.Compressed, probes, Settings.Bound,
             Rng.For(Settings.RunSeed, Seed.Id, ShrinkStream));
     }

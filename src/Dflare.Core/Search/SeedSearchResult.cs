@@ -2,17 +2,6 @@ using Dflare.Images;
 
 namespace Dflare.Search;
 
-/// <summary>The outcome of searching one seed.</summary>
-public enum SearchStatus
-{
-    /// <summary>A triggering input was found: the two models' labels differ on it.</summary>
-    Triggered,
-    /// <summary>The budget (or time limit) was spent without finding one.</summary>
-    NotFound,
-    /// <summary>The models already disagree on the seed itself; no search was run.</summary>
-    AlreadyDeviating,
-}
-
 /// <summary>One accepted DFlare mutation: which operator, applied as the <see cref="Mutant"/>-th mutant the search generated.</summary>
 /// <param name="Mutant">1-based number of the mutant among all the seed's generated mutants; its random stream is derived from it.</param>
 /// <param name="Operator">The operator's name.</param>

@@ -46,11 +46,22 @@ public sealed class DeviationSearchAttribute : DflareFactAttribute
         Budget = budget;
     }
 
+    /// <summary>Declares the pair with the gate's default query budget per seed (<see cref="CheckDefaults.Budget"/>).</summary>
+    /// <param name="original">The original model (.onnx).</param>
+    /// <param name="compressed">The compressed model (.onnx).</param>
+    /// <param name="sourceFilePath">Filled in by the compiler.</param>
+    /// <param name="sourceLineNumber">Filled in by the compiler.</param>
+    public DeviationSearchAttribute(string original, string compressed,
+        [CallerFilePath] string? sourceFilePath = null, [CallerLineNumber] int sourceLineNumber = -1)
+        : this(original, compressed, CheckDefaults.Budget, sourceFilePath, sourceLineNumber)
+    {
+    }
+
     /// <summary>The original model path.</summary>
     public string Original { get; }
     /// <summary>The compressed model path.</summary>
     public string Compressed { get; }
-    /// <summary>Model queries per seed.</summary>
+    /// <summary>Model queries per seed (at least <see cref="Dflare.Search.QueryBudget.Minimum"/>; default <see cref="CheckDefaults.Budget"/>).</summary>
     public int Budget { get; }
 
     /// <summary>Seed images: a folder (labels.csv optional), an IDX file or a CIFAR-10 .bin file. Required.</summary>

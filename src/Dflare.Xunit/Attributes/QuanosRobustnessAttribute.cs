@@ -45,7 +45,10 @@ public sealed class QuanosRobustnessAttribute : DflareFactAttribute
     public int Offset { get; set; }
     /// <summary>ε at which adversarial accuracy is reported (0 = <see cref="MinEpsilon"/>).</summary>
     public double Epsilon { get; set; }
-    /// <summary>Largest ε scanned for the flip (0 = the analyzer's default: 4·ε, at most 0.5).</summary>
+    /// <summary>
+    /// Largest ε scanned for the flip. 0 (default): 4·<see cref="Epsilon"/> capped at 0.5, raised to 4·<see cref="MinEpsilon"/>
+    /// when that is larger (the scan must reach past the floor), and never above 0.99.
+    /// </summary>
     public double MaxEpsilon { get; set; }
     /// <summary>Grid points of the ε scan (default 20).</summary>
     public int Grid { get; set; } = 20;

@@ -73,7 +73,7 @@ public sealed record DflareTestSettings
         }
         return new DflareTestSettings
         {
-            Budget = Get("Budget", "DFLARE_BUDGET") is { } b ? ParseInt(b, "DflareBudget", min: 1) : null,
+            Budget = Get("Budget", "DFLARE_BUDGET") is { } b ? ParseInt(b, "DflareBudget", min: (int)Dflare.Search.QueryBudget.Minimum) : null,
             RunSeed = Get("RunSeed", "DFLARE_RUN_SEED") is { } r ? long.TryParse(r, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rs) ? rs : throw new DflareException($"DflareRunSeed '{r}' is not an integer.") : null,
             Strategy = Get("Strategy", "DFLARE_STRATEGY"),
             AcceptSnapshots = Get("AcceptSnapshots", "DFLARE_ACCEPT") is { } a && ParseBool(a, "DflareAcceptSnapshots"),
@@ -105,10 +105,5 @@ public sealed record DflareTestSettings
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v
             : throw new DflareException($"{what} '{text}' must be a number from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString("0.###", CultureInfo.InvariantCulture)}.");
 
-    private static bool ParseBool(string text, string what) => text.ToLowerInvariant() switch
-    {
-        "true" or "1" or "yes" => true,
-        "false" or "0" or "no" => false,
-        _ => throw new DflareException($"{what} '{text}' must be true or false."),
-    };
+    private static bool ParseBool(string text, string what) => Dflare.Snapshots.SnapshotSettings.ParseBool(text, what);
 }

@@ -22,7 +22,7 @@ internal static class DeviationCaseRunner
         var outcome = new DeviationOutcome(verdict);
 
         var attachments = new List<CaseAttachment>();
-        foreach (var f in verdict.Findings.Where(f => f.State is SeedState.New or SeedState.Changed).Take(check.MaxListed))
+        foreach (var f in verdict.Findings.Where(f => f.State.IsUnaccepted()).Take(check.MaxListed))
         {
             var key = SnapshotPaths.Sanitize(f.SeedId);
             if (DeviationCheck.Picture(f, verdict.ClassNames) is { } pic)

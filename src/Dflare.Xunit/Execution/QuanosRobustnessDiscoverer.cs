@@ -137,7 +137,7 @@ internal static class RobustnessCaseRunner
         var check = new RobustnessCheck(attacks, unchecked((ulong)a.RunSeed));
         var model = OnnxClassifier.Load(plan.Model, options);
         var original = plan.Original is null ? null : OnnxClassifier.Load(plan.Original, options);
-        if (original is not null) _ = new ModelPair(original, model);
+        if (original is not null) ModelPair.EnsureMatch(original, model);
         var seeds = SeedSource.Open(plan.Seeds).Load(a.Offset, a.Limit);
         if (seeds.Count == 0) throw new DflareException($"No seeds in '{plan.Seeds}' after offset {a.Offset}.");
         cancellation.ThrowIfCancellationRequested();

@@ -17,7 +17,7 @@ public sealed class SeedOutcome
     /// <summary>The evidence: labels, margins, distances, the input, the accepted labels.</summary>
     public SeedFinding Finding { get; }
     /// <summary>True when the deviation is not accepted (new or changed).</summary>
-    public bool IsUnaccepted => State is SeedState.New or SeedState.Changed;
+    public bool IsUnaccepted => State.IsUnaccepted();
     /// <summary>Queries spent on this seed (both models).</summary>
     public long Queries => Finding.Queries;
 

@@ -37,31 +37,10 @@ public sealed class AnsBadInputTests : IDisposable
         ((Action)(() => _ = new AnsAnalyzer(batch: 0))).Should().Throw<DflareException>().WithMessage("*batch*");
     }
 
-    /// <summary>A valid classifier graph with no weighted layer: [N,1,28,28] → Flatten → Softmax over 784 "classes".</summary>
-    private string NoWeightedLayers()
-    {
-        static ValueInfoProto Value(string name, params object[] dims)
-        {
-            var shape = new TensorShapeProto();
-            foreach (var d in dims)
-                shape.Dim.Add(d is string s ? new TensorShapeProto.Types.Dimension { DimParam = s } : new TensorShapeProto.Types.Dimension { DimValue = (int)d });
-            return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } } };
-        }
-        var proto = new ModelProto { IrVersion = 8, ProducerName = "dflare-tests", Graph = new GraphProto { Name = "no-weights" } };
-        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        proto.Graph.Input.Add(Value("x", "N", 1, 28, 28));
-        proto.Graph.Output.Add(Value("y", "N", 784));
-        proto.Graph.Node.Add(GraphEditor.Node("Flatten", "flatten", ["x"], ["f"], GraphEditor.IntAttribute("axis", 1)));
-        proto.Graph.Node.Add(GraphEditor.Node("Softmax", "softmax", ["f"], ["y"], GraphEditor.IntAttribute("axis", 1)));
-        var path = Path.Combine(_dir, "no-weights.onnx");
-        OnnxModel.FromProto(proto, "no-weights").Save(path);
-        return path;
-    }
-
     [Fact]
     public void A_model_without_weighted_layers_is_a_clear_error_naming_it()
     {
-        var path = NoWeightedLayers();
+        var path = TestModels.NoWeightedLayers(_dir);
         using (var clf = OnnxClassifier.Load(path)) clf.Classes.Should().Be(784, "the model itself is a valid classifier ORT runs");
 
         var act = () => QuanosAnalysis.Run(path, null, QuanosData.Mnist(2), new QuanosOptions { Gradient = new SpsaGradient(2) });

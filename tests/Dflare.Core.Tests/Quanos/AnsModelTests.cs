@@ -39,7 +39,7 @@ public sealed class AnsModelTests
             }
         }
         var clf = OnnxClassifier.Load(Cnn, CnnOptions);
-        ((Action)(() => clf.RunOutputs([new float[10]], [clf.Info.OutputName]))).Should().Throw<ArgumentException>().WithMessage("*10 values*784*");
+        ((Action)(() => ActivationReader.RunOutputs(clf, [new float[10]], [clf.Info.OutputName]))).Should().Throw<ArgumentException>().WithMessage("*10 values*784*");
     }
 
     [Fact]
@@ -70,8 +70,8 @@ public sealed class AnsModelTests
         var exposed = LayerExposer.Expose(model, report.Layers.Select(l => l.OutputTensor));
         using var ex = OnnxClassifier.FromBytes(exposed.ToBytes(), "exposed", options);
         var names = report.Layers.Select(l => l.OutputTensor).ToList();
-        var c = clean.Select(x => ex.RunOutputs([x], names)).ToList();
-        var a = xAdv.Select(x => ex.RunOutputs([x], names)).ToList();
+        var c = clean.Select(x => ActivationReader.RunOutputs(ex, [x], names)).ToList();
+        var a = xAdv.Select(x => ActivationReader.RunOutputs(ex, [x], names)).ToList();
         foreach (var l in report.Layers)
         {
             double sum = 0;
@@ -143,7 +143,7 @@ public sealed class AnsModelTests
         using var h = OnnxClassifier.FromBytes(hybrid.Model.ToBytes(), "hybrid", CnnOptions);
         var inputs = AttackInput.From(h, seeds);
         var rows = h.PredictScores(inputs.Select(i => i.Pixels).ToList());
-        rows.Select(x => AdversarialLoss.ArgMax(x)).Zip(seeds).Count(p => p.First == p.Second.Label).Should().Be((int)Math.Round(hybrid.CleanAccuracy!.Value * 8));
+        rows.Select(x => Labels.ArgMax(x)).Zip(seeds).Count(p => p.First == p.Second.Label).Should().Be((int)Math.Round(hybrid.CleanAccuracy!.Value * 8));
         var original = OnnxModel.Load(Cnn);
         foreach (var l in WeightedLayers.Find(hybrid.Model))
         {
@@ -187,8 +187,8 @@ public sealed class AnsModelTests
         // Independently: the constrained hybrid agrees with the float model on every seed.
         var f = OnnxClassifier.Load(Cnn, CnnOptions);
         using var h = OnnxClassifier.FromBytes(HybridPrecision.Build(OnnxModel.Load(Cnn), c.Bits).ToBytes(), "constrained", CnnOptions);
-        h.Predict(seeds.Select(s => s.Image).ToList()).Select(p => AdversarialLoss.ArgMax(p))
-            .Should().Equal(f.Predict(seeds.Select(s => s.Image).ToList()).Select(p => AdversarialLoss.ArgMax(p)));
+        h.Predict(seeds.Select(s => s.Image).ToList()).Select(p => Labels.ArgMax(p))
+            .Should().Equal(f.Predict(seeds.Select(s => s.Image).ToList()).Select(p => Labels.ArgMax(p)));
     }
 
     [Fact]

@@ -31,8 +31,8 @@ internal static class QuanosData
     {
         var inputs = AttackInput.From(model, seeds);
         var rows = model.PredictScores(inputs.Select(i => i.Pixels).ToList());
-        return inputs.Select((x, i) => new GradientQuery(x.Id, x.Pixels, AdversarialLoss.ArgMax(rows[i]))).ToList();
+        return inputs.Select((x, i) => new GradientQuery(x.Id, x.Pixels, Labels.ArgMax(rows[i]))).ToList();
     }
 
-    public static int Predict(OnnxClassifier model, float[] pixels) => AdversarialLoss.ArgMax(model.PredictScores([pixels])[0]);
+    public static int Predict(OnnxClassifier model, float[] pixels) => Labels.ArgMax(model.PredictScores([pixels])[0]);
 }

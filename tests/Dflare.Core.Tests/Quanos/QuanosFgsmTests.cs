@@ -1,3 +1,4 @@
+using Dflare.Models;
 using Dflare.Search.Random;
 using Dflare.Quanos;
 using Dflare.Quanos.Adversarial;
@@ -28,7 +29,7 @@ public sealed class QuanosFgsmTests
             return Fgsm.Perturb(a.Clean, a.Clean.Select(_ => (r.NextUInt64() & 1) == 0 ? 1.0 : -1.0).ToArray(), 0.1);
         }).ToList();
         var randomRows = model.PredictScores(random);
-        int randomFlips = adv.Where((a, i) => AdversarialLoss.ArgMax(randomRows[i]) != a.CleanPrediction).Count();
+        int randomFlips = adv.Where((a, i) => Labels.ArgMax(randomRows[i]) != a.CleanPrediction).Count();
 
         flips.Should().BeGreaterThanOrEqualTo(3, "measured 4 of these 40 (14 of the first 100) on this model");
         flips.Should().BeGreaterThan(randomFlips);

@@ -20,7 +20,7 @@ public sealed class SquareAttackTests
     private static List<SquareTarget> Targets(OnnxClassifier m, IReadOnlyList<AttackInput> inputs, double eps)
     {
         var rows = m.PredictScores(inputs.Select(x => x.Pixels).ToList());
-        return inputs.Select((x, i) => new SquareTarget(x.Id, x.Pixels, AdversarialLoss.ArgMax(rows[i]), eps)).ToList();
+        return inputs.Select((x, i) => new SquareTarget(x.Id, x.Pixels, Labels.ArgMax(rows[i]), eps)).ToList();
     }
 
     [Fact]
@@ -45,7 +45,7 @@ public sealed class SquareAttackTests
             }
             var row = model.PredictScores([r.Adversarial])[0];
             row.Should().Equal(r.Scores);
-            r.Success.Should().Be(AdversarialLoss.ArgMax(row) != targets[i].Target);
+            r.Success.Should().Be(Labels.ArgMax(row) != targets[i].Target);
             r.Margin.Should().Be(SquareAttack.Margin(row, targets[i].Target, OutputKind.Logits));
             if (r.Success) r.Margin.Should().BeLessThanOrEqualTo(0);
             else r.Queries.Should().Be(150, "an image that never flips spends its whole budget");

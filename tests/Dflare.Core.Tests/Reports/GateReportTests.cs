@@ -1,6 +1,7 @@
 using System.Xml.Linq;
 using Dflare.Check;
 using Dflare.Reports;
+using Dflare.Search;
 
 namespace Dflare.Core.Tests.Reports;
 
@@ -10,7 +11,7 @@ public sealed class GateReportTests : IDisposable
 
     private static SeedRecord Seed(string id, int index, SeedState state, long queries, string? image = null) => new()
     {
-        Id = id, Index = index, State = state, Status = state == SeedState.Clean ? "not-found" : "triggered", Queries = queries,
+        Id = id, Index = index, State = state, Status = state == SeedState.Clean ? SearchStatus.NotFound : SearchStatus.Triggered, Queries = queries,
         OriginalClass = state == SeedState.Clean ? null : "Coat", CompressedClass = state == SeedState.Clean ? null : "Shirt", Image = image,
         OriginalMargin = state == SeedState.Clean ? null : 0.5, CompressedMargin = state == SeedState.Clean ? null : 0.25,
         TrueClass = "Coat", SeedClass = "Coat", SeedCompressedClass = index == 1 ? "Shirt" : "Coat",

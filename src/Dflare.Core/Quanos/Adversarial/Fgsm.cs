@@ -48,7 +48,7 @@ public sealed class Fgsm
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        int chunk = Math.Max(1, Probing.Budget / Estimator.ProbesPerImage(model.Info.ImageLength));
+        int chunk = Math.Max(1, Probing.ImagesPerCall / Estimator.ProbesPerImage(model.Info.ImageLength));
         var result = new List<AdversarialExample>(inputs.Count);
         for (int start = 0; start < inputs.Count; start += chunk)
         {
@@ -74,7 +74,7 @@ public sealed class Fgsm
                 throw new DflareException($"Seed '{x.Id}' has label {l}, which is not a class of model '{model.Path}' (0..{model.Classes - 1}).");
         }
         var rows = model.PredictScores(inputs.Select(x => x.Pixels).ToList());
-        var preds = rows.Select(r => AdversarialLoss.ArgMax(r)).ToArray();
+        var preds = rows.Select(r => Labels.ArgMax(r)).ToArray();
         var targets = inputs.Select((x, i) => loss == AttackLoss.Label ? x.Label!.Value : preds[i]).ToArray();
         var losses = rows.Select((r, i) => AdversarialLoss.CrossEntropy(r, targets[i], model.Info.OutputKind)).ToArray();
         return new CleanBatch(rows, preds, targets, losses);
@@ -115,7 +115,7 @@ public sealed class Fgsm
             {
                 int i = active[k];
                 x[i] = next[k]; rows[i] = nextRows[k]; queries[i]++; steps[i]++;
-                if (!(options.StopWhenFlipped && AdversarialLoss.ArgMax(nextRows[k]) != clean.Targets[i])) still.Add(i);
+                if (!(options.StopWhenFlipped && Labels.ArgMax(nextRows[k]) != clean.Targets[i])) still.Add(i);
             }
             active = still;
         }
@@ -125,7 +125,7 @@ public sealed class Fgsm
             Id = inputs[i].Id, Label = inputs[i].Label, Target = clean.Targets[i],
             Width = info.Width, Height = info.Height, Channels = info.Channels,
             Clean = inputs[i].Pixels, Adversarial = x[i],
-            CleanPrediction = clean.Predictions[i], AdversarialPrediction = AdversarialLoss.ArgMax(rows[i]),
+            CleanPrediction = clean.Predictions[i], AdversarialPrediction = Labels.ArgMax(rows[i]),
             CleanLoss = clean.Losses[i], AdversarialLoss = AdversarialLoss.CrossEntropy(rows[i], clean.Targets[i], kind),
             Epsilon = options.Epsilon, Steps = steps[i], Queries = queries[i],
         }).ToList();

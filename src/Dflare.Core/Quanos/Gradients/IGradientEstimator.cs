@@ -19,7 +19,7 @@ public sealed record GradientQuery(string Id, float[] Pixels, int Target, int It
 public sealed record GradientEstimate(double[] Gradient, double Loss, float[] Scores, long Queries)
 {
     /// <summary>The model's top-1 class at the point.</summary>
-    public int Prediction => AdversarialLoss.ArgMax(Scores);
+    public int Prediction => Labels.ArgMax(Scores);
 }
 
 /// <summary>

@@ -6,7 +6,7 @@ namespace Dflare.Quanos.Gradients;
 internal static class Probing
 {
     /// <summary>Images per model call below which the probes of several queries are sent together.</summary>
-    internal const int Budget = 2048;
+    internal const int ImagesPerCall = 2048;
 
     internal static void Validate(OnnxClassifier model, IReadOnlyList<GradientQuery> queries)
     {
@@ -28,7 +28,7 @@ internal static class Probing
     /// <summary>
     /// Evaluates <paramref name="probes"/> images per query (probe 0 is the query's own pixels; for the others
     /// <paramref name="probe"/>(query, index, pixels) changes a copy of them in place), grouping whole queries into calls
-    /// of about <see cref="Budget"/> images, and returns each query's losses and its raw output row at probe 0.
+    /// of about <see cref="ImagesPerCall"/> images, and returns each query's losses and its raw output row at probe 0.
     /// </summary>
     internal static (double[][] Losses, float[][] Scores) Evaluate(OnnxClassifier model, IReadOnlyList<GradientQuery> queries,
         int probes, Action<int, int, Span<float>> probe)
@@ -39,7 +39,7 @@ internal static class Probing
         int start = 0;
         while (start < queries.Count)
         {
-            int count = Math.Max(1, Math.Min(queries.Count - start, Budget / probes));
+            int count = Math.Max(1, Math.Min(queries.Count - start, ImagesPerCall / probes));
             int s0 = start;
             var rows = model.PredictScores(count * probes, (i, x) =>
             {

@@ -77,7 +77,7 @@ public sealed class RobustnessAnalyzer : IRobustnessAttack
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(inputs);
         var sw = Stopwatch.StartNew();
-        int chunk = Math.Max(1, Probing.Budget / Estimator.ProbesPerImage(model.Info.ImageLength));
+        int chunk = Math.Max(1, Probing.ImagesPerCall / Estimator.ProbesPerImage(model.Info.ImageLength));
         var results = new List<SeedRobustness>(inputs.Count);
         for (int start = 0; start < inputs.Count; start += chunk)
         {
@@ -98,10 +98,10 @@ public sealed class RobustnessAnalyzer : IRobustnessAttack
     /// <exception cref="DflareException">The two models do not take the same images or classes, or a seed does not fit.</exception>
     public RobustnessComparison Compare(OnnxClassifier original, OnnxClassifier compressed, IReadOnlyList<Seed> seeds, Action<int>? progress = null)
     {
-        _ = new ModelPair(original, compressed);
+        ModelPair.EnsureMatch(original, compressed);
         var a = Analyze(original, seeds, progress);
         var b = Analyze(compressed, seeds, progress is null ? null : d => progress(seeds.Count + d));
-        var transfer = a.Count == 0 ? [] : compressed.PredictScores(a.Seeds.Select(s => s.Adversarial).ToList()).Select(r => AdversarialLoss.ArgMax(r)).ToArray();
+        var transfer = a.Count == 0 ? [] : compressed.PredictScores(a.Seeds.Select(s => s.Adversarial).ToList()).Select(r => Labels.ArgMax(r)).ToArray();
         return new RobustnessComparison(a, b, transfer);
     }
 
@@ -132,7 +132,7 @@ public sealed class RobustnessAnalyzer : IRobustnessAttack
             queries[i] = 1 + est[i].Queries + per;
             gridFlip[i] = -1;
             for (int k = 0; k < grid.Count; k++)
-                if (AdversarialLoss.ArgMax(rows[i * per + k]) != clean.Predictions[i]) { gridFlip[i] = k; break; }
+                if (Labels.ArgMax(rows[i * per + k]) != clean.Predictions[i]) { gridFlip[i] = k; break; }
         }
 
         // Refinement: evenly between the last non-flipping grid point (or 0) and the first flipping one.
@@ -154,7 +154,7 @@ public sealed class RobustnessAnalyzer : IRobustnessAttack
                 refined[i] = hi;
                 queries[i] += o.Refine;
                 for (int j = 1; j <= o.Refine; j++)
-                    if (AdversarialLoss.ArgMax(rr[t * o.Refine + j - 1]) != clean.Predictions[i]) { refined[i] = lo + (hi - lo) * j / (o.Refine + 1); break; }
+                    if (Labels.ArgMax(rr[t * o.Refine + j - 1]) != clean.Predictions[i]) { refined[i] = lo + (hi - lo) * j / (o.Refine + 1); break; }
             }
         }
 
@@ -168,7 +168,7 @@ public sealed class RobustnessAnalyzer : IRobustnessAttack
             {
                 advX[i] = scan[i * per + grid.Count];
                 var row = rows[i * per + grid.Count];
-                advPred[i] = AdversarialLoss.ArgMax(row);
+                advPred[i] = Labels.ArgMax(row);
                 advLoss[i] = AdversarialLoss.CrossEntropy(row, clean.Targets[i], kind);
             }
         }

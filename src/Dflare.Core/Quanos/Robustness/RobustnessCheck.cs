@@ -172,7 +172,7 @@ public sealed class RobustnessCheck
     /// <exception cref="DflareException">The models do not take the same images or classes, or an image does not fit.</exception>
     public RobustnessCheckResult Compare(OnnxClassifier original, OnnxClassifier compressed, IReadOnlyList<AttackInput> inputs, Action<int>? progress = null)
     {
-        _ = new ModelPair(original, compressed);
+        ModelPair.EnsureMatch(original, compressed);
         var a = Measure(original, inputs, null, progress);
         // Every attack's image of the original at ε is a transfer candidate for its seed.
         var transferImages = Enumerable.Range(0, inputs.Count).Select(i => a.Attacks.Select(r => r.Seeds[i].Adversarial).ToList()).ToList();
@@ -199,7 +199,7 @@ public sealed class RobustnessCheck
             int at = 0;
             for (int i = 0; i < inputs.Count; i++)
             {
-                var preds = transferImages[i].Select((_, k) => AdversarialLoss.ArgMax(rows[at + k])).ToList();
+                var preds = transferImages[i].Select((_, k) => Labels.ArgMax(rows[at + k])).ToList();
                 at += transferImages[i].Count;
                 int clean = reports[0].Seeds[i].CleanPrediction;
                 transfer[i] = preds.FirstOrDefault(p => p != clean, preds[0]);

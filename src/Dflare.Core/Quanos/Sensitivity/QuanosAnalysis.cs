@@ -64,7 +64,7 @@ public static class QuanosAnalysis
         var ans = new AnsAnalyzer(o.KInit, o.FragileMargin).Analyze(model, merged, clean, adversarial, d => Report("reading activations", d, inputs.Count));
 
         var floatRows = clf.PredictScores(clean);
-        var floatPred = floatRows.Select(r => AdversarialLoss.ArgMax(r)).ToArray();
+        var floatPred = floatRows.Select(r => Labels.ArgMax(r)).ToArray();
         var floatSize = HybridPrecision.Size(layers, null);
         var variants = new List<PrecisionVariant>();
         PrecisionVariant Measure(PrecisionKind kind, string label, OnnxModel m, OnnxClassifier c, IReadOnlyDictionary<string, int>? bits,
@@ -72,8 +72,8 @@ public static class QuanosAnalysis
         {
             var rows = ReferenceEquals(c, clf) ? floatRows : c.PredictScores(clean);
             var fid = Compare(floatRows, floatPred, rows);
-            var pred = rows.Select(r => AdversarialLoss.ArgMax(r)).ToArray();
-            var transfer = c.PredictScores(adversarial).Select(r => AdversarialLoss.ArgMax(r)).ToArray();
+            var pred = rows.Select(r => Labels.ArgMax(r)).ToArray();
+            var transfer = c.PredictScores(adversarial).Select(r => Labels.ArgMax(r)).ToArray();
             var size = HybridPrecision.Size(layers, bits);
             int labelled = labels.Count(l => l is not null);
             return new PrecisionVariant
@@ -169,7 +169,7 @@ public static class QuanosAnalysis
         double err = 0;
         for (int i = 0; i < rows.Length; i++)
         {
-            if (AdversarialLoss.ArgMax(rows[i]) != floatPred[i]) dis++;
+            if (Labels.ArgMax(rows[i]) != floatPred[i]) dis++;
             err += AnsAnalyzer.Ratio(floatRows[i], rows[i]) ?? 0;
         }
         return new Fidelity(dis, rows.Length == 0 ? 0 : err / rows.Length);

@@ -25,32 +25,22 @@ namespace Dflare.Search.Dflare;
 public sealed class DflareSearch : SeedSearch
 {
     private readonly IReadOnlyList<IMutationOperator> _ops;
-    private readonly OperatorSelector _selector;
-    private readonly Rng _rng;
+    private readonly Draws _draws;
     private readonly List<float[]> _seen = [];
     private readonly List<MutationStep> _steps = [];
     private readonly bool _gapOnly;
     private Image _current;
     private double _bestGap;
-    private int _generated;
-    private Candidate? _pending;
-    // Speculation: the mutants that follow if every evaluated mutant is rejected, in order, with the selector and
-    // generator as they stand after the last of them. Valid until a mutant is accepted (the current image changes).
-    private readonly List<Candidate> _ahead = [];
-    private readonly List<Candidate> _awaiting = [];
-    private OperatorSelector? _aheadSelector;
-    private Rng? _aheadRng;
-    private int _aheadGenerated;
-    private bool _aheadGaveUp;
+    private Candidate<int>? _pending; // tag: the operator's index
+    private readonly Speculation<Draws, int> _speculation = new();
 
-    /// <summary>A mutant to evaluate: its number, its operator, and its answers once evaluated ahead of time.</summary>
-    private sealed class Candidate(int mutant, int op, Image image)
+    /// <summary>Where the next mutant comes from: the operator selector, the generator and the mutant counter.</summary>
+    private sealed class Draws(OperatorSelector selector, Rng rng, int generated)
     {
-        public int Mutant { get; } = mutant;
-        public int Op { get; } = op;
-        public Image Image { get; } = image;
-        public float[]? Original { get; set; }
-        public float[]? Compressed { get; set; }
+        public OperatorSelector Selector { get; } = selector;
+        public Rng Rng { get; } = rng;
+        public int Generated { get; set; } = generated;
+        public Draws Copy() => new(Selector.Clone(), Rng.Clone(), Generated);
     }
 
     /// <summary>Starts the search of <paramref name="seed"/> (<paramref name="image"/>: the seed at model geometry).</summary>
@@ -59,9 +49,8 @@ public sealed class DflareSearch : SeedSearch
     {
         if (settings.Strategy == SearchStrategy.DiffChaser) throw new ArgumentException("DflareSearch runs dflare, random-ops or gap-only.", nameof(settings));
         _ops = settings.Operators;
-        _selector = new OperatorSelector(_ops.Count, metropolisHastings: settings.Strategy != SearchStrategy.RandomOps);
+        _draws = new Draws(new OperatorSelector(_ops.Count, metropolisHastings: settings.Strategy != SearchStrategy.RandomOps), Rng.For(settings.RunSeed, seed.Id, 0), 0);
         _gapOnly = settings.Strategy == SearchStrategy.GapOnly;
-        _rng = Rng.For(settings.RunSeed, seed.Id, 0);
         _current = image;
     }
 
@@ -70,11 +59,11 @@ public sealed class DflareSearch : SeedSearch
     /// <summary>The largest |gap| seen so far.</summary>
     public double BestGap => _bestGap;
     /// <summary>The operator selector (statistics and last accepted operator).</summary>
-    public OperatorSelector Selector => _selector;
+    public OperatorSelector Selector => _draws.Selector;
 
     /// <inheritdoc />
     protected override IReadOnlyList<OperatorStat> OperatorStats =>
-        _ops.Select((o, i) => new OperatorStat(o.Name, _selector.Selections[i], _selector.Successes[i])).ToArray();
+        _ops.Select((o, i) => new OperatorStat(o.Name, Selector.Selections[i], Selector.Successes[i])).ToArray();
 
     /// <inheritdoc />
     protected override IReadOnlyList<MutationStep> Mutations => _steps;
@@ -117,39 +106,26 @@ public sealed class DflareSearch : SeedSearch
     /// <inheritdoc />
     protected override IReadOnlyList<Image>? ProposeMutants(int maxImages)
     {
-        _pending = Draw(_selector, _rng, ref _generated, fromAhead: true);
+        _pending = Draw(_draws, fromAhead: true);
         if (_pending is null) GiveUpReason = $"{Settings.MaxUnevaluatedInARow} mutants in a row were outside the distortion bound or unchanged";
         return _pending is null ? null : [_pending.Image];
     }
 
     /// <summary>
-    /// The next mutant worth evaluating, drawn with <paramref name="selector"/> and <paramref name="rng"/> from mutant
-    /// number <paramref name="generated"/> on (the real search and its speculation draw alike), or null after
-    /// <see cref="SearchSettings.MaxUnevaluatedInARow"/> mutants in a row that were not. <paramref name="fromAhead"/>:
-    /// take a mutant speculated with the same number and operator instead of making it again.
+    /// The next mutant worth evaluating, drawn from <paramref name="draws"/> (the real search and its speculation draw
+    /// alike), or null after <see cref="SearchSettings.MaxUnevaluatedInARow"/> mutants in a row that were not.
+    /// <paramref name="fromAhead"/>: take a mutant speculated with the same number and operator instead of making it again.
     /// </summary>
-    private Candidate? Draw(OperatorSelector selector, Rng rng, ref int generated, bool fromAhead)
+    private Candidate<int>? Draw(Draws draws, bool fromAhead)
     {
         for (int tries = 0; tries < Settings.MaxUnevaluatedInARow; tries++)
         {
-            int op = selector.Select(rng);
-            generated++;
-            if (fromAhead && TakeAhead(generated, op) is { } known) return known; // already through the bound checks
+            int op = draws.Selector.Select(draws.Rng);
+            int generated = ++draws.Generated;
+            if (fromAhead && _speculation.Take(generated, op) is { } known) return known; // already through the bound checks
             var mutant = Mutate(_current, SeedImage, _ops[op], Settings, Seed.Id, generated);
-            if (Accepts(mutant)) return new Candidate(generated, op, mutant);
+            if (Accepts(mutant)) return new Candidate<int>(generated, op, mutant);
         }
-        return null;
-    }
-
-    /// <summary>The speculated mutant with this number and operator, taken off the list, or null.</summary>
-    private Candidate? TakeAhead(int mutant, int op)
-    {
-        while (_ahead.Count > 0 && _ahead[0].Mutant < mutant) _ahead.RemoveAt(0);
-        if (_ahead.Count == 0 || _ahead[0].Mutant != mutant) return null;
-        var s = _ahead[0];
-        _ahead.RemoveAt(0);
-        if (s.Op == op) return s;
-        ClearSpeculation(); // cannot happen while the speculation is valid; make it again to stay exact
         return null;
     }
 
@@ -157,50 +133,15 @@ public sealed class DflareSearch : SeedSearch
     private bool Accepts(Image mutant) => !(Settings.SkipUnchanged && mutant.Equals(_current)) && Settings.Bound.Accepts(mutant, SeedImage);
 
     /// <inheritdoc />
-    protected override IReadOnlyList<Image> SpeculateMutants(int max, int depth)
-    {
-        // The speculative run gave up (too many unevaluated mutants in a row) and nothing was accepted since: the real
-        // search will give up at the same point, so there is nothing to speculate.
-        if (_aheadGaveUp) return [];
-        // With nothing speculated ahead, the real search may have moved on since the last speculation: start again from it.
-        if (_ahead.Count == 0 || _aheadSelector is null || _aheadRng is null)
-        {
-            _aheadSelector = _selector.Clone();
-            _aheadRng = _rng.Clone();
-            _aheadGenerated = _generated;
-            _aheadGaveUp = false;
-        }
-        var made = new List<Candidate>();
-        while (made.Count < max && _ahead.Count < depth)
-        {
-            var next = Draw(_aheadSelector, _aheadRng, ref _aheadGenerated, fromAhead: false);
-            if (next is null) { _aheadGaveUp = true; break; }
-            _ahead.Add(next);
-            made.Add(next);
-        }
-        _awaiting.AddRange(made);
-        return made.Select(s => s.Image).ToArray();
-    }
+    protected override IReadOnlyList<Image> SpeculateMutants(int max, int depth) =>
+        _speculation.Extend(max, depth, _draws.Copy, d => Draw(d, fromAhead: false));
 
     /// <inheritdoc />
-    protected override void StoreSpeculative(IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed)
-    {
-        if (original.Count != _awaiting.Count) throw new InvalidOperationException($"Seed {Seed.Id}: {_awaiting.Count} images speculated but {original.Count} answers given.");
-        for (int i = 0; i < _awaiting.Count; i++) { _awaiting[i].Original = original[i]; _awaiting[i].Compressed = compressed[i]; }
-        _awaiting.Clear();
-    }
+    protected override void StoreSpeculative(IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed) =>
+        _speculation.Store(Seed.Id, original, compressed);
 
     /// <inheritdoc />
-    protected override (IReadOnlyList<float[]> Original, IReadOnlyList<float[]> Compressed)? KnownAnswers() =>
-        _pending is { Original: { } o, Compressed: { } c } ? ([o], [c]) : null;
-
-    private void ClearSpeculation()
-    {
-        _ahead.Clear();
-        _aheadSelector = null;
-        _aheadRng = null;
-        _aheadGaveUp = false;
-    }
+    protected override (IReadOnlyList<float[]> Original, IReadOnlyList<float[]> Compressed)? KnownAnswers() => _pending?.Answers;
 
     /// <inheritdoc />
     protected override int ObserveMutants(IReadOnlyList<Image> mutants, IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed)
@@ -208,12 +149,12 @@ public sealed class DflareSearch : SeedSearch
         Iterations++;
         var mutant = mutants[0];
         float[] po = original[0], pc = compressed[0];
-        var (op, number) = (_pending!.Op, _pending.Mutant);
+        var (op, number) = (_pending!.Tag, _pending.Number);
         _pending = null;
         if (Judge(po, pc) == Verdict.Deviate)
         {
-            ClearSpeculation();
-            _selector.Credit(op);
+            _speculation.Clear();
+            Selector.Credit(op);
             _steps.Add(new MutationStep(number, _ops[op].Name));
             _current = mutant;
             Triggered(mutant, po, pc);
@@ -226,10 +167,10 @@ public sealed class DflareSearch : SeedSearch
         _seen.Add(pair);
         if (grew || novel)
         {
-            ClearSpeculation(); // the current image changes: what was speculated no longer follows
+            _speculation.Clear(); // the current image changes: what was speculated no longer follows
             _current = mutant;
             if (grew) _bestGap = gap;
-            _selector.Credit(op);
+            Selector.Credit(op);
             _steps.Add(new MutationStep(number, _ops[op].Name));
         }
         return 1;

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the whole square strategy (schedule, objectives, windows, lock-step state) in one reading.
 using Dflare.Datasets;
 using Dflare.Images;
 using Dflare.Models;

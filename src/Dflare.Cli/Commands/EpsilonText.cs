@@ -3,11 +3,11 @@ using Dflare.Quanos.Adversarial;
 
 namespace Dflare.Cli.Commands;
 
-/// <summary>Parses attack budgets in [0,1] pixel units given as a number or a fraction such as <c>8/255</c>.</summary>
-internal static class BudgetText
+/// <summary>Parses attack radii ε (L∞ bounds) in [0,1] pixel units given as a number or a fraction such as <c>8/255</c>.</summary>
+internal static class EpsilonText
 {
     /// <summary>
-    /// Parses a budget the way every pixel-distance option does (<see cref="Images.PixelAmount"/>: <c>8</c> and
+    /// Parses an ε the way every pixel-distance option does (<see cref="Images.PixelAmount"/>: <c>8</c> and
     /// <c>8/255</c> are eight grey levels, <c>0.03</c> is in [0,1] units), returns it in [0,1] units (must be in (0, 1))
     /// and prints the value used in both units on stderr.
     /// </summary>
