@@ -17,6 +17,7 @@ internal static class ReportCommand
             var url = ReportLinks.NormalizeBaseUrl(r.GetValue(baseUrl), "--image-base-url");
             if (!Directory.Exists(folder)) throw new DflareException($"Report directory '{folder}' does not exist.");
             var results = GateResultsStore.Read(folder);
+            OutputLocation.CheckFolder(folder, "Report directory");
             // A new base URL is written into results.json too, so that a later rebuild keeps the links.
             var files = url is null ? GateReport.WriteViews(results, folder) : GateReport.WriteAll(results = results with { ImageBaseUrl = url }, folder);
             Summarize(results);
