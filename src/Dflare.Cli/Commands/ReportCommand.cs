@@ -41,6 +41,8 @@ internal static class ReportCommand
         foreach (var p in results.Pairs)
             Console.Out.WriteLine($"{p.Headline} {p.Queries} queries.");
         foreach (var c in results.Robustness)
-            Console.Out.WriteLine($"{Path.GetFileName(c.Model)}: robustness {(c.Passed ? "passed" : "failed")} (ε {c.Epsilon}, clean {c.CleanAccuracy:P1}, adversarial {c.AdversarialAccuracy:P1})");
+            Console.Out.WriteLine(c.CleanAccuracy is null && !c.Passed
+                ? $"{Path.GetFileName(c.Model)}: robustness check {c.TestMethod} could not run: {c.Message?.Split('\n')[0]}"
+                : $"{Path.GetFileName(c.Model)}: robustness {(c.Passed ? "passed" : "failed")} (ε {c.Epsilon}, clean {c.CleanAccuracy:P1}, adversarial {c.AdversarialAccuracy:P1})");
     }
 }
