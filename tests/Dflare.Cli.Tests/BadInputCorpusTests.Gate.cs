@@ -40,6 +40,7 @@ public sealed partial class BadInputCorpusTests
         ["check: truncated PNG"] = new("data", (f, o) => ["check", "--original", f.Demo, "--compressed", f.Int8, "--seeds", f.TruncatedPng], Bad, f => Words("cut.png", "truncated")),
         ["check: IDX with 0 images"] = new("data", (f, o) => ["check", "--original", f.Demo, "--compressed", f.Int8, "--seeds", f.ZeroIdx], Bad, f => Words("zero-images-idx3-ubyte", "has 0 seeds")),
         ["check: IDX wrong magic"] = new("data", (f, o) => ["check", "--original", f.Demo, "--compressed", f.Int8, "--seeds", f.BadMagicIdx], Bad, f => Words("bad-magic-idx3-ubyte", "not an IDX image file")),
+        ["check: label out of range"] = new("data", (f, o) => ["check", "--original", f.Demo, "--compressed", f.Int8, "--seeds", f.LabelOutOfRange], Bad, f => Words("label-99", "has label 99", "10 classes (0..9)")),
         ["check: offset past the end"] = new("data", (f, o) => Check(f, "--offset", "3"), Bad, f => Words("No seeds to check", "offset 3")),
         ["check: max-linf 300"] = new("options", (f, o) => Check(f, "--max-linf", "300"), Bad, f => Words("--max-linf", "255", "got 300")),
         ["check: min-margin 1.5"] = new("options", (f, o) => Check(f, "--min-margin", "1.5"), Bad, f => Words("MinMargin must be in [0, 1)")),

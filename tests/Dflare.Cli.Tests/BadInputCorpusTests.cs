@@ -87,6 +87,8 @@ public sealed partial class BadInputCorpusTests(BadInputFixture f) : IClassFixtu
         ["eval: truncated PNG"] = new("data", (f, o) => Eval(f.Demo, f.TruncatedPng), Bad, f => Words("cut.png", "truncated")),
         ["eval: IDX wrong magic"] = new("data", (f, o) => Eval(f.Demo, f.BadMagicIdx), Bad, f => Words("bad-magic-idx3-ubyte", "not an IDX image file", "bad magic")),
         ["eval: CIFAR wrong length"] = new("data", (f, o) => Eval(f.Demo, f.BadCifar), Bad, f => Words("cut-cifar.bin")),
+        ["search: label out of range"] = new("data", (f, o) => SearchSeeds(f, o, f.LabelOutOfRange), Bad, f => Words("label-99", "has label 99", "10 classes (0..9)")),
+        ["eval: label out of range"] = new("data", (f, o) => Eval(f.Demo, f.LabelOutOfRange), Bad, f => Words("label-99", "has label 99", "demo.onnx", "10 classes (0..9)")),
         ["eval: labels file missing"] = new("data", (f, o) => Eval(f.Demo, f.Seeds, "--labels", f.Missing), Bad, f => Words("no-such-thing")),
         ["eval: offset past the end"] = new("data", (f, o) => Eval(f.Demo, f.Seeds, "--offset", "5"), Bad, f => Words("No seeds", "--offset")),
         ["compress: calibration is a fake PNG"] = new("data", (f, o) => ["compress", f.Demo, "--method", "int8-static", "--out", o + ".onnx", "--calibration", f.FakePng], Bad, f => Words("note.png")),

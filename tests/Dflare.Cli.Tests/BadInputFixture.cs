@@ -66,6 +66,11 @@ public sealed class BadInputFixture : IDisposable
         Directory.CreateDirectory(Seeds);
         foreach (var f in Directory.GetFiles(Path.Combine(demo, "seeds"), "*.png").Order().Take(3))
             File.Copy(f, Path.Combine(Seeds, Path.GetFileName(f)));
+        LabelOutOfRange = D("label-99");
+        Directory.CreateDirectory(LabelOutOfRange);
+        var two = Directory.GetFiles(Seeds, "*.png").Order().Take(2).Select(Path.GetFileName).ToArray();
+        foreach (var name in two) File.Copy(Path.Combine(Seeds, name!), Path.Combine(LabelOutOfRange, name!));
+        File.WriteAllText(Path.Combine(LabelOutOfRange, "labels.csv"), $"file,label\n{two[0]},3\n{two[1]},99\n");
         TruncatedPng = D("truncated-png");
         Directory.CreateDirectory(TruncatedPng);
         File.WriteAllBytes(Path.Combine(TruncatedPng, "cut.png"), png[..(png.Length * 2 / 3)]);
@@ -150,6 +155,8 @@ public sealed class BadInputFixture : IDisposable
     public string EmptyModel { get; }
     public string TextModel { get; }
     public string Seeds { get; }
+    /// <summary>Two seeds whose labels.csv gives the second the label 99 (the demo model has 10 classes).</summary>
+    public string LabelOutOfRange { get; }
     public string TruncatedPng { get; }
     public string FakePng { get; }
     public string EmptyFolder { get; }

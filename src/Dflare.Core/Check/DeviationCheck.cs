@@ -56,6 +56,7 @@ public static class DeviationCheck
             throw new DflareException($"No seeds to check: '{source.Path}' has {source.Count} seeds; offset {settings.Offset}, limit {settings.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none"}" +
                                       (settings.Shard is { } sh ? $", shard {sh.Index}/{sh.Count}" : "") + " leave none.");
         pair ??= ModelPair.Load(settings.Original, settings.Compressed, settings.ModelOptions);
+        source.CheckLabels(positions, pair.Classes, pair.Original.Path);
         string shaO = Sha256(settings.Original), shaC = Sha256(settings.Compressed);
         var names = source.ClassNames;
         var seeds = positions.Select(p => source.Enumerate(p, 1).Single()).ToList();
