@@ -6,7 +6,7 @@ namespace Dflare.Cli.Tests;
 /// problem, no stack trace, no help dump, and that no file was written.
 /// </summary>
 [Collection("Console")]
-public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadInputFixture>
+public sealed partial class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadInputFixture>
 {
     /// <summary>One bad input: the command line, the exit code, and words the message must contain (case-insensitive).</summary>
     public sealed record Case(string Family, Func<BadInputFixture, string, string[]> Args, int Exit, Func<BadInputFixture, string[]> Expect,
@@ -78,15 +78,17 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
         ["search: text named .png"] = new("data", (f, o) => SearchSeeds(f, o, f.FakePng), Bad, f => Words("note.png", "not a readable")),
         ["search: empty folder"] = new("data", (f, o) => SearchSeeds(f, o, f.EmptyFolder), Bad, f => Words("empty-folder")),
         ["search: IDX with 0 images"] = new("data", (f, o) => SearchSeeds(f, o, f.ZeroIdx), Bad, f => Words("zero-images-idx3-ubyte", "No seeds")),
-        ["search: IDX wrong magic"] = new("data", (f, o) => SearchSeeds(f, o, f.BadMagicIdx), Bad, f => Words("bad-magic-idx3-ubyte", "magic")),
+        ["search: IDX wrong magic"] = new("data", (f, o) => SearchSeeds(f, o, f.BadMagicIdx), Bad, f => Words("bad-magic-idx3-ubyte", "not an IDX image file", "bad magic")),
         ["search: IDX short body"] = new("data", (f, o) => SearchSeeds(f, o, f.ShortIdx), Bad, f => Words("short-idx3-ubyte", "truncated")),
         ["search: CIFAR wrong length"] = new("data", (f, o) => SearchSeeds(f, o, f.BadCifar), Bad, f => Words("cut-cifar.bin")),
         ["search: empty seed file"] = new("data", (f, o) => SearchSeeds(f, o, f.EmptyFile), Bad, f => Words("empty.bin", "empty")),
         ["search: offset past the end"] = new("data", (f, o) => Search(f, o, "--offset", "3"), Bad, f => Words("No seeds", "--offset")),
         ["eval: IDX with 0 images"] = new("data", (f, o) => Eval(f.Demo, f.ZeroIdx), Bad, f => Words("zero-images-idx3-ubyte", "No seeds")),
         ["eval: truncated PNG"] = new("data", (f, o) => Eval(f.Demo, f.TruncatedPng), Bad, f => Words("cut.png", "truncated")),
-        ["eval: IDX wrong magic"] = new("data", (f, o) => Eval(f.Demo, f.BadMagicIdx), Bad, f => Words("bad-magic-idx3-ubyte", "magic")),
+        ["eval: IDX wrong magic"] = new("data", (f, o) => Eval(f.Demo, f.BadMagicIdx), Bad, f => Words("bad-magic-idx3-ubyte", "not an IDX image file", "bad magic")),
         ["eval: CIFAR wrong length"] = new("data", (f, o) => Eval(f.Demo, f.BadCifar), Bad, f => Words("cut-cifar.bin")),
+        ["search: label out of range"] = new("data", (f, o) => SearchSeeds(f, o, f.LabelOutOfRange), Bad, f => Words("label-99", "has label 99", "10 classes (0..9)")),
+        ["eval: label out of range"] = new("data", (f, o) => Eval(f.Demo, f.LabelOutOfRange), Bad, f => Words("label-99", "has label 99", "demo.onnx", "10 classes (0..9)")),
         ["eval: labels file missing"] = new("data", (f, o) => Eval(f.Demo, f.Seeds, "--labels", f.Missing), Bad, f => Words("no-such-thing")),
         ["eval: offset past the end"] = new("data", (f, o) => Eval(f.Demo, f.Seeds, "--offset", "5"), Bad, f => Words("No seeds", "--offset")),
         ["compress: calibration is a fake PNG"] = new("data", (f, o) => ["compress", f.Demo, "--method", "int8-static", "--out", o + ".onnx", "--calibration", f.FakePng], Bad, f => Words("note.png")),
@@ -112,8 +114,8 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
         ["search: required option missing"] = new("options", (f, o) => ["search", "--original", f.Demo, "--seeds", f.Seeds], Bad, f => Words("--compressed", "required")),
         ["search: three means for grey input"] = new("options", (f, o) => Search(f, o, "--mean", "0.5,0.5,0.5"), Bad, f => Words("mean", "3 values")),
         ["search: std 0"] = new("options", (f, o) => Search(f, o, "--std", "0"), Bad, f => Words("std")),
-        ["search: unknown layout"] = new("options", (f, o) => Search(f, o, "--layout", "chw"), Bad, f => Words("chw", "layout")),
-        ["search: unknown output kind"] = new("options", (f, o) => Search(f, o, "--output-kind", "scores"), Bad, f => Words("scores")),
+        ["search: unknown layout"] = new("options", (f, o) => Search(f, o, "--layout", "chw"), Bad, f => Words("--layout 'chw' is not valid", "nchw, nhwc")),
+        ["search: unknown output kind"] = new("options", (f, o) => Search(f, o, "--output-kind", "scores"), Bad, f => Words("--output-kind 'scores' is not valid", "logits, probabilities", "auto")),
         ["eval: compressed-only option without --compare"] = new("options", (f, o) => Eval(f.Demo, f.Seeds, "--compressed-output", "logits"), Bad, f => Words("--compressed-output", "--compare")),
         ["eval: limit not a number"] = new("options", (f, o) => Eval(f.Demo, f.Seeds, "--limit", "ten"), Bad, f => Words("ten", "--limit")),
         ["eval: negative offset"] = new("options", (f, o) => Eval(f.Demo, f.Seeds, "--offset", "-2"), Bad, f => Words("--offset")),
@@ -149,7 +151,7 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
         ["quanos: --report immutable"] = new("outputs", (f, o) => Quanos(f, f.Demo, "--report", f.Immutable ?? o), Bad, f => Words("--report", "immutable")),
         ["robustness: --report is a file"] = new("outputs", (f, o) => Robust(f, f.Demo, "--report", f.AFile), Bad, f => Words("--report", "a-file.txt", "existing file")),
         ["robustness: --report under a file"] = new("outputs", (f, o) => Robust(f, f.Demo, "--report", Path.Combine(f.AFile, "r")), Bad, f => Words("--report", "a-file.txt", "is a file, not a folder")),
-    };
+    }.Concat(GateCases()).ToDictionary();
 
     static BadInputCorpusTests()
     {
@@ -170,7 +172,7 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
         var c = Cases[name];
         var args = c.Args(f, f.Out(Slug(name)));
         if (name.Contains("immutable", StringComparison.Ordinal))
-            Assert.SkipWhen(f.Immutable is null, "an immutable folder needs root and chattr on this file system");
+            Assert.SkipWhen(f.Immutable is null || f.ImmutableRun is null || f.ImmutableSnapshots is null, "an immutable folder needs root and chattr on this file system");
         var output = f.Out(Slug(name));
         c.Setup?.Invoke(f, output);
         var before = f.Files();
@@ -201,8 +203,8 @@ public sealed class BadInputCorpusTests(BadInputFixture f) : IClassFixture<BadIn
     public void The_corpus_has_at_least_60_cases_over_every_family()
     {
         Cases.Count.Should().BeGreaterThanOrEqualTo(60);
-        Cases.Values.Select(c => c.Family).Distinct().Should().BeEquivalentTo(["models", "data", "options", "outputs"]);
-        foreach (var command in new[] { "eval", "search", "compress", "quanos", "robustness" })
+        Cases.Values.Select(c => c.Family).Distinct().Should().BeEquivalentTo(["models", "data", "options", "outputs", "gate results", "snapshots"]);
+        foreach (var command in new[] { "eval", "search", "compress", "quanos", "robustness", "check", "report", "merge", "accept" })
             Cases.Keys.Count(k => k.StartsWith(command + ":", StringComparison.Ordinal)).Should().BeGreaterThanOrEqualTo(5, command);
     }
 

@@ -66,6 +66,11 @@ public sealed class BadInputFixture : IDisposable
         Directory.CreateDirectory(Seeds);
         foreach (var f in Directory.GetFiles(Path.Combine(demo, "seeds"), "*.png").Order().Take(3))
             File.Copy(f, Path.Combine(Seeds, Path.GetFileName(f)));
+        LabelOutOfRange = D("label-99");
+        Directory.CreateDirectory(LabelOutOfRange);
+        var two = Directory.GetFiles(Seeds, "*.png").Order().Take(2).Select(Path.GetFileName).ToArray();
+        foreach (var name in two) File.Copy(Path.Combine(Seeds, name!), Path.Combine(LabelOutOfRange, name!));
+        File.WriteAllText(Path.Combine(LabelOutOfRange, "labels.csv"), $"file,label\n{two[0]},3\n{two[1]},99\n");
         TruncatedPng = D("truncated-png");
         Directory.CreateDirectory(TruncatedPng);
         File.WriteAllBytes(Path.Combine(TruncatedPng, "cut.png"), png[..(png.Length * 2 / 3)]);
@@ -91,6 +96,47 @@ public sealed class BadInputFixture : IDisposable
         AFile = Path.Combine(Root, "a-file.txt");
         File.WriteAllText(AFile, "an ordinary file\n");
         Immutable = MakeImmutable(Path.Combine(Root, "immutable"));
+        // An immutable run folder (report cannot write its views) and snapshot folder (accept cannot rename), with their files.
+        ImmutableRun = MakeImmutable(Path.Combine(Root, "immutable-run"), d => GateRun(d));
+        ImmutableSnapshots = MakeImmutable(Path.Combine(Root, "immutable-snapshots"), d => Snapshot(d, "T.M.seed=1", received: true, verified: true));
+    }
+
+    /// <summary>The facts of a received or verified snapshot (<c>*.json</c>).</summary>
+    public const string SnapshotFacts = """{ "seedId": "1", "originalLabel": 3, "originalProbability": 0.9, "compressedLabel": 5, "compressedProbability": 0.8 }""";
+
+    /// <summary>
+    /// Writes a finished gate run's report folder into <paramref name="dir"/>: results.json with one case (one
+    /// deviating seed, <c>seed7</c>, with its picture in images/ and one clean seed); <paramref name="edit"/> changes the record first.
+    /// </summary>
+    public static string GateRun(string dir, Func<Reports.GateResults, Reports.GateResults>? edit = null, string shard = "1/1", string seed = "seed7", int index = 7)
+    {
+        var image = $"images/{seed}.png";
+        var results = new Reports.GateResults
+        {
+            Project = "T", Shards = [shard],
+            Cases = [new Reports.DeviationCaseRecord
+            {
+                Id = "T.C.M", TestClass = "T.C", TestMethod = "M", Original = "/m/a.onnx", Compressed = "/m/a.int8.onnx", SeedSource = "/m/seeds", Budget = 100, Passed = false,
+                Seeds = [new Reports.SeedRecord { Id = seed, Index = index, Status = "triggered", Queries = 40, State = Check.SeedState.New, OriginalClass = "Coat", CompressedClass = "Shirt", Image = image },
+                         new Reports.SeedRecord { Id = seed + "-clean", Index = index + 1, State = Check.SeedState.Clean, Status = "not-found", Queries = 100 }],
+            }],
+        };
+        Directory.CreateDirectory(Path.Combine(dir, "images"));
+        Reports.GateResultsStore.Write(edit is null ? results : edit(results), dir);
+        File.WriteAllBytes(Path.Combine(dir, image), Grey(28, 28, 40).EncodePng());
+        return dir;
+    }
+
+    /// <summary>Writes a snapshot pair <paramref name="name"/> (e.g. <c>T.M.seed=1</c>) into <paramref name="dir"/>: received and/or verified, PNG and JSON.</summary>
+    public static string Snapshot(string dir, string name, bool received = true, bool verified = false, bool png = true, bool json = true, string facts = SnapshotFacts)
+    {
+        Directory.CreateDirectory(dir);
+        foreach (var kind in new[] { received ? "received" : null, verified ? "verified" : null }.OfType<string>())
+        {
+            if (png) File.WriteAllBytes(Path.Combine(dir, $"{name}.{kind}.png"), Grey(28, 28, (byte)(kind == "received" ? 120 : 60)).EncodePng());
+            if (json) File.WriteAllText(Path.Combine(dir, $"{name}.{kind}.json"), facts);
+        }
+        return dir;
     }
 
     public string Root { get; }
@@ -109,6 +155,8 @@ public sealed class BadInputFixture : IDisposable
     public string EmptyModel { get; }
     public string TextModel { get; }
     public string Seeds { get; }
+    /// <summary>Two seeds whose labels.csv gives the second the label 99 (the demo model has 10 classes).</summary>
+    public string LabelOutOfRange { get; }
     public string TruncatedPng { get; }
     public string FakePng { get; }
     public string EmptyFolder { get; }
@@ -122,17 +170,21 @@ public sealed class BadInputFixture : IDisposable
     public string AFile { get; }
     /// <summary>An immutable folder (chattr +i; needs root), or null where that is not possible.</summary>
     public string? Immutable { get; }
+    /// <summary>An immutable report folder of a finished gate run (<see cref="GateRun"/>), or null.</summary>
+    public string? ImmutableRun { get; }
+    /// <summary>An immutable snapshot folder holding a received and a verified pair, or null.</summary>
+    public string? ImmutableSnapshots { get; }
 
     /// <summary>A fresh output path for one case (not created).</summary>
     public string Out(string name) => Path.Combine(Root, "out", name);
 
     /// <summary>Every file under the root (to check that a failing command wrote nothing).</summary>
     public IReadOnlyList<string> Files() =>
-        Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories).Where(f => Immutable is null || !f.StartsWith(Immutable, StringComparison.Ordinal)).Order().ToArray();
+        Directory.EnumerateFiles(Root, "*", SearchOption.AllDirectories).Order().ToArray();
 
     public void Dispose()
     {
-        if (Immutable is not null) Chattr("-i", Immutable);
+        foreach (var d in new[] { Immutable, ImmutableRun, ImmutableSnapshots }.OfType<string>()) Chattr("-i", d);
         Directory.Delete(Root, recursive: true);
     }
 
@@ -200,12 +252,13 @@ public sealed class BadInputFixture : IDisposable
             g.Node.Add(GraphEditor.Node("MatMul", "matmul", ["f", "W"], ["y"]));
         }, Value("y", "N", classes), int64Input, secondInput);
 
-    private static string? MakeImmutable(string dir)
+    private static string? MakeImmutable(string dir, Action<string>? fill = null)
     {
         Directory.CreateDirectory(dir);
+        fill?.Invoke(dir);
         if (!OperatingSystem.IsLinux() || Environment.UserName != "root" || !File.Exists("/usr/bin/chattr")) return null;
         if (!Chattr("+i", dir)) return null;
-        try { File.WriteAllText(Path.Combine(dir, "probe"), ""); Chattr("-i", dir); return null; } // the file system ignores it
+        try { File.WriteAllText(Path.Combine(dir, "probe"), ""); File.Delete(Path.Combine(dir, "probe")); Chattr("-i", dir); return null; } // the file system ignores it
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return dir; }
     }
 

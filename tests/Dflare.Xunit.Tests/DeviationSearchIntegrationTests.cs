@@ -28,6 +28,23 @@ public sealed class DeviationSearchIntegrationTests
         }
         foreach (var seed in new[] { "fmnist-test-00004.png", "fmnist-test-00006.png", "labels.csv", "classes.txt" })
             fx.Add($"seeds/{seed}", Demo(Path.Combine("seeds", seed)));
+        // Bad inputs for the Bad_* cases, made by the CLI tests' corpus fixture (nothing from outside the repository).
+        using var bad = new BadInputFixture();
+        foreach (var (name, path) in new[] { ("truncated", bad.Truncated), ("readme", bad.TextModel), ("nan-weights", bad.Nan), ("image-output", bad.ImageOut) })
+        {
+            fx.Add($"models/{name}.onnx", path);
+            if (File.Exists(path + ".json")) fx.Add($"models/{name}.onnx.json", path + ".json");
+        }
+        fx.Add("bad-seeds/truncated/cut.png", Path.Combine(bad.TruncatedPng, "cut.png"));
+        fx.Add("bad-seeds/bad-magic-idx3-ubyte", bad.BadMagicIdx);
+        var large = Path.Combine(bad.Root, "large.png");
+        new Dflare.Images.Image(40, 40, 1).SavePng(large);
+        fx.Add("bad-seeds/large/large.png", large);
+        const string damagedSnapshot = "GateTests.Bad_damaged_verified_snapshot.seed=fmnist-test-00004.verified";
+        var damagedJson = Path.Combine(bad.Root, "damaged.json");
+        File.WriteAllText(damagedJson, """{ "seedId": "fmnist-test-00004", "originalLabel": """);
+        fx.Add($"Snapshots/{damagedSnapshot}.json", damagedJson);
+        fx.Add($"Snapshots/{damagedSnapshot}.png", large);
         var resnet = SharedData.PathOf("models/cifar10/resnet8.onnx");
         bool haveOther = File.Exists(resnet);
         if (haveOther) fx.Add("models/other-geometry.onnx", resnet);
@@ -69,6 +86,42 @@ public sealed class DeviationSearchIntegrationTests
         r1.Cases.Where(c => c.Error is not null).Select(c => c.TestMethod).Should().Contain(["Missing_model", "Zero_budget", "Unknown_strategy"]);
         File.ReadAllText(Path.Combine(report, "summary.md")).Should().Contain("### Errors").And.Contain("Missing_model");
 
+        // Bad inputs: each case fails with one message naming the file or setting and the problem (no stack trace), and the
+        // report lists it as a failed case, never as passed.
+        var badCases = new Dictionary<string, string[]>
+        {
+            ["Bad_truncated_model"] = ["models/truncated.onnx"],
+            ["Bad_text_file_as_model"] = ["models/readme.onnx"],
+            ["Bad_model_with_nan_outputs"] = ["nan-weights.onnx", "non-finite", "on seed 'fmnist-test-00004'"],
+            ["Bad_model_without_a_class_output"] = ["image-output.onnx", "not a class vector"],
+            ["Bad_missing_seeds"] = ["no-such-seeds", "does not exist"],
+            ["Bad_truncated_seed_picture"] = ["cut.png", "truncated"],
+            ["Bad_seed_picture_of_the_wrong_size"] = ["large.png", "40x40", "28x28"],
+            ["Bad_idx_magic"] = ["bad-magic-idx3-ubyte", "not an IDX image file", "bad magic number"],
+            ["Bad_layout_setting"] = ["Layout 'chw' is not valid", "nchw, nhwc"],
+            ["Bad_offset_past_the_seeds"] = ["No seeds"],
+            ["Bad_damaged_verified_snapshot"] = [damagedSnapshot + ".json", "Delete the snapshot or accept a new one"],
+            ["Bad_robustness_of_a_truncated_model"] = ["models/truncated.onnx"],
+        };
+        foreach (var (method, words) in badCases)
+        {
+            var c = first.Matching(method).Should().ContainSingle(method).Which;
+            c.Failed.Should().BeTrue($"{method}: {c.Message}");
+            foreach (var w in words) c.Message.Should().Contain(w, method);
+            c.Message.Should().NotContain("   at ", $"{method}: no stack trace").And.NotContain("Exception", $"{method}: no exception type");
+            if (method.Contains("robustness", StringComparison.Ordinal))
+                r1.Robustness.Where(x => x.TestMethod == method).Should().ContainSingle(method).Which.Passed.Should().BeFalse(method);
+            else
+            {
+                var rc = r1.Cases.Where(x => x.TestMethod == method).Should().ContainSingle(method).Which;
+                rc.Passed.Should().BeFalse(method);
+                (rc.Error is not null || rc.Seeds.Any(x => x.State == SeedState.Error)).Should().BeTrue($"{method} is an error in the report");
+            }
+        }
+        Directory.GetFiles(fx.SnapshotDirectory, "GateTests.Bad_*.received.*").Should().BeEmpty("a case that cannot run writes no snapshot");
+        File.ReadAllText(Path.Combine(report, "summary.md")).Should().Contain("Bad_truncated_model").And.Contain("**error** GateTests.Bad_robustness_of_a_truncated_model")
+            .And.Contain("❌ error");
+
         // Robustness: a floor the model misses fails in plain words; a modest one passes.
         first.Matching("Demanding_robustness_floor").Should().ContainSingle().Which.Message.Should()
             .Contain("int8.onnx is not robust enough").And.Contain("median flipping ε").And.Contain("below the required 0.25");
@@ -84,7 +137,7 @@ public sealed class DeviationSearchIntegrationTests
         accept.ExitCode.Should().Be(0, accept.ToString());
         var second = fx.RunWith(withReport, "--filter-method", "*Pruned_copy_matches_the_original");
         second.Matching("Pruned_copy_matches_the_original").Should().HaveCount(2).And.OnlyContain(c => !c.Failed, second.ToString());
-        Directory.GetFiles(fx.SnapshotDirectory, "*.verified.png").Should().HaveCount(2);
+        Directory.GetFiles(fx.SnapshotDirectory, "GateTests.Pruned_copy_matches_the_original.*.verified.png").Should().HaveCount(2);
         Directory.GetFiles(fx.SnapshotDirectory, "*.received.*").Should().BeEmpty();
         var known = GateResultsStore.Read(report).Cases.SelectMany(c => c.Seeds).ToList();
         known.Should().HaveCount(2).And.OnlyContain(s => s.State == SeedState.Known && s.Status == SearchStatus.Replayed && s.Queries == 4);

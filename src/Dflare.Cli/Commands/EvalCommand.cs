@@ -45,6 +45,7 @@ internal static class EvalCommand
             var console = CommandRunner.HumanConsole(asJson);
             if (total == 0)
                 throw new DflareException($"No seeds to evaluate: '{source.Path}' has {source.Count} seeds and --offset is {r.GetValue(offset)}.");
+            source.CheckLabels(positions, clf.Classes, clf.Path);
             foreach (var problem in SanityCheck.Run(clf, other, source).Problems)
                 Console.Error.WriteLine($"warning: {problem}");
             if (!asJson)

@@ -21,6 +21,7 @@ internal static class MergeCommand
             var url = ReportLinks.NormalizeBaseUrl(r.GetValue(baseUrl), "--image-base-url");
             foreach (var d in dirs)
                 if (!Directory.Exists(d)) throw new DflareException($"Report directory '{d}' does not exist.");
+            OutputLocation.CheckFolderBeforeCreating(r.GetValue(outDir)!, "The merged report directory");
             var (results, warnings) = GateReport.Merge(dirs, r.GetValue(outDir)!, url);
             foreach (var w in warnings) Console.Error.WriteLine($"warning: {w}");
             Console.Out.WriteLine($"merged {dirs.Length} report(s){(results.Shards.Count > 0 ? $" (shards {string.Join(", ", results.Shards)})" : "")} into {Path.GetFullPath(r.GetValue(outDir)!)}");

@@ -72,13 +72,13 @@ internal sealed class ModelOptionSet
         Scale = r.GetValue(Scale),
         Mean = r.GetValue(Mean) is { } m ? ModelOptions.ParseList(m, Mean.Name) : null,
         Std = r.GetValue(Std) is { } s ? ModelOptions.ParseList(s, Std.Name) : null,
-        Layout = r.GetValue(Layout) is { } l ? ModelOptions.ParseLayout(l) : null,
+        Layout = r.GetValue(Layout) is { } l ? ModelOptions.ParseLayout(l, Layout.Name) : null,
         ResizeShortSide = Resize is null ? null : r.GetValue(Resize),
         CenterCrop = Crop is null ? null : r.GetValue(Crop),
-        ResizeFilter = Filter is not null && r.GetValue(Filter) is { } f ? ModelOptions.ParseFilter(f) : null,
+        ResizeFilter = Filter is not null && r.GetValue(Filter) is { } f ? ModelOptions.ParseFilter(f, Filter.Name) : null,
         Antialias = Antialias is null ? null : r.GetValue(Antialias),
         Output = r.GetValue(Output),
-        OutputKind = r.GetValue(OutputKind) is { } k ? ModelOptions.ParseOutputKind(k) : null,
+        OutputKind = r.GetValue(OutputKind) is { } k ? ModelOptions.ParseOutputKind(k, OutputKind.Name) : null,
     };
 
     /// <summary>The names of the options of this set given on the command line.</summary>

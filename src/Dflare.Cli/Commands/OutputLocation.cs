@@ -24,6 +24,24 @@ internal static class OutputLocation
     }
 
     /// <summary>
+    /// Like <see cref="CheckFolder"/>, but creates nothing: an existing <paramref name="folder"/> is probed, a missing
+    /// one must be creatable in its nearest existing parent (for commands that check their inputs before writing).
+    /// </summary>
+    /// <exception cref="DflareException">It is a file, lies below a file, or it (or the parent it would be made in) cannot be written into.</exception>
+    public static void CheckFolderBeforeCreating(string folder, string what)
+    {
+        var full = Path.GetFullPath(folder);
+        if (File.Exists(full))
+            throw new DflareException($"{what} '{folder}' is an existing file; give a folder (it is created when missing).");
+        if (FileAbove(full) is { } file)
+            throw new DflareException($"{what} '{folder}' cannot be created: '{file}' is a file, not a folder.");
+        if (Directory.Exists(full)) { Probe(full, $"{what} '{folder}'"); return; }
+        var parent = Path.GetDirectoryName(full);
+        while (parent is not null && !Directory.Exists(parent)) parent = Path.GetDirectoryName(parent);
+        if (parent is not null) Probe(parent, $"{what} '{folder}' cannot be created: its parent folder '{parent}'");
+    }
+
+    /// <summary>
     /// Checks that the file <paramref name="file"/> (given by <paramref name="option"/>) can be written: it is not a
     /// folder, its folder exists or can be created and can be written into, and an existing file is not immutable.
     /// </summary>

@@ -17,6 +17,7 @@ internal static class ReportCommand
             var url = ReportLinks.NormalizeBaseUrl(r.GetValue(baseUrl), "--image-base-url");
             if (!Directory.Exists(folder)) throw new DflareException($"Report directory '{folder}' does not exist.");
             var results = GateResultsStore.Read(folder);
+            OutputLocation.CheckFolder(folder, "Report directory");
             // A new base URL is written into results.json too, so that a later rebuild keeps the links.
             var files = url is null ? GateReport.WriteViews(results, folder) : GateReport.WriteAll(results = results with { ImageBaseUrl = url }, folder);
             Summarize(results);
@@ -40,6 +41,8 @@ internal static class ReportCommand
         foreach (var p in results.Pairs)
             Console.Out.WriteLine($"{p.Headline} {p.Queries} queries.");
         foreach (var c in results.Robustness)
-            Console.Out.WriteLine($"{Path.GetFileName(c.Model)}: robustness {(c.Passed ? "passed" : "failed")} (ε {c.Epsilon}, clean {c.CleanAccuracy:P1}, adversarial {c.AdversarialAccuracy:P1})");
+            Console.Out.WriteLine(c.CleanAccuracy is null && !c.Passed
+                ? $"{Path.GetFileName(c.Model)}: robustness check {c.TestMethod} could not run: {c.Message?.Split('\n')[0]}"
+                : $"{Path.GetFileName(c.Model)}: robustness {(c.Passed ? "passed" : "failed")} (ε {c.Epsilon}, clean {c.CleanAccuracy:P1}, adversarial {c.AdversarialAccuracy:P1})");
     }
 }

@@ -113,6 +113,7 @@ internal static class SearchCommand
             var positions = source.Select(off, lim, r.GetValue(sample), settings.RunSeed);
             int total = positions.Count;
             if (total == 0) throw new DflareException($"No seeds to search: '{source.Path}' has {source.Count} seeds and --offset is {off}.");
+            source.CheckLabels(positions, pair.Classes, pair.Original.Path);
             var dir = r.GetValue(outDir)!;
             // Before any work: the output folder must be writable, or a long search would end in "cannot write".
             OutputLocation.CheckFolder(dir, "--out");

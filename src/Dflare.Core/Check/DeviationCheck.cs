@@ -64,6 +64,7 @@ public static class DeviationCheck
             throw new DflareException($"No seeds to check: '{source.Path}' has {source.Count} seeds; offset {settings.Offset}, limit {settings.Limit?.ToString(CultureInfo.InvariantCulture) ?? "none"}" +
                                       (settings.Shard is { } sh ? $", shard {sh.Index}/{sh.Count}" : "") + " leave none.");
         pair ??= ModelPair.Load(settings.Original, settings.Compressed, settings.ModelOptions);
+        source.CheckLabels(positions, pair.Classes, pair.Original.Path);
         if (settings.SanityCheck)
             (sanity ?? ((p, src) => Models.SanityCheck.Run(p.Original, p.Compressed, src)))(pair, source)
                 .ThrowIfProblems(SanityHint);
@@ -71,7 +72,7 @@ public static class DeviationCheck
         var names = source.ClassNames;
         var seeds = positions.Select(p => source.Enumerate(p, 1).Single()).ToList();
         var images = seeds.Select(x => pair.Prepare(x.Image)).ToList();
-        var (seedO, seedC) = Predict(pair, images);
+        var (seedO, seedC) = Predict(pair, images, k => seeds[k].Id);
         var findings = new SeedFinding[seeds.Count];
         var changedModels = new SortedSet<string>(StringComparer.Ordinal);
 
@@ -104,7 +105,7 @@ public static class DeviationCheck
         }
         if (replay.Count > 0)
         {
-            var (ro, rc) = Predict(pair, replay.Select(r => r.Input).ToList());
+            var (ro, rc) = Predict(pair, replay.Select(r => r.Input).ToList(), k => seeds[replay[k].I].Id);
             for (int k = 0; k < replay.Count; k++)
             {
                 var (i, snap, input) = replay[k];
@@ -277,13 +278,23 @@ public static class DeviationCheck
         LInf = Distances.LInf(input, f.SeedImage!), L2 = Distances.L2(input, f.SeedImage!), Ssim = Distances.Ssim(input, f.SeedImage!),
     };
 
-    private static (float[][] Original, float[][] Compressed) Predict(ModelPair pair, IReadOnlyList<Image> images)
+    /// <summary>Both models' scores for <paramref name="images"/>; a non-finite score names the seed of the image (<paramref name="seedOf"/>).</summary>
+    private static (float[][] Original, float[][] Compressed) Predict(ModelPair pair, IReadOnlyList<Image> images, Func<int, string> seedOf)
     {
         var o = new List<float[]>(images.Count); var c = new List<float[]>(images.Count);
         for (int i = 0; i < images.Count; i += Batch)
         {
-            var (a, b) = pair.Predict(images.Skip(i).Take(Batch).ToList());
-            o.AddRange(a); c.AddRange(b);
+            try
+            {
+                var (a, b) = pair.Predict(images.Skip(i).Take(Batch).ToList());
+                o.AddRange(a); c.AddRange(b);
+            }
+            catch (Exception e) when (NonFiniteOutputException.In(e) is { } nf)
+            {
+                int at = -1;
+                for (int k = i; k < images.Count && at < 0; k++) if (ReferenceEquals(images[k], nf.Image)) at = k;
+                throw nf.ForSeed(at >= 0 ? seedOf(at) : null);
+            }
         }
         return (o.ToArray(), c.ToArray());
     }

@@ -20,11 +20,12 @@ public sealed class IdxSeedSource : SeedSource
         _images = ReadMaybeGzip(imagesPath);
         if (_images.Length < 8) throw new DflareException($"IDX file '{imagesPath}' is too short to hold a header ({_images.Length} bytes).");
         int magic = BigEndian(_images, 0);
-        if (magic >> 8 != 0x08)
-            throw new DflareException($"IDX file '{imagesPath}' has a wrong magic number 0x{magic:X8}; expected an unsigned-byte IDX image file (0x00000803).");
         int dims = magic & 0xFF;
+        // An IDX magic is 0x00 0x00, a type byte (0x08: unsigned bytes) and a count of dimensions (1 to 4 here).
+        if (magic >> 8 != 0x08 || dims is < 1 or > 4)
+            throw new DflareException($"'{imagesPath}' is not an IDX image file: bad magic number 0x{magic:X8}; expected 0x00000803 (images N×H×W) or 0x00000804 (N×H×W×C).");
         if (dims is not (3 or 4))
-            throw new DflareException($"IDX file '{imagesPath}' has {dims} dimensions (magic 0x{magic:X8}); expected images N×H×W (0x00000803) or N×H×W×C (0x00000804).");
+            throw new DflareException($"IDX file '{imagesPath}' holds {(dims == 1 ? "a vector (a labels file?)" : "a matrix")} (magic 0x{magic:X8}), not images; expected 0x00000803 (images N×H×W) or 0x00000804 (N×H×W×C).");
         if (_images.Length < 4 + 4 * dims) throw new DflareException($"IDX file '{imagesPath}' is truncated inside its header.");
         _count = BigEndian(_images, 4);
         _height = BigEndian(_images, 8);

@@ -82,6 +82,23 @@ public abstract class SeedSource
         return end <= offset ? [] : Enumerable.Range(offset, end - offset).ToArray();
     }
 
+    /// <summary>
+    /// Checks that the labels of the seeds at <paramref name="positions"/> are classes of <paramref name="model"/>,
+    /// which has <paramref name="classes"/> classes (a label of 99 for a 10-class model would count as a silent error).
+    /// </summary>
+    /// <exception cref="DflareException">A label is out of range; the message names the seed source, the seed and the model.</exception>
+    public void CheckLabels(IEnumerable<int> positions, int classes, string model)
+    {
+        if (!HasLabels) return;
+        foreach (var i in positions)
+            if (LabelAt(i) is { } label && (label < 0 || label >= classes))
+            {
+                var seed = Read(i);
+                throw new DflareException($"Seeds '{Path}': seed '{seed.Id}'{(seed.File is { } f ? $" ({System.IO.Path.GetFileName(f)})" : "")} has label {label}, " +
+                                          $"but model '{model}' has {classes} classes (0..{classes - 1}); check the labels.");
+            }
+    }
+
     /// <summary>Enumerates the seeds from <paramref name="offset"/>, at most <paramref name="limit"/> of them.</summary>
     /// <exception cref="DflareException">The offset or limit is negative, or a seed cannot be read.</exception>
     public IEnumerable<Seed> Enumerate(int offset = 0, int? limit = null)

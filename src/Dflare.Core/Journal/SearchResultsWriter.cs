@@ -21,6 +21,8 @@ public static class SearchResultsWriter
     public static readonly IReadOnlyList<string> RateFields =
         ["successRate", "medianQueriesPerTrigger", "meanQueriesPerTrigger", "medianLinf", "medianL2", "medianSsim"];
 
+    private const int FlushBytes = 64 * 1024;
+
     /// <summary>Writes the folder; returns the results.json path.</summary>
     public static string Write(SearchRunResult run, string directory, SearchReportContext context, PartialRun? partial = null)
     {
@@ -34,7 +36,7 @@ public static class SearchResultsWriter
             listed.Add(Path.GetFileName(picture));
             listed.Add(Path.GetFileName(input));
         }
-        // Streamed seed by seed: the whole document as one tree and one string would cost tens of MB at thousands of seeds.
+        // Streamed seed by seed: the whole document as one tree, one string or one buffer would cost tens of MB at thousands of seeds.
         var head = ToJson(run, context, partial, withSeeds: false);
         var path = Path.Combine(directory, SearchReport.ResultsFile);
         AtomicFile.Write(path, stream =>
@@ -47,7 +49,13 @@ public static class SearchResultsWriter
                     w.WritePropertyName(key);
                     if (key != "seeds") { WriteNode(w, value); continue; }
                     w.WriteStartArray();
-                    foreach (var s in run.Seeds) SearchReport.Seed(s, context).WriteTo(w);
+                    foreach (var s in run.Seeds)
+                    {
+                        SearchReport.Seed(s, context).WriteTo(w);
+                        // A Utf8JsonWriter keeps everything written in its own buffer until flushed: without this the
+                        // whole document (about 2.3 KB per seed) would sit in memory before reaching the file.
+                        if (w.BytesPending > FlushBytes) w.Flush();
+                    }
                     w.WriteEndArray();
                 }
                 w.WriteEndObject();

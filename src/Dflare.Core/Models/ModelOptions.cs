@@ -220,13 +220,13 @@ public sealed record ModelOptions
                             throw new DflareException($"unknown key 'resize.{p.Name}'{Suggest(p.Name, ResizeKeys)}; the known keys of 'resize' are {string.Join(", ", ResizeKeys)}");
                     if (r.TryGetProperty("shortSide", out var ss)) resize = Int(ss, "resize.shortSide");
                     if (r.TryGetProperty("centerCrop", out var cc)) crop = Int(cc, "resize.centerCrop");
-                    if (Str(r, "filter", "resize.filter") is { } f) filter = ParseFilter(f);
+                    if (Str(r, "filter", "resize.filter") is { } f) filter = ParseFilter(f, "resize.filter");
                     if (r.TryGetProperty("antialias", out var aa)) antialias = Bool(aa, "resize.antialias");
                 }
                 else if (r.ValueKind != JsonValueKind.Null) throw new DflareException($"'resize' must be a whole number or an object {{shortSide, centerCrop, filter, antialias}}, not {Kind(r)}");
             }
             if (root.TryGetProperty("crop", out var c)) crop = Int(c, "crop");
-            if (Str(root, "filter") is { } tf) filter = ParseFilter(tf);
+            if (Str(root, "filter") is { } tf) filter = ParseFilter(tf, "filter");
             if (root.TryGetProperty("antialias", out var ta)) antialias = Bool(ta, "antialias");
             return new ModelOptions
             {
@@ -240,7 +240,7 @@ public sealed record ModelOptions
                 ResizeFilter = filter,
                 Antialias = antialias,
                 Output = Str(root, "output"),
-                OutputKind = Str(root, "outputKind") is { } k ? ParseOutputKind(k) : null,
+                OutputKind = Str(root, "outputKind") is { } k ? ParseOutputKind(k, "outputKind") : null,
                 MaxBatch = root.TryGetProperty("maxBatch", out var mb) ? Int(mb, "maxBatch") : null,
             };
         }
@@ -273,34 +273,34 @@ public sealed record ModelOptions
         _ => "null",
     };
 
-    /// <summary>Parses a resize filter: <c>nearest</c>, <c>bilinear</c>, <c>bicubic</c> or <c>lanczos</c> (any case; PIL's <c>antialias</c> is lanczos).</summary>
+    /// <summary>Parses a resize filter: <c>nearest</c>, <c>bilinear</c>, <c>bicubic</c> or <c>lanczos</c> (any case; PIL's <c>antialias</c> is lanczos); <paramref name="what"/> names the setting in the error.</summary>
     /// <exception cref="DflareException">Any other value.</exception>
-    public static Images.ResizeFilter ParseFilter(string text) => text.Trim().ToLowerInvariant() switch
+    public static Images.ResizeFilter ParseFilter(string text, string what = "resize filter") => text.Trim().ToLowerInvariant() switch
     {
         "nearest" => Images.ResizeFilter.Nearest,
         "bilinear" or "linear" => Images.ResizeFilter.Bilinear,
         "bicubic" or "cubic" => Images.ResizeFilter.Bicubic,
         "lanczos" or "antialias" => Images.ResizeFilter.Lanczos,
-        _ => throw new DflareException($"resize filter '{text}' is not one of nearest, bilinear, bicubic, lanczos"),
+        _ => throw new DflareException($"{what} '{text}' is not valid; the valid values are nearest, bilinear, bicubic, lanczos"),
     };
 
-    /// <summary>Parses <c>nchw</c> / <c>nhwc</c> (any case).</summary>
+    /// <summary>Parses <c>nchw</c> / <c>nhwc</c> (any case); <paramref name="what"/> names the setting in the error (e.g. <c>--layout</c>).</summary>
     /// <exception cref="DflareException">Any other value.</exception>
-    public static TensorLayout ParseLayout(string text) => text.Trim().ToLowerInvariant() switch
+    public static TensorLayout ParseLayout(string text, string what = "layout") => text.Trim().ToLowerInvariant() switch
     {
         "nchw" => TensorLayout.Nchw,
         "nhwc" => TensorLayout.Nhwc,
-        _ => throw new DflareException($"layout '{text}' is not one of nchw, nhwc"),
+        _ => throw new DflareException($"{what} '{text}' is not valid; the valid values are nchw, nhwc"),
     };
 
-    /// <summary>Parses <c>logits</c> / <c>probabilities</c> / <c>auto</c> (any case).</summary>
+    /// <summary>Parses <c>logits</c> / <c>probabilities</c> / <c>auto</c> (any case); <paramref name="what"/> names the setting in the error (e.g. <c>--output-kind</c>).</summary>
     /// <exception cref="DflareException">Any other value.</exception>
-    public static OutputKind ParseOutputKind(string text) => text.Trim().ToLowerInvariant() switch
+    public static OutputKind ParseOutputKind(string text, string what = "output kind") => text.Trim().ToLowerInvariant() switch
     {
         "logits" => Models.OutputKind.Logits,
         "probabilities" or "probs" or "softmax" => Models.OutputKind.Probabilities,
         "auto" => Models.OutputKind.Auto,
-        _ => throw new DflareException($"output kind '{text}' is not one of logits, probabilities, auto"),
+        _ => throw new DflareException($"{what} '{text}' is not valid; the valid values are logits, probabilities (or probs, softmax), auto"),
     };
 
     /// <summary>Parses a comma-separated list of numbers (e.g. <c>0.485,0.456,0.406</c>).</summary>

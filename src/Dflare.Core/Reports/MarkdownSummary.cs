@@ -71,8 +71,12 @@ public static class MarkdownSummary
             sb.Append("| model | seeds | ε | clean acc. | adversarial acc. | median flip ε | result |\n");
             sb.Append("|---|---:|---:|---:|---:|---:|---|\n");
             foreach (var c in r.Robustness)
-                sb.Append(CultureInfo.InvariantCulture, $"| `{Esc(Path.GetFileName(c.Model))}` | {c.Seeds} | {c.Epsilon:G4} | {c.CleanAccuracy:P1} | {c.AdversarialAccuracy:P1} | {(c.MedianFlipEpsilon is { } m ? m.ToString("G4", CultureInfo.InvariantCulture) : "–")} | {(c.Passed ? "✅" : "❌")} |\n");
+                sb.Append(CultureInfo.InvariantCulture, $"| `{Esc(Path.GetFileName(c.Model))}` | {c.Seeds} | {c.Epsilon:G4} | {c.CleanAccuracy:P1} | {c.AdversarialAccuracy:P1} | {(c.MedianFlipEpsilon is { } m ? m.ToString("G4", CultureInfo.InvariantCulture) : "–")} | {(c.Passed ? "✅" : c.CleanAccuracy is null ? "❌ error" : "❌")} |\n");
             sb.Append('\n');
+            // A check that could not run (bad model, seeds or settings) has no figures: its message says why.
+            foreach (var c in r.Robustness.Where(c => !c.Passed && c.CleanAccuracy is null && !string.IsNullOrEmpty(c.Message)).Take(MaxListed))
+                sb.Append(CultureInfo.InvariantCulture, $"- **error** {Esc(ShortClass(c.TestClass))}.{Esc(c.TestMethod)}: {Esc(c.Message!)}\n");
+            if (r.Robustness.Any(c => !c.Passed && c.CleanAccuracy is null)) sb.Append('\n');
         }
         if (pairs.Count == 0 && r.Robustness.Count == 0) sb.Append("No Dflare test ran.\n\n");
         sb.Append(CultureInfo.InvariantCulture, $"Full report: `{GateReport.HtmlFile}` (pictures, query histograms, operator success) · results: `{GateResultsStore.ResultsFile}`\n");

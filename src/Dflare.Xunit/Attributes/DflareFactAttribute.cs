@@ -45,10 +45,10 @@ public abstract class DflareFactAttribute : FactAttribute
         Scale = Scale > 0 ? Scale : null,
         Mean = string.IsNullOrWhiteSpace(Mean) ? null : ModelOptions.ParseList(Mean, "Mean"),
         Std = string.IsNullOrWhiteSpace(Std) ? null : ModelOptions.ParseList(Std, "Std"),
-        Layout = string.IsNullOrWhiteSpace(Layout) ? null : ModelOptions.ParseLayout(Layout),
+        Layout = string.IsNullOrWhiteSpace(Layout) ? null : ModelOptions.ParseLayout(Layout, "Layout"),
         ResizeShortSide = Resize > 0 ? Resize : null,
         CenterCrop = Crop > 0 ? Crop : null,
         Output = string.IsNullOrWhiteSpace(Output) ? null : Output,
-        OutputKind = string.IsNullOrWhiteSpace(OutputKind) ? null : ModelOptions.ParseOutputKind(OutputKind),
+        OutputKind = string.IsNullOrWhiteSpace(OutputKind) ? null : ModelOptions.ParseOutputKind(OutputKind, "OutputKind"),
     };
 }

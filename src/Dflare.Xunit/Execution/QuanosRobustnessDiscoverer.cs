@@ -78,6 +78,13 @@ public sealed class RobustnessTestCase : DflareTestCase
     protected override Type OutcomeType => typeof(RobustnessOutcome);
 
     /// <inheritdoc />
+    protected override void OnError(string message)
+    {
+        if (TestMethod.Method.GetCustomAttribute<QuanosRobustnessAttribute>() is { } a)
+            RobustnessCaseRunner.RecordError(TestMethod.TestClass.Class, TestMethod.Method, a, message);
+    }
+
+    /// <inheritdoc />
     protected override Task<(object Outcome, CaseFailureReport? Failure)> Check(CancellationToken cancellation)
     {
         var a = TestMethod.Method.GetCustomAttribute<QuanosRobustnessAttribute>()
@@ -192,6 +199,24 @@ internal static class RobustnessCaseRunner
             string.Create(inv, $"  {l.Name} ({l.Op}): ANS {l.Ans:0.####} → {l.Bits} bits{(l.Clamped ? " (clamped)" : "")}{(l.Fragile ? " (fragile: near a rounding boundary)" : "")}")));
         var message = string.Join("\n", failures.Concat([summary]).Concat(warnings).Concat([table]));
         return new RobustnessOutcome(plan.Model, plan.Original, evidence, originalEvidence, a.MinEpsilon, failures.Count == 0, message, ans);
+    }
+
+    /// <summary>Records a check that could not run as a failed check in the report, with its message (never throws).</summary>
+    public static void RecordError(Type testClass, MethodInfo method, QuanosRobustnessAttribute a, string message)
+    {
+        try
+        {
+            var recorder = DflareRun.For(testClass.Assembly);
+            if (!recorder.IsEnabled) return;
+            recorder.RecordRobustness(new RobustnessRecord
+            {
+                Id = $"{testClass.FullName}.{method.Name}",
+                TestClass = testClass.FullName!, TestMethod = method.Name,
+                Model = a.Model ?? "", Original = a.Original, SeedSource = a.Seeds,
+                Passed = false, Message = message,
+            });
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or DflareException) { }
     }
 
     /// <summary>Adds the check to the run's report (a reporting problem becomes a warning, never a failure).</summary>

@@ -112,8 +112,11 @@ public sealed class BadInputTests : IDisposable
         var bad = Temp("bad-images-idx3-ubyte", [0x00, 0x00, 0x09, 0x03, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4]);
         var labelsAsImages = SharedData.Require("data/mnist/t10k-labels-idx1-ubyte.gz");
 
-        ((Action)(() => SeedSource.Open(bad))).Should().Throw<DflareException>().WithMessage($"*'{bad}'*wrong magic number 0x00000903*");
-        ((Action)(() => new IdxSeedSource(labelsAsImages))).Should().Throw<DflareException>().WithMessage("*t10k-labels-idx1-ubyte.gz*");
+        ((Action)(() => SeedSource.Open(bad))).Should().Throw<DflareException>().WithMessage($"'{bad}' is not an IDX image file: bad magic number 0x00000903*");
+        var dims66 = Temp("dims-images-idx3-ubyte", [0x00, 0x00, 0x08, 0x42, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4]);
+        ((Action)(() => SeedSource.Open(dims66))).Should().Throw<DflareException>().WithMessage($"'{dims66}' is not an IDX image file: bad magic number 0x00000842*")
+            .Which.Message.Should().NotContain("66 dimensions", "the fourth byte of a foreign file is not a count of dimensions");
+        ((Action)(() => new IdxSeedSource(labelsAsImages))).Should().Throw<DflareException>().WithMessage("*t10k-labels-idx1-ubyte.gz*a labels file?*not images*");
     }
 
     [Fact]

@@ -143,7 +143,9 @@ public sealed class ModelOptionsTests : IDisposable
     [InlineData("""{ "resize": { "shortSide": 32, "flter": "bicubic" } }""", "*unknown key 'resize.flter' (did you mean 'filter'?)*")]
     [InlineData("""{ "resize": "big" }""", "*'resize' must be a whole number or an object*not the string \"big\"*")]
     [InlineData("""{ "antialias": "yes" }""", "*'antialias' must be true or false*")]
-    [InlineData("""{ "filter": "cubic-spline" }""", "*resize filter 'cubic-spline' is not one of nearest, bilinear, bicubic, lanczos*")]
+    [InlineData("""{ "filter": "cubic-spline" }""", "*filter 'cubic-spline' is not valid; the valid values are nearest, bilinear, bicubic, lanczos*")]
+    [InlineData("""{ "layout": "chw" }""", "*layout 'chw' is not valid; the valid values are nchw, nhwc*")]
+    [InlineData("""{ "outputKind": "scores" }""", "*outputKind 'scores' is not valid; the valid values are logits, probabilities*auto*")]
     [InlineData("""{ "scale": "1/255" }""", "*'scale' must be a number, not the string*")]
     public void A_sidecar_with_an_unknown_key_or_a_wrong_type_is_an_error_naming_the_file_and_key(string json, string message)
     {

@@ -26,6 +26,45 @@ public class GateTests
     [DeviationSearch("models/original.onnx", "models/other-geometry.onnx", 100, Seeds = "seeds", Limit = 1)]
     public void Mismatched_pair() { }
 
+    // Bad inputs (made by the integration test): each case fails with one message naming the file or setting and the
+    // problem, and the report lists it as an error, never as passed.
+    [DeviationSearch("models/original.onnx", "models/truncated.onnx", 100, Seeds = "seeds", Limit = 1)]
+    public void Bad_truncated_model() { }
+
+    [DeviationSearch("models/readme.onnx", "models/compressed.onnx", 100, Seeds = "seeds", Limit = 1)]
+    public void Bad_text_file_as_model() { }
+
+    [DeviationSearch("models/original.onnx", "models/nan-weights.onnx", 100, Seeds = "seeds", Limit = 1)]
+    public void Bad_model_with_nan_outputs() { }
+
+    [DeviationSearch("models/image-output.onnx", "models/compressed.onnx", 100, Seeds = "seeds", Limit = 1)]
+    public void Bad_model_without_a_class_output() { }
+
+    [DeviationSearch("models/original.onnx", "models/compressed.onnx", 100, Seeds = "no-such-seeds", Limit = 1)]
+    public void Bad_missing_seeds() { }
+
+    [DeviationSearch("models/original.onnx", "models/compressed.onnx", 100, Seeds = "bad-seeds/truncated", Limit = 1)]
+    public void Bad_truncated_seed_picture() { }
+
+    [DeviationSearch("models/original.onnx", "models/compressed.onnx", 100, Seeds = "bad-seeds/large", Limit = 1)]
+    public void Bad_seed_picture_of_the_wrong_size() { }
+
+    [DeviationSearch("models/original.onnx", "models/compressed.onnx", 100, Seeds = "bad-seeds/bad-magic-idx3-ubyte", Limit = 1)]
+    public void Bad_idx_magic() { }
+
+    [DeviationSearch("models/original.onnx", "models/compressed.onnx", 100, Seeds = "seeds", Limit = 1, Layout = "chw")]
+    public void Bad_layout_setting() { }
+
+    [DeviationSearch("models/original.onnx", "models/compressed.onnx", 100, Seeds = "seeds", Offset = 5)]
+    public void Bad_offset_past_the_seeds() { }
+
+    // Its accepted snapshot (Snapshots/GateTests.Bad_damaged_verified_snapshot.seed=fmnist-test-00004.verified.json) is damaged.
+    [DeviationSearch("models/original.onnx", "models/compressed.onnx", 100, Seeds = "seeds", Limit = 1)]
+    public void Bad_damaged_verified_snapshot() { }
+
+    [QuanosRobustness(0.01, Model = "models/truncated.onnx", Seeds = "seeds", Limit = 1, Epsilon = 0.05, MaxEpsilon = 0.3)]
+    public void Bad_robustness_of_a_truncated_model() { }
+
     // Robustness: the demo int8 copy flips at a median ε of about 0.05 on these seeds.
     [QuanosRobustness(0.25, Model = "models/int8.onnx", Seeds = "seeds", Limit = 2, Epsilon = 0.05, MaxEpsilon = 0.3)]
     public void Demanding_robustness_floor() { }
