@@ -36,6 +36,7 @@ internal static class Effectiveness
         var outDir = a.Str("out", BenchPaths.Results);
         int? threads = a.Str("threads") is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null;
         int repeats = a.Int("repeats", 3);
+        ulong runSeed = (ulong)a.Long("run-seed", 0);
         bool renderOnly = a.Flag("render-only");
         a.CheckAllUsed();
         if (renderOnly)
@@ -51,7 +52,7 @@ internal static class Effectiveness
         {
             try
             {
-                var r = RunPair(catalog, spec, seeds, budget, strategies, outDir, threads, repeats);
+                var r = RunPair(catalog, spec, seeds, budget, runSeed == 0 ? strategies : strategies.Select(v => v with { Adjust = x => v.Adjust(x) with { RunSeed = runSeed } }).ToArray(), outDir, threads, repeats);
                 fresh.Add(r);
                 // Write after every pair so that a long matrix survives interruption.
                 Save(outDir, Runs.Merge(Runs.ReadPrevious<PairResult>(outDir, Name, "pairs"), [r], x => x.Pair));
