@@ -27,13 +27,14 @@ internal static class Curves
     {
         var inputs = a.List("inputs", "");
         var pairs = a.List("pairs", "");
+        var only = a.List("strategies", "");
         var png = a.Str("png") ?? throw new ArgumentException("--png FILE is required (where the chart goes)");
         string? title = a.Str("title");
         long? maxQueries = a.Str("max-queries") is { } m ? long.Parse(m, CultureInfo.InvariantCulture) : null;
         bool logX = a.Flag("log-x");
         a.CheckAllUsed();
         if (inputs.Count == 0) throw new ArgumentException("--inputs is required: results.json files (LABEL=PATH to name a line) or an effectiveness.json");
-        var curves = inputs.SelectMany(i => Read(i, pairs)).ToList();
+        var curves = inputs.SelectMany(i => Read(i, pairs, only)).ToList();
         if (curves.Count == 0) throw new ArgumentException("no strategy found in the inputs");
         long max = maxQueries ?? curves.Max(c => c.Budget) ?? Math.Max(2, curves.SelectMany(c => c.TriggerQueries).DefaultIfEmpty(2).Max());
         Draw(curves, png, title ?? "Share of seeds triggered within N queries", max, logX);
@@ -44,9 +45,10 @@ internal static class Curves
 
     /// <summary>
     /// Curves from one input: a <c>results.json</c> of <c>dflare search</c> (one curve, labelled with its strategy or
-    /// <c>LABEL=</c>), or an <c>effectiveness.json</c> (one curve per strategy, pooled over <paramref name="pairs"/>, all when empty).
+    /// <c>LABEL=</c>), or an <c>effectiveness.json</c> (one curve per strategy, pooled over <paramref name="pairs"/>, all when
+    /// empty; only the strategies in <paramref name="strategies"/> when given; <c>LABEL=</c> prefixes their names).
     /// </summary>
-    public static IReadOnlyList<Curve> Read(string input, IReadOnlyList<string> pairs)
+    public static IReadOnlyList<Curve> Read(string input, IReadOnlyList<string> pairs, IReadOnlyList<string>? strategies = null)
     {
         string? label = null;
         int eq = input.IndexOf('=');
@@ -66,6 +68,7 @@ internal static class Curves
             if (chosen.Count == 0) throw new ArgumentException($"{input}: none of the pairs {string.Join(", ", pairs)}");
             return chosen.SelectMany(p => p!["strategies"]!.AsArray())
                 .GroupBy(s => s!["strategy"]!.GetValue<string>())
+                .Where(g => strategies is not { Count: > 0 } || strategies.Contains(g.Key))
                 .Select(g => FromSeeds((label is null ? "" : label + " ") + g.Key,
                     g.SelectMany(s => s!["perSeed"]!.AsArray()).Select(x => (x?["status"]?.GetValue<string>(), x?["queries"]?.GetValue<long>())))
                     with { Budget = chosen.Max(p => p?["budget"]?.GetValue<long>()) })

@@ -10,7 +10,8 @@ namespace Dflare.Tests.Search;
 
 /// <summary>
 /// <c>dflare-reference</c>, the DFlare authors' shipped behaviour: its acceptance rule driven with synthetic answers, its
-/// determinism and replay on the real pairs, and that without its three differences it is <c>dflare</c>.
+/// determinism and replay on the real pairs, and that without its k1 = −1 rank rule it is <c>dflare</c> (which adopted
+/// the other two differences).
 /// </summary>
 public sealed class DflareReferenceTests
 {
@@ -42,7 +43,7 @@ public sealed class DflareReferenceTests
         var s = Start(Reference, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.5f, 0.4f));
         s.ReferenceGap.Should().Be(0, "the shipped code starts from a fitness of 0, not the seed's gap");
 
-        // Gap 0.3, the seed's own: kept (|0.3 − 0| > 1e-3); dflare would not keep it (no growth over the seed's gap).
+        // Gap 0.3, the seed's own: kept (|0.3 − 0| > 1e-3); the earlier dflare rule would not (no growth over the seed's gap).
         var m1 = Step(s, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.5f, 0.4f));
         s.Current.Should().BeSameAs(m1);
         s.ReferenceGap.Should().BeApproximately(0.3, 1e-6);
@@ -62,7 +63,7 @@ public sealed class DflareReferenceTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void Only_novel_pairs_are_remembered_for_the_novelty_test_unlike_dflare_which_remembers_every_evaluated_pair(bool shipped)
+    public void Only_novel_pairs_are_remembered_for_the_novelty_test_unlike_the_earlier_dflare_rule_which_remembered_every_evaluated_pair(bool shipped)
     {
         // p(x) = (x, 1 − x | x, 1 − x): both models agree, so every gap is 0 and only novelty can keep a mutant. The squared
         // distance of p(x) and p(z) is 4·(x − z)², novel when above 0.5, i.e. when |x − z| > 0.354.
@@ -75,7 +76,7 @@ public sealed class DflareReferenceTests
         // 0.3: 1.44 from 0.9 but 0.36 from 0.6 → novel only if 0.6 was not remembered.
         var d = Step(s, Half(0.3f), Half(0.3f));
         if (shipped) s.Current.Should().BeSameAs(d, "the rejected pair 0.6 was never added to the remembered pairs");
-        else s.Current.Should().NotBeSameAs(d, "dflare remembers every evaluated pair, 0.6 included");
+        else s.Current.Should().NotBeSameAs(d, "the earlier rule remembers every evaluated pair, 0.6 included");
         s.Kept.Should().Be(shipped ? 1 : 0);
     }
 
@@ -109,23 +110,27 @@ public sealed class DflareReferenceTests
     }
 
     [Fact]
-    public void With_its_three_differences_turned_off_it_gives_exactly_dflare_s_results_on_the_mnist_pair()
+    public void Without_its_k1_rank_rule_it_gives_exactly_dflare_s_results_on_the_mnist_pair_with_either_noise_cast()
     {
         var pair = SearchTestData.MnistPair();
         var seeds = SearchTestData.Mnist().Load(0, 8);
         var dflare = new SearchSettings { Budget = 300, RunSeed = 4 };
-        var off = dflare with
+        var rounding = MutationOperators.Parse("gaussian-noise:cast=round,salt-pepper,multiplicative-noise:cast=round,pixel-change,box-blur,gaussian-blur,median-blur");
+        foreach (var (settings, uint8) in new[] { (dflare, true), (dflare with { Operators = rounding }, false) })
         {
-            Strategy = SearchStrategy.DflareReference,
-            DflareReference = new DflareReferenceSettings { EitherDirection = false, MemorylessRanks = false, Uint8Noise = false },
-        };
-        var a = new SearchRunner(pair, dflare).Run(seeds, cancellation: Ct);
-        var b = new SearchRunner(pair, off).Run(seeds, cancellation: Ct);
-        SeedsJson(b).Should().Be(SeedsJson(a), "the three documented differences are the only ones");
-        a.Triggered.Should().BeGreaterThan(0);
-        // The faithful defaults do differ.
-        var full = new SearchRunner(pair, dflare with { Strategy = SearchStrategy.DflareReference }).Run(seeds, cancellation: Ct);
-        SeedsJson(full).Should().NotBe(SeedsJson(a));
+            var off = settings with
+            {
+                Strategy = SearchStrategy.DflareReference,
+                DflareReference = new DflareReferenceSettings { MemorylessRanks = false, Uint8Noise = uint8 },
+            };
+            var a = new SearchRunner(pair, settings).Run(seeds, cancellation: Ct);
+            var b = new SearchRunner(pair, off).Run(seeds, cancellation: Ct);
+            SeedsJson(b).Should().Be(SeedsJson(a), "the rank rule is the only documented difference left");
+            a.Triggered.Should().BeGreaterThan(0);
+            // The faithful defaults do differ.
+            var full = new SearchRunner(pair, settings with { Strategy = SearchStrategy.DflareReference }).Run(seeds, cancellation: Ct);
+            SeedsJson(full).Should().NotBe(SeedsJson(a));
+        }
     }
 
     [Fact]
@@ -152,7 +157,8 @@ public sealed class DflareReferenceTests
     {
         var pair = SearchTestData.MnistPair();
         var seeds = SearchTestData.Mnist().Load(100, 8);
-        var settings = Reference with { Budget = 600, RunSeed = 1 };
+        // The operators as given round their noise: dflare-reference casts them to uint8 all the same.
+        var settings = Reference with { Budget = 600, RunSeed = 1, Operators = MutationOperators.Parse("gaussian-noise:cast=round,salt-pepper,multiplicative-noise:cast=round,pixel-change,box-blur,gaussian-blur,median-blur") };
         var r = new SearchRunner(pair, settings).Run(seeds, cancellation: Ct);
 
         r.Triggered.Should().BeGreaterThanOrEqualTo(5);
@@ -168,13 +174,15 @@ public sealed class DflareReferenceTests
             if (s.Mutations.Any(m => m.Operator.EndsWith("noise", StringComparison.Ordinal)))
             {
                 noiseUsed = true;
-                // With the engine's rounding operators the same steps build another image: the uint8 cast is really applied.
-                Dflare.Search.Dflare.DflareSearch.Replay(s.SeedImage, s.SeedId, s.Mutations, settings).Should().NotBe(s.FoundTrigger);
+                // With rounding noise the same steps build another image: the uint8 cast is really applied.
+                var rounding = MutationOperators.Parse("gaussian-noise:cast=round,salt-pepper,multiplicative-noise:cast=round,pixel-change,box-blur,gaussian-blur,median-blur");
+                Dflare.Search.Dflare.DflareSearch.Replay(s.SeedImage, s.SeedId, s.Mutations, settings with { Operators = rounding }).Should().NotBe(s.FoundTrigger);
             }
         }
         noiseUsed.Should().BeTrue("some trigger must come through a noise operator for the replay check to mean something");
         DflareReferenceSearch.OperatorsFor(settings).OfType<GaussianNoise>().Single().Cast.Should().Be(NoiseCast.Uint8);
         DflareReferenceSearch.OperatorsFor(settings).OfType<MultiplicativeNoise>().Single().Cast.Should().Be(NoiseCast.Uint8);
         DflareReferenceSearch.OperatorsFor(settings with { DflareReference = new() { Uint8Noise = false } }).Should().Equal(settings.Operators);
+        DflareReferenceSearch.OperatorsFor(settings with { DflareReference = new() { Uint8Noise = false } }).OfType<GaussianNoise>().Single().Cast.Should().Be(NoiseCast.Round);
     }
 }

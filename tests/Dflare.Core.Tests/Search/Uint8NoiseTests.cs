@@ -4,7 +4,7 @@ using Dflare.Search.Random;
 
 namespace Dflare.Tests.Search;
 
-/// <summary>The noise operators' <c>cast=uint8</c> arithmetic (the DFlare authors' shipped operators: truncation, wrap-around).</summary>
+/// <summary>The noise operators' <c>cast=uint8</c> arithmetic (the default, as the DFlare authors' shipped operators: truncation, wrap-around) against <c>cast=round</c>.</summary>
 public sealed class Uint8NoiseTests
 {
     private static Image Random(int w, int h, int c, ulong seed, int lo = 0, int hi = 255)
@@ -60,7 +60,7 @@ public sealed class Uint8NoiseTests
     {
         var grey = Random(64, 64, 1, 7, 10, 245);
         var truncated = new GaussianNoise(cast: NoiseCast.Uint8).Apply(grey, Rng.For(1, "x"));
-        var rounded = new GaussianNoise().Apply(grey, Rng.For(1, "x"));
+        var rounded = new GaussianNoise(cast: NoiseCast.Round).Apply(grey, Rng.For(1, "x"));
         int n = grey.Pixels.Length;
         double down = Enumerable.Range(0, n).Count(i => truncated.Pixels[i] == grey.Pixels[i] - 1) / (double)n;
         down.Should().BeInRange(0.47, 0.53, "any n in (−1, 0) truncates x + n to x − 1: P(n < 0) = ½");
@@ -73,7 +73,7 @@ public sealed class Uint8NoiseTests
         var b = new GaussianNoise(cast: NoiseCast.Uint8).Apply(black, Rng.For(2, "x"));
         b.Pixels.Count(v => v == 255).Should().BeInRange(20, 90, "about 0.08 % of 65,536 values");
         b.Pixels.Should().OnlyContain(v => v == 0 || v == 255 || v == 254 || v == 1);
-        new GaussianNoise().Apply(black, Rng.For(2, "x")).Pixels.Should().OnlyContain(v => v <= 1);
+        new GaussianNoise(cast: NoiseCast.Round).Apply(black, Rng.For(2, "x")).Pixels.Should().OnlyContain(v => v <= 1);
     }
 
     [Fact]
@@ -83,20 +83,23 @@ public sealed class Uint8NoiseTests
         // Mean in [0.3, 0.5), σ = 0.01: 200 · (1.3 ± 0.03 … 1.5 ± 0.03) = 254 … 306 → 254, 255 or 0 … 50 after the wrap; rounding clips at 255.
         var op = new MultiplicativeNoise(0.3, 0.5, 0.0001, NoiseCast.Uint8);
         op.Apply(bright, Rng.For(3, "x")).Pixels.Should().OnlyContain(v => v <= 50 || v >= 254).And.Contain(v => v <= 50);
-        new MultiplicativeNoise(0.3, 0.5, 0.0001).Apply(bright, Rng.For(3, "x")).Pixels.Should().OnlyContain(v => v == 255);
+        new MultiplicativeNoise(0.3, 0.5, 0.0001, NoiseCast.Round).Apply(bright, Rng.For(3, "x")).Pixels.Should().OnlyContain(v => v == 255);
     }
 
     [Fact]
     public void The_cast_parameter_parses_round_trips_through_the_spec_and_reports_bad_values()
     {
-        var ops = MutationOperators.Parse("gaussian-noise:cast=uint8,multiplicative-noise:cast=UINT8,salt-pepper");
-        ((GaussianNoise)ops[0]).Cast.Should().Be(NoiseCast.Uint8);
-        ((MultiplicativeNoise)ops[1]).Cast.Should().Be(NoiseCast.Uint8);
+        var ops = MutationOperators.Parse("gaussian-noise:cast=round,multiplicative-noise:cast=ROUND,salt-pepper");
+        ((GaussianNoise)ops[0]).Cast.Should().Be(NoiseCast.Round);
+        ((MultiplicativeNoise)ops[1]).Cast.Should().Be(NoiseCast.Round);
         var spec = MutationOperators.Spec(ops);
-        spec.Should().Contain("gaussian-noise:mean=0:variance=0.1:cast=uint8").And.Contain("variance-max=0.05:cast=uint8");
+        spec.Should().Contain("gaussian-noise:mean=0:variance=0.1:cast=round").And.Contain("variance-max=0.05:cast=round");
         MutationOperators.Spec(MutationOperators.Parse(spec)).Should().Be(spec);
-        MutationOperators.Spec(MutationOperators.Default()).Should().NotContain("cast", "the default rounding keeps the specs of earlier runs");
-        ((GaussianNoise)MutationOperators.Parse("gaussian-noise:cast=round")[0]).Cast.Should().Be(NoiseCast.Round);
+        // The default is uint8, and every spec names the cast (a spec from before the parameter is not taken for either).
+        MutationOperators.Default().OfType<GaussianNoise>().Single().Cast.Should().Be(NoiseCast.Uint8);
+        MutationOperators.Default().OfType<MultiplicativeNoise>().Single().Cast.Should().Be(NoiseCast.Uint8);
+        ((GaussianNoise)MutationOperators.Parse("gaussian-noise")[0]).Cast.Should().Be(NoiseCast.Uint8);
+        MutationOperators.Spec(MutationOperators.Default()).Should().Contain("gaussian-noise:mean=0:variance=0.1:cast=uint8").And.Contain("variance-max=0.05:cast=uint8");
         var bad = () => MutationOperators.Parse("gaussian-noise:cast=int8");
         bad.Should().Throw<DflareException>().WithMessage("*gaussian-noise*cast must be round or uint8*'int8'*");
         var unknown = () => MutationOperators.Parse("salt-pepper:cast=uint8");

@@ -8,7 +8,9 @@ namespace Dflare.Search.DflareReference;
 
 /// <summary>
 /// DFlare as the authors' shipped code behaves (<c>dflare-reference</c>), on the engine's operators, query budget,
-/// tie rule and bounds. It differs from <see cref="DflareSearch"/> in three ways (<see cref="DflareReferenceSettings"/>):
+/// tie rule and bounds. It differs from the first <see cref="DflareSearch"/> in three ways (<see cref="DflareReferenceSettings"/>);
+/// <c>dflare</c> has since adopted the first and (as the operators' default) the third, so that only the operator
+/// choice still differs by default:
 /// <list type="number">
 /// <item>Acceptance: a mutant is kept iff <c>| |gap| − |gap_ref| | &gt; 1e-3</c> (either direction) or its probability
 /// pair is novel, where gap_ref starts at 0 and becomes each kept mutant's |gap|; only novel pairs are remembered for the

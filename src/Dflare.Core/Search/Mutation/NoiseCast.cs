@@ -3,12 +3,13 @@ namespace Dflare.Search.Mutation;
 /// <summary>How the two noise operators (<see cref="GaussianNoise"/>, <see cref="MultiplicativeNoise"/>) turn a noisy value back into a pixel level.</summary>
 public enum NoiseCast
 {
-    /// <summary>Round half to even, then clip to 0..255 (the engine's default: no bias, no wrap-around).</summary>
+    /// <summary>Round half to even, then clip to 0..255 (no bias, no wrap-around). Spec value <c>cast=round</c>.</summary>
     Round,
     /// <summary>
     /// NumPy's <c>astype(np.uint8)</c> on x86-64, which the DFlare authors' shipped operators apply before their clip:
     /// truncate toward zero, then keep the low 8 bits. So 99.9 → 99 and −0.4 → 0 (truncation), −1.2 → 255 and
-    /// 300.2 → 44 (wrap-around). The clip after it changes nothing. Spec value <c>cast=uint8</c>.
+    /// 300.2 → 44 (wrap-around). The clip after it changes nothing. Spec value <c>cast=uint8</c>; the default (measured
+    /// to let DFlare trigger more seeds than rounding, docs/benchmarks.md).
     /// </summary>
     Uint8,
 }
@@ -30,7 +31,7 @@ public static class NoiseCasts
 
     internal static NoiseCast Parse(OperatorParameters p, string op)
     {
-        var text = p.Text("cast", "round");
+        var text = p.Text("cast", "uint8");
         return text.ToLowerInvariant() switch
         {
             "round" => NoiseCast.Round,
