@@ -24,7 +24,7 @@ internal static class Program
           cli-memory     [--sizes 200,2000] [--budget 100] [--pair cnn-pytorch-int8] [--cli src/Dflare.Cli/bin/Release/net10.0/dflare.dll]
           micro          [BenchmarkDotNet options, e.g. --filter *Operator*]
           smoke          [--seeds 3] [--budget 200] [--out DIR]
-          curves         --inputs results.json|LABEL=results.json|effectiveness.json,.. --png FILE [--pairs NAME,..] [--strategies NAME,..] [--max-queries N] [--log-x] [--title T]
+          curves         --inputs results.json|LABEL=results.json|effectiveness.json,.. --png FILE [--pairs NAME,..] [--strategies NAME,..] [--rename FROM=TO,.. (empty TO: leave out)] [--max-queries N] [--log-x] [--title T]
           pairs          list the pairs
 
         Results go to benchmarks/results (NAME.json + NAME.md) unless --out is given. Shared models and data are read from

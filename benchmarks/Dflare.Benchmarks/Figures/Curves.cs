@@ -28,13 +28,15 @@ internal static class Curves
         var inputs = a.List("inputs", "");
         var pairs = a.List("pairs", "");
         var only = a.List("strategies", "");
+        // FROM=TO pairs: a line's label as read (e.g. "now: dflare-reference-no-memoryless") and the label to show (empty: leave the line out).
+        var rename = a.List("rename", "").Select(r => r.Split('=', 2)).ToDictionary(r => r[0], r => r.Length == 2 ? r[1] : throw new ArgumentException($"--rename: '{r[0]}' is not FROM=TO"));
         var png = a.Str("png") ?? throw new ArgumentException("--png FILE is required (where the chart goes)");
         string? title = a.Str("title");
         long? maxQueries = a.Str("max-queries") is { } m ? long.Parse(m, CultureInfo.InvariantCulture) : null;
         bool logX = a.Flag("log-x");
         a.CheckAllUsed();
         if (inputs.Count == 0) throw new ArgumentException("--inputs is required: results.json files (LABEL=PATH to name a line) or an effectiveness.json");
-        var curves = inputs.SelectMany(i => Read(i, pairs, only)).ToList();
+        var curves = inputs.SelectMany(i => Read(i, pairs, only)).Select(c => rename.TryGetValue(c.Label, out var to) ? c with { Label = to } : c).Where(c => c.Label.Length > 0).ToList();
         if (curves.Count == 0) throw new ArgumentException("no strategy found in the inputs");
         long max = maxQueries ?? curves.Max(c => c.Budget) ?? Math.Max(2, curves.SelectMany(c => c.TriggerQueries).DefaultIfEmpty(2).Max());
         Draw(curves, png, title ?? "Share of seeds triggered within N queries", max, logX);
