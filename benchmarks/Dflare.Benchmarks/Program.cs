@@ -14,7 +14,7 @@ internal static class Program
     private const string Usage = """
         Dflare.Benchmarks: dotnet run -c Release --project benchmarks/Dflare.Benchmarks -- COMMAND [options]
 
-          effectiveness  [--seeds 100] [--budget 2000] [--pairs all|NAME,..] [--strategies all|dflare,..] [--repeats 3] [--threads N] [--out DIR] [--render-only]
+          effectiveness  [--seeds 100] [--budget 2000] [--pairs all|NAME,..] [--strategies all|dflare,..|dflare-reference-no-uint8,..] [--repeats 3] [--threads N] [--run-seed 0] [--out DIR] [--render-only]
           dc-grid        [--datasets cifar10,mnist,fashion-demo] [--seeds 20] [--budget 2000] [--populations 4,10] [--rates 0.03,0.1] [--steps 32,64]
           bounds         [--pairs resnet8-real,demo,cnn-pytorch-bits4] [--seeds 50] [--budget 2000] [--linf 16,32,64] [--strategies dflare,diffchaser,square]
                          [--objectives boundary,confident] [--margin 0.1] [--shrink 0.1] [--unbounded] [--start-from-seed]
@@ -24,6 +24,7 @@ internal static class Program
           cli-memory     [--sizes 200,2000] [--budget 100] [--pair cnn-pytorch-int8] [--cli src/Dflare.Cli/bin/Release/net10.0/dflare.dll]
           micro          [BenchmarkDotNet options, e.g. --filter *Operator*]
           smoke          [--seeds 3] [--budget 200] [--out DIR]
+          curves         --inputs results.json|LABEL=results.json|effectiveness.json,.. --png FILE [--pairs NAME,..] [--strategies NAME,..] [--rename FROM=TO,.. (empty TO: leave out)] [--max-queries N] [--log-x] [--title T]
           pairs          list the pairs
 
         Results go to benchmarks/results (NAME.json + NAME.md) unless --out is given. Shared models and data are read from
@@ -47,6 +48,7 @@ internal static class Program
                 "cost-curve-one" => CostCurve.RunOne(rest),
                 CliMemory.Name => CliMemory.Run(rest),
                 Smoke.Name => Smoke.Run(rest),
+                Curves.Name => Curves.Run(rest),
                 "micro" => Micro(args.Skip(1).ToArray()),
                 "pairs" => ListPairs(),
                 _ => Fail($"unknown command '{args[0]}'"),

@@ -18,7 +18,7 @@ public sealed class SmokeTests : IDisposable
         sw.Stop();
 
         r.SeedCount.Should().Be(3);
-        r.Strategies.Select(s => s.Strategy).Should().Equal("dflare", "diffchaser", "random-ops", "gap-only", "square");
+        r.Strategies.Select(s => s.Strategy).Should().Equal("dflare", "diffchaser", "random-ops", "gap-only", "square", "dflare-reference");
         foreach (var s in r.Strategies)
         {
             s.Seeds.Should().Be(3);
@@ -33,7 +33,7 @@ public sealed class SmokeTests : IDisposable
         sw.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(60), "the smoke configuration is meant to finish in seconds");
 
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(_dir, "smoke.json")));
-        doc.RootElement.GetProperty("pairs")[0].GetProperty("strategies").GetArrayLength().Should().Be(5);
+        doc.RootElement.GetProperty("pairs")[0].GetProperty("strategies").GetArrayLength().Should().Be(6);
         File.ReadAllText(Path.Combine(_dir, "smoke.md")).Should().Contain("| demo | 3 | dflare |");
     }
 

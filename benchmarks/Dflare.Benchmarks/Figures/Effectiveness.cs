@@ -32,10 +32,11 @@ internal static class Effectiveness
         int seeds = a.Int("seeds", 100);
         long budget = a.Long("budget", 2000);
         var pairs = catalog.Select(a.List("pairs", "all"));
-        var strategies = Runs.Strategies(a.List("strategies", "all"));
+        var strategies = Runs.Variants(a.List("strategies", "all"));
         var outDir = a.Str("out", BenchPaths.Results);
         int? threads = a.Str("threads") is { } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : null;
         int repeats = a.Int("repeats", 3);
+        ulong runSeed = (ulong)a.Long("run-seed", 0);
         bool renderOnly = a.Flag("render-only");
         a.CheckAllUsed();
         if (renderOnly)
@@ -51,7 +52,7 @@ internal static class Effectiveness
         {
             try
             {
-                var r = RunPair(catalog, spec, seeds, budget, strategies, outDir, threads, repeats);
+                var r = RunPair(catalog, spec, seeds, budget, runSeed == 0 ? strategies : strategies.Select(v => v with { Adjust = x => v.Adjust(x) with { RunSeed = runSeed } }).ToArray(), outDir, threads, repeats);
                 fresh.Add(r);
                 // Write after every pair so that a long matrix survives interruption.
                 Save(outDir, Runs.Merge(Runs.ReadPrevious<PairResult>(outDir, Name, "pairs"), [r], x => x.Pair));
@@ -65,7 +66,10 @@ internal static class Effectiveness
         return missing.Count > 0 && fresh.Count == 0 ? 3 : 0;
     }
 
-    public static PairResult RunPair(Catalog catalog, PairSpec spec, int seedCount, long budget, IReadOnlyList<SearchStrategy> strategies, string outDir, int? threads, int repeats = 1)
+    public static PairResult RunPair(Catalog catalog, PairSpec spec, int seedCount, long budget, IReadOnlyList<SearchStrategy> strategies, string outDir, int? threads, int repeats = 1) =>
+        RunPair(catalog, spec, seedCount, budget, strategies.Select(s => new Variant(s.Name(), s, x => x)).ToArray(), outDir, threads, repeats);
+
+    public static PairResult RunPair(Catalog catalog, PairSpec spec, int seedCount, long budget, IReadOnlyList<Variant> strategies, string outDir, int? threads, int repeats = 1)
     {
         var machine = MachineInfo.Now();
         Console.WriteLine($"== {spec.Name}: {spec.Describe()}");
@@ -76,8 +80,8 @@ internal static class Effectiveness
         var results = new List<StrategyResult>();
         foreach (var s in strategies)
         {
-            var runs = Enumerable.Range(0, Math.Max(1, repeats)).Select(_ => Runs.Run(p, sel.Seeds, Runs.Settings(s, budget, dc, threads: threads))).ToArray();
-            var r = StrategyResult.FromRepeats(runs);
+            var runs = Enumerable.Range(0, Math.Max(1, repeats)).Select(_ => Runs.Run(p, sel.Seeds, s.Adjust(Runs.Settings(s.Strategy, budget, dc, threads: threads)))).ToArray();
+            var r = StrategyResult.FromRepeats(runs) with { Strategy = s.Label };
             if (!r.Deterministic) Console.Error.WriteLine($"   WARNING: {spec.Name} {r.Strategy}: repeats gave different per-seed results");
             results.Add(r);
             Console.WriteLine($"   {r.Strategy,-10} {r.Triggered}/{r.Searched} triggered, median {Output.F(r.MedianQueries, 0)} / mean {Output.F(r.MeanQueries, 0)} queries, " +

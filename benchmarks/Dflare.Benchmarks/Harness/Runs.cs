@@ -64,6 +64,9 @@ internal sealed record StrategyResult(
         string.Create(CultureInfo.InvariantCulture, $"population {d.Population}, rate {d.MutationRate}, step {d.MutationStep}");
 }
 
+/// <summary>A strategy as the figures name it, with the settings change that makes it (identity for plain strategies).</summary>
+internal sealed record Variant(string Label, SearchStrategy Strategy, Func<SearchSettings, SearchSettings> Adjust);
+
 /// <summary>Running searches the same way for every figure.</summary>
 internal static class Runs
 {
@@ -102,8 +105,33 @@ internal static class Runs
 
     public static SearchStrategy[] Strategies(IReadOnlyList<string> names) =>
         names.Count == 1 && names[0] == "all"
-            ? [SearchStrategy.Dflare, SearchStrategy.DiffChaser, SearchStrategy.RandomOps, SearchStrategy.GapOnly, SearchStrategy.Square]
+            ? [SearchStrategy.Dflare, SearchStrategy.DiffChaser, SearchStrategy.RandomOps, SearchStrategy.GapOnly, SearchStrategy.Square, SearchStrategy.DflareReference]
             : names.Select(SearchStrategies.Parse).ToArray();
+
+    /// <summary>
+    /// Strategies with optional ablations of <c>dflare-reference</c>: a name, or <c>dflare-reference-no-X</c> with X among
+    /// <c>either-direction</c>, <c>memoryless</c>, <c>uint8</c> (several joined by <c>+no-</c>, e.g.
+    /// <c>dflare-reference-no-memoryless+no-uint8</c>) to turn that difference from <c>dflare</c> off.
+    /// </summary>
+    public static IReadOnlyList<Variant> Variants(IReadOnlyList<string> names)
+    {
+        if (names.Count == 1 && names[0] == "all") return Strategies(names).Select(s => new Variant(s.Name(), s, x => x)).ToArray();
+        const string prefix = "dflare-reference-";
+        return names.Select(n =>
+        {
+            if (!n.StartsWith(prefix + "no-", StringComparison.Ordinal)) { var s = SearchStrategies.Parse(n); return new Variant(s.Name(), s, x => x); }
+            var rules = new Dflare.Search.DflareReference.DflareReferenceSettings();
+            foreach (var part in n[prefix.Length..].Split('+'))
+                rules = part switch
+                {
+                    "no-either-direction" => rules with { EitherDirection = false },
+                    "no-memoryless" => rules with { MemorylessRanks = false },
+                    "no-uint8" => rules with { Uint8Noise = false },
+                    _ => throw new ArgumentException($"unknown dflare-reference ablation '{part}' in '{n}' (no-either-direction, no-memoryless, no-uint8)"),
+                };
+            return new Variant(n, SearchStrategy.DflareReference, x => x with { DflareReference = rules });
+        }).ToArray();
+    }
 
     /// <summary>Reads a previous results file's typed entries (for merging partial reruns), or an empty list.</summary>
     public static List<T> ReadPrevious<T>(string directory, string name, string property)

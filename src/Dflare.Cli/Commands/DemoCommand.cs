@@ -23,7 +23,7 @@ internal static class DemoCommand
         var budget = new Option<long>("--budget") { Description = "Model queries per seed.", DefaultValueFactory = _ => QueryBudget.SearchDefault };
         var limit = new Option<int?>("--limit") { Description = "Search at most N of the 100 demo seeds." };
         var runSeed = new Option<ulong>("--seed") { Description = "Run seed (the same seed gives the same triggering inputs).", DefaultValueFactory = _ => 0 };
-        var strategy = new Option<string?>("--strategy") { Description = "square (the default with a bound), dflare (the default with --max-linf 0 = unbounded), diffchaser, random-ops or gap-only." };
+        var strategy = new Option<string?>("--strategy") { Description = "square (the default with a bound), dflare (the default with --max-linf 0 = unbounded), diffchaser, random-ops, gap-only or dflare-reference." };
         var maxLinf = new Option<int>("--max-linf") { Description = "Bound: every input stays within ±N grey levels of its seed, so the seed stays recognisable (default 16; 0 = unbounded).", DefaultValueFactory = _ => 16 };
         var resume = new Option<bool>("--resume") { Description = "Continue an interrupted demo in --out (same options)." };
         var cmd = new Command("demo", "Run a deviation search on the built-in demo pair (a Fashion-MNIST CNN and its int8 copy) and write the triggering inputs to a folder.")

@@ -43,6 +43,7 @@ public sealed class SearchRunner
         {
             SearchStrategy.DiffChaser => new DiffChaserSearch(seed, image, Settings),
             SearchStrategy.Square => new SquareSearch(seed, image, Settings),
+            SearchStrategy.DflareReference => new DflareReference.DflareReferenceSearch(seed, image, Settings),
             _ => new DflareSearch(seed, image, Settings),
         };
     }

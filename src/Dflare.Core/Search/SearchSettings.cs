@@ -62,6 +62,9 @@ public sealed record SearchSettings
     /// </summary>
     public double ShrinkFraction { get; init; } = 0.1;
 
+    /// <summary>Which of the shipped code's differences <c>dflare-reference</c> applies (all by default; for ablations, not on the command line).</summary>
+    public DflareReference.DflareReferenceSettings DflareReference { get; init; } = new();
+
     /// <summary>Parameters of the DiffChaser baseline.</summary>
     public DiffChaserSettings DiffChaser { get; init; } = new();
 

@@ -16,13 +16,18 @@ public enum SearchStrategy
     /// confident deviation); the default whenever a bound is set. See <see cref="Square.SquareSearch"/>.
     /// </summary>
     Square,
+    /// <summary>
+    /// DFlare as the authors' shipped code behaves: either-direction gap acceptance, ranks from k1 = −1, uint8 noise
+    /// arithmetic. See <see cref="DflareReference.DflareReferenceSearch"/>.
+    /// </summary>
+    DflareReference,
 }
 
 /// <summary>Names of strategies on the command line and in results.</summary>
 public static class SearchStrategies
 {
-    /// <summary>All strategy names: <c>dflare</c>, <c>diffchaser</c>, <c>random-ops</c>, <c>gap-only</c>, <c>square</c>.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["dflare", "diffchaser", "random-ops", "gap-only", "square"];
+    /// <summary>All strategy names: <c>dflare</c>, <c>diffchaser</c>, <c>random-ops</c>, <c>gap-only</c>, <c>square</c>, <c>dflare-reference</c>.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["dflare", "diffchaser", "random-ops", "gap-only", "square", "dflare-reference"];
 
     /// <summary>The command-line name of a strategy.</summary>
     public static string Name(this SearchStrategy s) => s switch
@@ -32,6 +37,7 @@ public static class SearchStrategies
         SearchStrategy.RandomOps => "random-ops",
         SearchStrategy.GapOnly => "gap-only",
         SearchStrategy.Square => "square",
+        SearchStrategy.DflareReference => "dflare-reference",
         _ => throw new ArgumentOutOfRangeException(nameof(s), s, null),
     };
 
@@ -47,6 +53,7 @@ public static class SearchStrategies
         "random-ops" => SearchStrategy.RandomOps,
         "gap-only" => SearchStrategy.GapOnly,
         "square" => SearchStrategy.Square,
+        "dflare-reference" => SearchStrategy.DflareReference,
         _ => throw new DflareException($"Unknown strategy '{text}'; use one of: {string.Join(", ", Names)}."),
     };
 }

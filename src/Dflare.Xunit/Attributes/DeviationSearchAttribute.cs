@@ -74,7 +74,7 @@ public sealed class DeviationSearchAttribute : DflareFactAttribute
     public int Sample { get; set; }
     /// <summary>The run seed: with the same models and settings the same triggering inputs are found.</summary>
     public long RunSeed { get; set; }
-    /// <summary>The search strategy: dflare, diffchaser, random-ops, gap-only or square (default: the gate's, <see cref="CheckDefaults.Strategy"/>).</summary>
+    /// <summary>The search strategy: dflare, diffchaser, random-ops, gap-only, square or dflare-reference (the DFlare authors' shipped behaviour) (default: the gate's, <see cref="CheckDefaults.Strategy"/>).</summary>
     public string Strategy { get; set; } = CheckDefaults.Strategy;
     /// <summary>One case per pair (default) or one per seed.</summary>
     public CaseGranularity Granularity { get; set; } = CaseGranularity.PerPair;

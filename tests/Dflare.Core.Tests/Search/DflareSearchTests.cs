@@ -57,45 +57,47 @@ public sealed class DflareSearchTests
     }
 
     [Fact]
-    public void A_mutant_is_kept_when_the_gap_grows_by_more_than_1e_3_or_the_pair_is_novel_and_its_operator_is_credited()
+    public void A_mutant_is_kept_when_the_gap_moves_by_more_than_1e_3_either_way_or_the_pair_is_novel_and_its_operator_is_credited()
     {
-        var s = Start(new SearchSettings(), P(0.1f, 0.8f, 0.1f), P(0.1f, 0.8f, 0.1f));
+        // Seed gap 0.3: the reference gap still starts at 0 (the shipped rule).
+        var s = Start(new SearchSettings(), P(0.1f, 0.8f, 0.1f), P(0.1f, 0.5f, 0.4f));
         s.BestGap.Should().Be(0);
 
-        // Gap 0.0005: not enough growth, not novel → rejected.
-        var m1 = Step(s, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.7995f, 0.1005f));
-        s.Current.Should().NotBeSameAs(m1);
-        s.Selector.Successes.Sum().Should().Be(0);
-
-        // Gap 0.05 > 0 + 1e-3 → kept.
-        var m2 = Step(s, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.75f, 0.15f));
-        s.Current.Should().BeSameAs(m2);
-        s.BestGap.Should().BeApproximately(0.05, 1e-6);
+        // Gap 0.3005: the seed's own gap, 0.3005 away from 0 → kept; not novel (squared distance 0.0 to the seed's pair).
+        var m1 = Step(s, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.4995f, 0.4005f));
+        s.Current.Should().BeSameAs(m1);
+        s.BestGap.Should().BeApproximately(0.3005, 1e-6);
         s.Selector.Successes.Sum().Should().Be(1);
         s.Selector.LastAccepted.Should().NotBeNull();
 
-        // Gap 0 (no growth) but the pair moved far from everything seen (squared distance 0.63 > 0.5: novel) → kept;
-        // the best gap stays.
-        var m3 = Step(s, P(0.33f, 0.34f, 0.33f), P(0.33f, 0.34f, 0.33f));
-        s.Current.Should().BeSameAs(m3);
-        s.BestGap.Should().BeApproximately(0.05, 1e-6);
-        s.Selector.Successes.Sum().Should().Be(2);
+        // Gap 0.3: moved by 0.0005 only, not novel → rejected.
+        var m2 = Step(s, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.5f, 0.4f));
+        s.Current.Should().BeSameAs(m1).And.NotBeSameAs(m2);
 
-        // The same pair again: neither growth nor novelty → rejected.
-        var m4 = Step(s, P(0.33f, 0.34f, 0.33f), P(0.33f, 0.34f, 0.33f));
+        // Gap 0.25: a fall by 0.05 → kept (either direction), and the reference follows it down.
+        var m3 = Step(s, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.55f, 0.35f));
         s.Current.Should().BeSameAs(m3);
-        s.Current.Should().NotBeSameAs(m4);
-        s.Iterations.Should().Be(4);
-        s.Queries.Should().Be(2 + 4 * 2, "the seed check and each mutant cost one query per model");
+        s.BestGap.Should().BeApproximately(0.25, 1e-6);
+
+        // Gap 0.2502 but the pair is far from every remembered one (novel) → kept for its novelty.
+        var m4 = Step(s, P(0.6f, 0.3f, 0.1f), P(0.3498f, 0.33f, 0.3202f));
+        s.Current.Should().BeSameAs(m4);
+        s.Selector.Successes.Sum().Should().Be(3);
+
+        // The same pair again: neither a gap move nor novelty (m4's pair was remembered) → rejected.
+        var m5 = Step(s, P(0.6f, 0.3f, 0.1f), P(0.3498f, 0.33f, 0.3202f));
+        s.Current.Should().BeSameAs(m4).And.NotBeSameAs(m5);
+        s.Iterations.Should().Be(5);
+        s.Queries.Should().Be(2 + 5 * 2, "the seed check and each mutant cost one query per model");
     }
 
     [Fact]
     public void Gap_only_ablation_ignores_novelty()
     {
         var s = Start(new SearchSettings { Strategy = SearchStrategy.GapOnly }, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.8f, 0.1f));
-        var m = Step(s, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.75f, 0.15f)); // gap 0.05 > 0.001 → kept by growth
+        var m = Step(s, P(0.1f, 0.8f, 0.1f), P(0.1f, 0.75f, 0.15f)); // gap 0.05, 0.05 from 0 → kept by the gap
         s.Current.Should().BeSameAs(m);
-        var m2 = Step(s, P(0.33f, 0.34f, 0.33f), P(0.33f, 0.34f, 0.33f)); // novel but gap 0 → rejected
+        var m2 = Step(s, P(0.33f, 0.34f, 0.33f), P(0.355f, 0.29f, 0.355f)); // novel but the same gap 0.05 → rejected
         s.Current.Should().NotBeSameAs(m2);
         s.Selector.Successes.Sum().Should().Be(1);
     }

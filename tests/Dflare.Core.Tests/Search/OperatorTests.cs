@@ -42,9 +42,9 @@ public sealed class OperatorTests
     }
 
     [Fact]
-    public void Gaussian_noise_with_variance_0_1_rounds_rather_than_truncates_so_about_11_percent_of_values_move_by_one()
+    public void Gaussian_noise_with_cast_round_and_variance_0_1_rounds_rather_than_truncates_so_about_11_percent_of_values_move_by_one()
     {
-        var op = new GaussianNoise();
+        var op = new GaussianNoise(cast: NoiseCast.Round);
         var src = Grey(32, 32, 3, 128);
         var rng = new Rng(5);
         int changed = 0, total = 0, sum = 0;
@@ -85,7 +85,7 @@ public sealed class OperatorTests
     [Fact]
     public void Multiplicative_noise_scales_values_by_1_plus_n_with_a_per_application_mean_in_minus_half_to_half()
     {
-        var op = new MultiplicativeNoise();
+        var op = new MultiplicativeNoise(cast: NoiseCast.Round);
         var src = Grey(32, 32, 3, 100);
         var rng = new Rng(8);
         var means = new List<double>();
@@ -100,7 +100,7 @@ public sealed class OperatorTests
         means.Max().Should().BeGreaterThan(0.4);
         op.Apply(Grey(16, 16, 1, 0), rng).Pixels.Should().OnlyContain(v => v == 0, "x + x·n is 0 for x = 0");
         // No wrap-around: with n ≈ 0.3..0.5, 250·(1 + n) saturates at 255 instead of wrapping to dark values.
-        var brighten = new MultiplicativeNoise(0.3, 0.5, 0.0001);
+        var brighten = new MultiplicativeNoise(0.3, 0.5, 0.0001, NoiseCast.Round);
         brighten.Apply(Grey(32, 32, 3, 250), rng).Pixels.Should().OnlyContain(v => v == 255);
     }
 
@@ -255,14 +255,14 @@ public sealed class OperatorTests
     }
 
     [Fact]
-    public void Gaussian_and_multiplicative_noise_equal_their_per_value_definitions_with_the_same_generator()
+    public void Gaussian_and_multiplicative_noise_with_cast_round_equal_their_per_value_definitions_with_the_same_generator()
     {
         var img = Noise(32, 32, 3, 99);
         for (ulong s = 0; s < 20; s++)
         {
             foreach (var (mean, variance) in new[] { (0.0, 0.1), (0.0, 4.0), (0.3, 0.1), (0.0, 0.0) })
             {
-                var op = new GaussianNoise(mean, variance);
+                var op = new GaussianNoise(mean, variance, NoiseCast.Round);
                 var r = Rng.For(s, "seed");
                 var expected = new Image(32, 32, 3, img.Pixels.Select(v => RoundClip(v + r.NextGaussian(mean, Math.Sqrt(variance)))).ToArray());
                 op.Apply(img, Rng.For(s, "seed")).Should().Be(expected, $"gaussian-noise mean {mean} variance {variance}, stream {s}");
@@ -270,7 +270,7 @@ public sealed class OperatorTests
             var mr = Rng.For(s, "m");
             double m = mr.NextDouble(-0.5, 0.5), sd = Math.Sqrt(mr.NextDouble(0, 0.05));
             var mexp = new Image(32, 32, 3, img.Pixels.Select(v => RoundClip(v + v * mr.NextGaussian(m, sd))).ToArray());
-            new MultiplicativeNoise().Apply(img, Rng.For(s, "m")).Should().Be(mexp, $"multiplicative-noise, stream {s}");
+            new MultiplicativeNoise(cast: NoiseCast.Round).Apply(img, Rng.For(s, "m")).Should().Be(mexp, $"multiplicative-noise, stream {s}");
         }
     }
 

@@ -23,19 +23,31 @@ public sealed class OperatorSelector
     private readonly int[] _successes;
 
     /// <summary>Creates a selector over <paramref name="count"/> operators.</summary>
+    /// <param name="count">The number of operators.</param>
+    /// <param name="metropolisHastings">False: every choice uniform (the <c>random-ops</c> ablation).</param>
+    /// <param name="memoryless">True: draw ranks from k1 = −1 whatever the last accepted operator was, as the DFlare
+    /// authors' shipped code does (rank k with probability ∝ (1 − p)^k once a mutant was accepted; see <see cref="Memoryless"/>).</param>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="count"/> is not positive.</exception>
-    public OperatorSelector(int count, bool metropolisHastings = true)
+    public OperatorSelector(int count, bool metropolisHastings = true, bool memoryless = false)
     {
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), count, "Need at least one operator.");
         _selections = new int[count];
         _successes = new int[count];
         MetropolisHastings = metropolisHastings;
+        Memoryless = memoryless;
     }
 
     /// <summary>Number of operators.</summary>
     public int Count => _selections.Length;
     /// <summary>False for the random-ops ablation (every choice uniform).</summary>
     public bool MetropolisHastings { get; }
+    /// <summary>
+    /// True for the shipped reference behaviour (<c>dflare-reference</c>): once a mutant was accepted, ranks are drawn from
+    /// k1 = −1 instead of the last accepted operator's rank, so rank k is chosen with probability ∝ (1 − p)^k: a fixed
+    /// geometric preference for the best-ranked operators, with no memory of the last accepted one. (Before the first
+    /// accepted mutant the choice is uniform either way.)
+    /// </summary>
+    public bool Memoryless { get; }
     /// <summary>Times each operator was selected.</summary>
     public IReadOnlyList<int> Selections => _selections;
     /// <summary>Times each operator's mutant was kept.</summary>
@@ -72,7 +84,7 @@ public sealed class OperatorSelector
         else
         {
             var ranked = Rank(rng);
-            int k1 = Array.IndexOf(ranked, last);
+            int k1 = Memoryless ? -1 : Array.IndexOf(ranked, last);
             op = ranked[NextRank(k1, Count, rng)];
         }
         _selections[op]++;
@@ -89,7 +101,7 @@ public sealed class OperatorSelector
     /// <summary>An independent copy with the same statistics and last accepted operator.</summary>
     public OperatorSelector Clone()
     {
-        var c = new OperatorSelector(Count, MetropolisHastings);
+        var c = new OperatorSelector(Count, MetropolisHastings, Memoryless);
         c.SetStatistics(_selections, _successes, LastAccepted);
         return c;
     }
@@ -104,7 +116,8 @@ public sealed class OperatorSelector
 
     /// <summary>
     /// One Metropolis–Hastings draw over ranks 0..n−1 from rank <paramref name="k1"/>: propose k2 uniformly, accept with
-    /// probability <c>min(1, (1 − 1/n)^(k2 − k1))</c>, redraw on rejection.
+    /// probability <c>min(1, (1 − 1/n)^(k2 − k1))</c>, redraw on rejection. <paramref name="k1"/> = −1 (the reference
+    /// code's) accepts every k2 with probability (1 − 1/n)^(k2 + 1), so k2 follows ∝ (1 − 1/n)^k2.
     /// </summary>
     public static int NextRank(int k1, int n, Rng rng)
     {
@@ -117,7 +130,7 @@ public sealed class OperatorSelector
         }
     }
 
-    /// <summary>The one-step law <c>P(k2 | k1)</c> of <see cref="NextRank"/>.</summary>
+    /// <summary>The one-step law <c>P(k2 | k1)</c> of <see cref="NextRank"/> (k1 = −1 included).</summary>
     public static double[] TransitionProbabilities(int k1, int n)
     {
         double q = 1.0 - 1.0 / n;

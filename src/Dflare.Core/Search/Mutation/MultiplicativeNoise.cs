@@ -6,19 +6,24 @@ namespace Dflare.Search.Mutation;
 
 /// <summary>
 /// Multiplicative (speckle) noise: every value becomes <c>x + x·n</c> with <c>n ~ N(m, σ²)</c> drawn per value, where
-/// one application first draws <c>m ~ U[MeanMin, MeanMax)</c> and <c>σ² ~ U[0, VarianceMax)</c>. Rounded and clipped
-/// to 0..255. Defaults: m ~ U[−0.5, 0.5), σ² ~ U[0, 0.05).
+/// one application first draws <c>m ~ U[MeanMin, MeanMax)</c> and <c>σ² ~ U[0, VarianceMax)</c>. Defaults: m ~ U[−0.5,
+/// 0.5), σ² ~ U[0, 0.05). By default (<see cref="NoiseCast.Uint8"/>, the DFlare authors' shipped arithmetic) the value
+/// is truncated and wrapped, so a bright value pushed past 255 comes back dark (200 · 1.4 = 280 → 24); with
+/// <see cref="NoiseCast.Round"/> (<c>cast=round</c>) it is rounded and clipped to 0..255.
 /// </summary>
 public sealed class MultiplicativeNoise : IMutationOperator
 {
     /// <summary>Creates the operator.</summary>
     /// <exception cref="DflareException">The mean range is empty or the variance bound negative.</exception>
-    public MultiplicativeNoise(double meanMin = -0.5, double meanMax = 0.5, double varianceMax = 0.05)
+    public MultiplicativeNoise(double meanMin = -0.5, double meanMax = 0.5, double varianceMax = 0.05, NoiseCast cast = NoiseCast.Uint8)
     {
         if (!(meanMin <= meanMax)) throw OperatorParameters.Invalid(Name, $"mean-min ({meanMin}) must not exceed mean-max ({meanMax})");
         if (!(varianceMax >= 0)) throw OperatorParameters.Invalid(Name, $"variance-max must be ≥ 0 (got {varianceMax})");
-        MeanMin = meanMin; MeanMax = meanMax; VarianceMax = varianceMax;
+        MeanMin = meanMin; MeanMax = meanMax; VarianceMax = varianceMax; Cast = cast;
     }
+
+    /// <summary>How a noisy value becomes a pixel level (default <see cref="NoiseCast.Uint8"/>).</summary>
+    public NoiseCast Cast { get; }
 
     /// <summary>Lower bound of the per-application mean (default −0.5).</summary>
     public double MeanMin { get; }
@@ -30,7 +35,7 @@ public sealed class MultiplicativeNoise : IMutationOperator
     /// <inheritdoc />
     public string Name => "multiplicative-noise";
     /// <inheritdoc />
-    public string Spec => $"{Name}:mean-min={PixelOps.F(MeanMin)}:mean-max={PixelOps.F(MeanMax)}:variance-max={PixelOps.F(VarianceMax)}";
+    public string Spec => $"{Name}:mean-min={PixelOps.F(MeanMin)}:mean-max={PixelOps.F(MeanMax)}:variance-max={PixelOps.F(VarianceMax)}:cast={Cast.Name()}";
 
     /// <inheritdoc />
     public Image Apply(Image image, Rng rng)
@@ -43,11 +48,10 @@ public sealed class MultiplicativeNoise : IMutationOperator
         try
         {
             rng.FillGaussian(noise.AsSpan(0, src.Length));
-            for (int i = 0; i < src.Length; i++)
-            {
-                double x = src[i];
-                dst[i] = PixelOps.RoundClip(x + x * (m + sd * noise[i]));
-            }
+            if (Cast == NoiseCast.Uint8)
+                for (int i = 0; i < src.Length; i++) { double x = src[i]; dst[i] = NoiseCasts.Uint8(x + x * (m + sd * noise[i])); }
+            else
+                for (int i = 0; i < src.Length; i++) { double x = src[i]; dst[i] = PixelOps.RoundClip(x + x * (m + sd * noise[i])); }
         }
         finally { ArrayPool<double>.Shared.Return(noise); }
         return new Image(image.Width, image.Height, image.Channels, dst);
@@ -55,8 +59,8 @@ public sealed class MultiplicativeNoise : IMutationOperator
 
     internal static MultiplicativeNoise From(OperatorParameters p)
     {
-        var op = new MultiplicativeNoise(p.Double("mean-min", -0.5), p.Double("mean-max", 0.5), p.Double("variance-max", 0.05));
-        p.EnsureAllUsed(["mean-min", "mean-max", "variance-max"]);
+        var op = new MultiplicativeNoise(p.Double("mean-min", -0.5), p.Double("mean-max", 0.5), p.Double("variance-max", 0.05), NoiseCasts.Parse(p, "multiplicative-noise"));
+        p.EnsureAllUsed(["mean-min", "mean-max", "variance-max", "cast"]);
         return op;
     }
 }

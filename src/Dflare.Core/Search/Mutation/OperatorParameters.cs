@@ -24,6 +24,13 @@ internal sealed class OperatorParameters
         return v;
     }
 
+    public string Text(string key, string dflt)
+    {
+        if (!_values.TryGetValue(key, out var text)) return dflt;
+        _used.Add(key);
+        return text;
+    }
+
     public int Int(string key, int dflt)
     {
         if (!_values.TryGetValue(key, out var text)) return dflt;
