@@ -1,16 +1,22 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `dflare repair` (docs/repair.md). Run on demand from the repository root:
 #   nice -n 10 benchmarks/repair-eval.sh PAIR [REPAIR_SEEDS] [HELD_OUT_SEEDS] [BUDGET] [BOUNDS]
-# PAIR: resnet8-real | cnn-int8-static | cnn-prune0.5 | cnn-bits4. BOUNDS: space-separated L∞ bounds, "none" = unbounded.
+# PAIR: resnet8-real | cnn-METHOD | mnist8-METHOD, METHOD = int8-static | int8 | bits4 | prune0.5 (a `dflare compress` of
+# cnn-pytorch / mnist-8). BOUNDS: space-separated L∞ bounds, "none" = unbounded.
+# What counts as a deviation (both searches): $STRATEGY (default dflare) and $MIN_MARGIN (default 0 = any label change).
+# Meaningful deviations as the gate counts them (docs/gate.md):
+#   STRATEGY=square MIN_MARGIN=0.1 SUFFIX=-confident nice -n 10 benchmarks/repair-eval.sh PAIR 100 100 1000 "16 32"
 # Split by seed: the triggers of seeds [0, R) (run seed 1) repair the model; a fresh search (run seed 2) on the held-out
 # seeds [R, R+H) counts the deviations (triggered + already deviating) on the unrepaired and on each repaired model, with
 # the same budget and bound. Accuracy and natural disagreement come from `dflare eval` on the test images.
 # Writes benchmarks/results/repair-PAIR[SUFFIX].md and .json (SUFFIX from $SUFFIX); the work folder is benchmarks/.cache/repair-eval/PAIR.
 set -euo pipefail
 PAIR=${1:?pair}; R=${2:-100}; H=${3:-100}; B=${4:-1000}; BOUNDS=${5:-"none 16"}
+STRATEGY=${STRATEGY:-dflare}; MIN_MARGIN=${MIN_MARGIN:-0}
+SEARCH=(--strategy "$STRATEGY" --min-margin "$MIN_MARGIN")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 S=${DFLARE_SHARED:-$ROOT/../shared}
-W=$ROOT/benchmarks/.cache/repair-eval/$PAIR
+W=$ROOT/benchmarks/.cache/repair-eval/$PAIR${SUFFIX:-}
 mkdir -p "$W" "$ROOT/benchmarks/results"
 DLL=$ROOT/src/Dflare.Cli/bin/Release/net10.0/dflare.dll
 [ -f "$DLL" ] || dotnet build "$ROOT/src/Dflare.Cli" -c Release >/dev/null
@@ -19,8 +25,9 @@ MN=$S/data/mnist/t10k-images-idx3-ubyte.gz
 case $PAIR in
   resnet8-real) O=$S/models/cifar10/resnet8.onnx; C=$S/models/cifar10/resnet8-int8.onnx; SEEDS=$S/data/cifar10/test_first932.bin
     PRE=(--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225); EVAL_LIMIT=932;;
-  cnn-*) O=$S/models/mnist/cnn-pytorch.onnx; SEEDS=$MN; PRE=(--mean 0.5 --std 0.5); EVAL_LIMIT=10000
-    METHOD=${PAIR#cnn-}; METHOD=${METHOD/prune/prune:}; METHOD=${METHOD/bits/bits:}; C=$W/compressed.onnx
+  cnn-*|mnist8-*) SEEDS=$MN; EVAL_LIMIT=10000
+    if [[ $PAIR == cnn-* ]]; then O=$S/models/mnist/cnn-pytorch.onnx; PRE=(--mean 0.5 --std 0.5); else O=$S/models/mnist/mnist-8.onnx; PRE=(); fi
+    METHOD=${PAIR#*-}; METHOD=${METHOD/prune/prune:}; METHOD=${METHOD/bits/bits:}; C=$W/compressed.onnx
     if [ ! -f "$C" ]; then
       CAL=(); [ "$METHOD" = int8-static ] && CAL=(--calibration "$MN" --limit 200)
       D compress "$O" --method "$METHOD" --out "$C" "${PRE[@]}" "${CAL[@]}" >/dev/null
@@ -32,7 +39,7 @@ METHODS="fallback bias-correction head-refit"
 rows=()
 for bound in $BOUNDS; do
   BND=(); [ "$bound" != none ] && BND=(--max-linf "$bound")
-  D search --original "$O" --compressed "$C" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" --offset 0 --limit "$R" --budget "$B" --seed 1 --out "$W/repair-$bound" >/dev/null
+  D search --original "$O" --compressed "$C" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" "${SEARCH[@]}" --offset 0 --limit "$R" --budget "$B" --seed 1 --out "$W/repair-$bound" >/dev/null
   repair_devs=$(jq '.summary.triggered + .summary.alreadyDeviating' "$W/repair-$bound/results.json")
   for m in unrepaired $METHODS; do
     model=$C
@@ -42,7 +49,7 @@ for bound in $BOUNDS; do
         rows+=("{\"bound\":\"$bound\",\"method\":\"$m\",\"error\":$(jq -Rs . < "$W/$m-$bound.log")}"); continue
       fi
     fi
-    D search --original "$O" --compressed "$model" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" --offset "$R" --limit "$H" --budget "$B" --seed 2 --out "$W/heldout-$m-$bound" >/dev/null
+    D search --original "$O" --compressed "$model" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" "${SEARCH[@]}" --offset "$R" --limit "$H" --budget "$B" --seed 2 --out "$W/heldout-$m-$bound" >/dev/null
     ev=$(D eval "$O" --compare "$model" --seeds "$SEEDS" "${PRE[@]}" --limit "$EVAL_LIMIT" --json)
     rows+=("$(jq -c --arg bound "$bound" --arg m "$m" --argjson size "$(stat -c %s "$model")" --argjson rd "$repair_devs" --argjson ev "$ev" \
       '{bound:$bound, method:$m, repairDeviations:$rd, heldOutSeeds:.summary.seeds, heldOutDeviations:(.summary.triggered + .summary.alreadyDeviating),
@@ -52,8 +59,9 @@ for bound in $BOUNDS; do
   done
 done
 printf '%s\n' "${rows[@]}" | jq -s --arg pair "$PAIR" --argjson r "$R" --argjson h "$H" --argjson b "$B" \
-  '{pair:$pair, repairSeeds:$r, heldOutSeeds:$h, budget:$b, date:(now|todate), rows:.}' > "$ROOT/benchmarks/results/repair-$PAIR${SUFFIX:-}.json"
-jq -r '"### \(.pair): repair seeds 0..\(.repairSeeds - 1) (run seed 1), held-out seeds \(.repairSeeds)..\(.repairSeeds + .heldOutSeeds - 1) (run seed 2), budget \(.budget)\n",
+  --arg strategy "$STRATEGY" --argjson margin "$MIN_MARGIN" \
+  '{pair:$pair, repairSeeds:$r, heldOutSeeds:$h, budget:$b, strategy:$strategy, minMargin:$margin, date:(now|todate), rows:.}' > "$ROOT/benchmarks/results/repair-$PAIR${SUFFIX:-}.json"
+jq -r '"### \(.pair): repair seeds 0..\(.repairSeeds - 1) (run seed 1), held-out seeds \(.repairSeeds)..\(.repairSeeds + .heldOutSeeds - 1) (run seed 2), budget \(.budget), strategy \(.strategy // "dflare"), \(if (.minMargin // 0) > 0 then "deviations with both margins ≥ \(.minMargin)" else "any label change" end)\n",
   "| bound | method | deviations removed (held-out) | held-out deviations | search success | mean queries | accuracy | natural disagreements | size |",
   "|---|---|---|---|---|---|---|---|---|",
   (.rows as $rows | .rows[] | . as $x | ($rows[] | select(.bound == $x.bound and .method == "unrepaired") | .heldOutDeviations) as $base |

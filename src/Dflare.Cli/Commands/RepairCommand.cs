@@ -22,12 +22,13 @@ internal static class RepairCommand
         var output = new Option<string>("--out") { Description = "The repaired model to write (atomically).", Required = true };
         var target = new Option<double>("--target") { Description = "fallback: stop when at most this fraction of the repair set (seeds + deviations) deviates (default 0).", DefaultValueFactory = _ => 0 };
         var ridge = new Option<double>("--ridge") { Description = "head-refit: ridge strength relative to the mean feature energy; the fit is pulled toward the original's head (default 0.1).", DefaultValueFactory = _ => 0.1 };
+        var floatHead = new Option<bool>("--float-head") { Description = "head-refit: a float Gemm on float features, dropping the quantization of the head's input and output (by default the refit head keeps both grids)." };
         var biasData = new Option<string>("--bias-data") { Description = "bias-correction: measure the mean error on 'all' (seeds and deviations, default) or on 'seeds' only.", DefaultValueFactory = _ => "all" };
         var calibration = new Option<string?>("--calibration") { Description = "recalibrate: calibration images (default: the results folder's seeds); the triggering inputs are added." };
         var calibrationLimit = new Option<int>("--calibration-limit") { Description = "recalibrate: calibration images taken from --calibration (default 200).", DefaultValueFactory = _ => 200 };
         var cmd = new Command("repair", "Repair a compressed model with the triggering inputs of a search: float fallback, bias correction, int8-static re-calibration or head refit (no training framework).");
         common.AddTo(cmd);
-        cmd.AddOptions([method, output, target, ridge, biasData, calibration, calibrationLimit]);
+        cmd.AddOptions([method, output, target, ridge, floatHead, biasData, calibration, calibrationLimit]);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var m = Repairer.ParseMethod(r.GetValue(method)!);
@@ -41,6 +42,7 @@ internal static class RepairCommand
                 "seeds" => true,
                 var other => throw new DflareException($"--bias-data must be 'all' or 'seeds' (got '{other}')."),
             };
+            if (r.GetValue(floatHead) && m != RepairMethod.HeadRefit) throw new DflareException($"--float-head applies to --method head-refit only (the method is {Repairer.Name(m)}).");
             if (onSeeds && m != RepairMethod.BiasCorrection) throw new DflareException($"--bias-data applies to --method bias-correction only (the method is {Repairer.Name(m)}).");
             var (pair, original, compressed, o, co, set) = common.Load(r);
             var inputs = new RepairInputs
@@ -52,7 +54,7 @@ internal static class RepairCommand
             };
             var settings = new RepairSettings
             {
-                Method = m, TargetRate = r.GetValue(target), Ridge = r.GetValue(ridge), BiasOnSeedsOnly = onSeeds,
+                Method = m, TargetRate = r.GetValue(target), Ridge = r.GetValue(ridge), FloatHead = r.GetValue(floatHead), BiasOnSeedsOnly = onSeeds,
                 Calibration = r.GetValue(calibration) is { } c ? SeedSource.Open(c) : null, CalibrationLimit = r.GetValue(calibrationLimit),
             };
             var result = Repairer.Repair(inputs, settings);

@@ -200,9 +200,11 @@ public static class GraphRepairs
     /// <summary>
     /// Replaces the classification head by a float Gemm <c>y = x · W + b</c> (W is K×N) reading
     /// <paramref name="features"/> and writing <paramref name="output"/>; the nodes that computed the old head (and
-    /// anything else left unused) are removed.
+    /// anything else left unused) are removed. With <paramref name="outputGrid"/> (a scale and zero point) the Gemm's
+    /// result goes through QuantizeLinear → DequantizeLinear on that grid before <paramref name="output"/>.
     /// </summary>
-    public static void ReplaceHead(OnnxModel compressed, string features, string output, float[] w, float[] b, long k, long n, string name)
+    public static void ReplaceHead(OnnxModel compressed, string features, string output, float[] w, float[] b, long k, long n, string name,
+        (string Scale, string ZeroPoint)? outputGrid = null)
     {
         var editor = new GraphEditor(compressed);
         editor.AllowFreeInitializers();
@@ -212,8 +214,30 @@ public static class GraphRepairs
         var bName = editor.Unique(name + "_refit_b");
         editor.AddInitializer(OnnxTensors.FromFloats(wName, [k, n], w));
         editor.AddInitializer(OnnxTensors.FromFloats(bName, [n], b));
-        editor.InsertAfter(producer, GraphEditor.Node("Gemm", editor.Unique(name + "_refit"), [features, wName, bName], [output]));
+        if (outputGrid is { } grid)
+        {
+            string[] qp = grid.ZeroPoint.Length > 0 ? [grid.Scale, grid.ZeroPoint] : [grid.Scale];
+            var y = editor.Unique(name + "_refit_float");
+            var yq = editor.Unique(name + "_refit_quantized");
+            editor.InsertAfter(producer,
+                GraphEditor.Node("Gemm", editor.Unique(name + "_refit"), [features, wName, bName], [y]),
+                GraphEditor.Node("QuantizeLinear", editor.Unique(name + "_refit_Q"), [y, .. qp], [yq]),
+                GraphEditor.Node("DequantizeLinear", editor.Unique(name + "_refit_DQ"), [yq, .. qp], [output]));
+        }
+        else editor.InsertAfter(producer, GraphEditor.Node("Gemm", editor.Unique(name + "_refit"), [features, wName, bName], [output]));
         RemoveDead(editor);
+    }
+
+    /// <summary>
+    /// Adds a DequantizeLinear of <paramref name="quantize"/>'s output with its scale and zero point (after it) and
+    /// returns the float tensor it writes: the values a quantized operator reading that output computes with.
+    /// </summary>
+    public static string AddDequantize(OnnxModel model, NodeProto quantize, string name)
+    {
+        var editor = new GraphEditor(model);
+        var output = editor.Unique(quantize.Input[0] + "_dequantized");
+        editor.InsertAfter(quantize, GraphEditor.Node("DequantizeLinear", editor.Unique(name + "_input_DQ"), [quantize.Output[0], .. quantize.Input.Skip(1)], [output]));
+        return output;
     }
 
     /// <summary>The node whose first output is <paramref name="tensor"/>.</summary>

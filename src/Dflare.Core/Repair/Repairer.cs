@@ -48,6 +48,8 @@ public sealed record RepairSettings
     public double TargetRate { get; init; }
     /// <summary>Head refit: ridge strength relative to the mean diagonal of the feature Gram matrix (default 0.1); the fit is pulled toward the original's head.</summary>
     public double Ridge { get; init; } = 0.1;
+    /// <summary>Head refit: replace the head by a float Gemm on float features (the behaviour before the quantization grid of the head's input and output was kept).</summary>
+    public bool FloatHead { get; init; }
     /// <summary>Bias correction: measure the mean error on the seeds only (clean data, as Nagel et al. do) instead of seeds and deviations.</summary>
     public bool BiasOnSeedsOnly { get; init; }
     /// <summary>Re-calibration: the calibration images (before the triggers are added); null uses the repair set's seeds.</summary>
@@ -256,13 +258,28 @@ public static class Repairer
         var current = inputs.Compressed.Clone($"{inputs.Compressed.Name} (repaired)");
         var cNode = GraphRepairs.NodeWriting(current, head.CompressedLayer!.OutputTensor);
         var features = cNode.Input[0];
-        if (current.Producer(features) is { OpType: "QuantizeLinear" } q) features = q.Input[0];
-        else if (current.Producer(features) is { OpType: "DequantizeLinear" } dq && current.Producer(dq.Input[0]) is { OpType: "QuantizeLinear" } q2) features = q2.Input[0];
         // The float tensor the head's readers see.
         var output = head.CompressedTensor;
         if (head.Form == MatchForm.QOperator)
             output = current.Consumers(output).FirstOrDefault(c => c.Node.OpType == "DequantizeLinear").Node?.Output[0]
                 ?? throw new DflareException($"Layer '{head.Name}': no DequantizeLinear reads '{head.CompressedTensor}'; the head cannot be replaced.");
+        // The refit head reads what the compressed head reads: its features on their quantization grid (a QOperator head's
+        // quantized input dequantized; a QDQ head's DequantizeLinear output as it is), and its logits are put back on the
+        // compressed head's output grid. Only the weights change; a float head on float features also drops the clipping
+        // of both ranges, which on the real int8 pair made confident deviations easier to find (docs/repair.md).
+        (string Scale, string ZeroPoint)? outputGrid = null;
+        if (settings.FloatHead)
+        {
+            if (current.Producer(features) is { OpType: "QuantizeLinear" } q) features = q.Input[0];
+            else if (current.Producer(features) is { OpType: "DequantizeLinear" } dq && current.Producer(dq.Input[0]) is { OpType: "QuantizeLinear" } q2) features = q2.Input[0];
+        }
+        else
+        {
+            if (current.Producer(features) is { OpType: "QuantizeLinear" } q)
+                features = GraphRepairs.AddDequantize(current, q, head.Name);
+            if (current.Producer(output) is { OpType: "DequantizeLinear" } dqo && dqo.Input.Count >= 2 && current.Producer(dqo.Input[0]) is not null)
+                outputGrid = (dqo.Input[1], dqo.Input.Count > 2 ? dqo.Input[2] : "");
+        }
         var target = head.OriginalLayer!.OutputTensor;
         TensorRows f, y;
         using (var a = ActivationReader.Create(current, inputs.CompressedOptions, [features], disableOptimizations: true)) f = a.Read(set)[features];
@@ -279,10 +296,12 @@ public static class Repairer
         if (f.Rows[0].Length != k || y.Rows[0].Length != n)
             throw new DflareException($"Layer '{head.Name}': features have {f.Rows[0].Length} values and logits {y.Rows[0].Length}, but the head is {k}x{n}.");
         var (w, bias) = Ridge.Fit(f.Rows, y.Rows, w0, b0, settings.Ridge);
-        GraphRepairs.ReplaceHead(current, features, output, w, bias, k, n, head.Name);
+        GraphRepairs.ReplaceHead(current, features, output, w, bias, k, n, head.Name, outputGrid);
         double before = Ridge.MeanSquaredError(f.Rows, y.Rows, w0, b0), after = Ridge.MeanSquaredError(f.Rows, y.Rows, w, bias);
         changes.Add($"{head.Name}: replaced by a float Gemm ({k}x{n}) refit by ridge regression (strength {settings.Ridge}, pulled toward the original's head) " +
-            $"on {set.Count} inputs' penultimate features '{features}' against the original's '{target}'; mean squared error to the original's logits {before:G3} (original head on these features) → {after:G3}");
+            $"on {set.Count} inputs' penultimate features '{features}' against the original's '{target}'" +
+            (settings.FloatHead ? " (float head, the head's quantization dropped)" : outputGrid is null ? "" : " (logits put back on the compressed head's output grid)") +
+            $"; mean squared error to the original's logits {before:G3} (original head on these features) → {after:G3}");
         return current;
     }
 }

@@ -123,6 +123,38 @@ public sealed class RepairTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Head_refit_keeps_the_quantization_grid_of_the_compressed_heads_input_and_output_unless_asked_for_a_float_head()
+    {
+        var e = SharedModels.Get("resnet8");
+        var original = OnnxModel.Load(SharedData.Require(e.Path));
+        var compressed = OnnxModel.Load(SharedData.Require("models/cifar10/resnet8-int8.onnx"));
+        var cifar = SeedSource.Open(SharedData.Require(SharedModels.Cifar));
+        var seeds = cifar.Enumerate(0, 16).Select(s => s.Image).ToList();
+        var deviations = new[] { 178, 226, 265, 439 }.Select(i => cifar.Enumerate(i, 1).Single().Image).ToList();
+        var inputs = new RepairInputs { Original = original, Compressed = compressed, Seeds = seeds, Deviations = deviations, OriginalOptions = e.Options, CompressedOptions = e.Options };
+        // INC's head: QLinearMatMul + QLinearAdd → DequantizeLinear('76_quantized', 76_scale, 76_zero_point) → '76'.
+        float scale = OnnxTensors.ToFloats(compressed.FindInitializer("76_scale")!)[0];
+        double OffGrid(OnnxModel model)
+        {
+            using var reader = ActivationReader.Create(model, e.Options, ["76"], disableOptimizations: false);
+            return reader.Read(seeds)["76"].Rows.SelectMany(r => r).Max(v => Math.Abs(v / scale - Math.Round(v / scale)));
+        }
+
+        var kept = Repairer.Repair(inputs, new RepairSettings { Method = RepairMethod.HeadRefit });
+        var gemm = kept.Model.Graph.Node.Single(n => n.OpType == "Gemm");
+        kept.Model.Producer(gemm.Input[0])!.OpType.Should().Be("DequantizeLinear", "the refit head reads the features on the grid the QLinearMatMul read them");
+        kept.Model.Consumers(gemm.Output[0]).Single().Node.OpType.Should().Be("QuantizeLinear");
+        OffGrid(kept.Model).Should().BeLessThan(1e-3, "the logits are put back on the compressed head's output grid (zero point 93 is an integer)");
+        kept.DeviationsAfter.Should().BeLessThanOrEqualTo(kept.DeviationsBefore);
+
+        var floatHead = Repairer.Repair(inputs, new RepairSettings { Method = RepairMethod.HeadRefit, FloatHead = true });
+        var fg = floatHead.Model.Graph.Node.Single(n => n.OpType == "Gemm");
+        floatHead.Model.Producer(fg.Input[0])!.OpType.Should().Be("ReduceMean", "a float head reads the float features");
+        floatHead.Model.Graph.Output.Single().Name.Should().Be("76");
+        OffGrid(floatHead.Model).Should().BeGreaterThan(0.05, "a float head's logits are not on the grid");
+    }
+
+    [Fact]
     public void Ridge_recovers_an_exact_linear_map_and_a_huge_strength_keeps_the_prior()
     {
         var rng = new Random(7);
