@@ -117,8 +117,8 @@ public sealed class BadInputFixture : IDisposable
             Cases = [new Reports.DeviationCaseRecord
             {
                 Id = "T.C.M", TestClass = "T.C", TestMethod = "M", Original = "/m/a.onnx", Compressed = "/m/a.int8.onnx", SeedSource = "/m/seeds", Budget = 100, Passed = false,
-                Seeds = [new Reports.SeedRecord { Id = seed, Index = index, Status = "triggered", Queries = 40, State = Check.SeedState.New, OriginalClass = "Coat", CompressedClass = "Shirt", Image = image },
-                         new Reports.SeedRecord { Id = seed + "-clean", Index = index + 1, State = Check.SeedState.Clean, Status = "not-found", Queries = 100 }],
+                Seeds = [new Reports.SeedRecord { Id = seed, Index = index, Status = Search.SearchStatus.Triggered, Queries = 40, State = Check.SeedState.New, OriginalClass = "Coat", CompressedClass = "Shirt", Image = image },
+                         new Reports.SeedRecord { Id = seed + "-clean", Index = index + 1, State = Check.SeedState.Clean, Status = Search.SearchStatus.NotFound, Queries = 100 }],
             }],
         };
         Directory.CreateDirectory(Path.Combine(dir, "images"));
