@@ -19,7 +19,7 @@ internal static class Bounds
         var catalog = new Catalog();
         var pairs = catalog.Select(a.List("pairs", "resnet8-real,demo,cnn-pytorch-bits4"));
         int seeds = a.Int("seeds", 50);
-        long budget = a.Long("budget", 2000);
+        long budget = a.Long("budget", QueryBudget.SearchDefault);
         var linf = a.Ints("linf", "16,32,64");
         var strategies = Runs.Strategies(a.List("strategies", "dflare,diffchaser"));
         // square runs once per objective; the confident one (and every strategy) judges deviations with --margin.

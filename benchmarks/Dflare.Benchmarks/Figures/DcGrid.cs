@@ -33,7 +33,7 @@ internal static class DcGrid
         var catalog = new Catalog();
         var datasets = a.List("datasets", "cifar10,mnist,fashion-demo");
         int seeds = a.Int("seeds", 20);
-        long budget = a.Long("budget", 2000);
+        long budget = a.Long("budget", QueryBudget.SearchDefault);
         var populations = a.Ints("populations", "4,10");
         var rates = a.List("rates", "0.03,0.1").Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         var steps = a.Ints("steps", "32,64");

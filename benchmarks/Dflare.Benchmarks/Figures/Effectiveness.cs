@@ -30,7 +30,7 @@ internal static class Effectiveness
     {
         var catalog = new Catalog();
         int seeds = a.Int("seeds", 100);
-        long budget = a.Long("budget", 2000);
+        long budget = a.Long("budget", QueryBudget.SearchDefault);
         var pairs = catalog.Select(a.List("pairs", "all"));
         var strategies = Runs.Variants(a.List("strategies", "all"));
         var outDir = a.Str("out", BenchPaths.Results);
