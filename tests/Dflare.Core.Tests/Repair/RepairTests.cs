@@ -95,17 +95,25 @@ public sealed class RepairTests(ITestOutputHelper output)
         using var session = SessionCache.CreateSession(restored.ToBytes(), "restored");
     }
 
+    /// <summary>The real resnet8 / int8 pair with CIFAR-10 test images 0..15 as seeds; the pair disagrees on test images 178, 226, 265, 439 (shared/README.md): they serve as the deviations.</summary>
+    private static RepairInputs RealPairInputs()
+    {
+        var e = SharedModels.Get("resnet8");
+        var cifar = SeedSource.Open(SharedData.Require(SharedModels.Cifar));
+        return new RepairInputs
+        {
+            Original = OnnxModel.Load(SharedData.Require(e.Path)),
+            Compressed = OnnxModel.Load(SharedData.Require("models/cifar10/resnet8-int8.onnx")),
+            Seeds = cifar.Enumerate(0, 16).Select(s => s.Image).ToList(),
+            Deviations = new[] { 178, 226, 265, 439 }.Select(i => cifar.Enumerate(i, 1).Single().Image).ToList(),
+            OriginalOptions = e.Options, CompressedOptions = e.Options,
+        };
+    }
+
     [Fact]
     public void Every_method_on_the_real_QOperator_pair_gives_a_model_ORT_runs_or_a_clear_refusal()
     {
-        var e = SharedModels.Get("resnet8");
-        var original = OnnxModel.Load(SharedData.Require(e.Path));
-        var compressed = OnnxModel.Load(SharedData.Require("models/cifar10/resnet8-int8.onnx"));
-        var cifar = SeedSource.Open(SharedData.Require(SharedModels.Cifar));
-        var seeds = cifar.Enumerate(0, 16).Select(s => s.Image).ToList();
-        // The pair disagrees on test images 178, 226, 265, 439 (shared/README.md): they serve as the deviations.
-        var deviations = new[] { 178, 226, 265, 439 }.Select(i => cifar.Enumerate(i, 1).Single().Image).ToList();
-        var inputs = new RepairInputs { Original = original, Compressed = compressed, Seeds = seeds, Deviations = deviations, OriginalOptions = e.Options, CompressedOptions = e.Options };
+        var inputs = RealPairInputs();
 
         foreach (var method in new[] { RepairMethod.Fallback, RepairMethod.BiasCorrection, RepairMethod.HeadRefit })
         {
@@ -125,13 +133,8 @@ public sealed class RepairTests(ITestOutputHelper output)
     [Fact]
     public void Head_refit_keeps_the_quantization_grid_of_the_compressed_heads_input_and_output_unless_asked_for_a_float_head()
     {
-        var e = SharedModels.Get("resnet8");
-        var original = OnnxModel.Load(SharedData.Require(e.Path));
-        var compressed = OnnxModel.Load(SharedData.Require("models/cifar10/resnet8-int8.onnx"));
-        var cifar = SeedSource.Open(SharedData.Require(SharedModels.Cifar));
-        var seeds = cifar.Enumerate(0, 16).Select(s => s.Image).ToList();
-        var deviations = new[] { 178, 226, 265, 439 }.Select(i => cifar.Enumerate(i, 1).Single().Image).ToList();
-        var inputs = new RepairInputs { Original = original, Compressed = compressed, Seeds = seeds, Deviations = deviations, OriginalOptions = e.Options, CompressedOptions = e.Options };
+        var inputs = RealPairInputs();
+        var (e, compressed, seeds) = (SharedModels.Get("resnet8"), inputs.Compressed, inputs.Seeds);
         // INC's head: QLinearMatMul + QLinearAdd → DequantizeLinear('76_quantized', 76_scale, 76_zero_point) → '76'.
         float scale = OnnxTensors.ToFloats(compressed.FindInitializer("76_scale")!)[0];
         double OffGrid(OnnxModel model)
