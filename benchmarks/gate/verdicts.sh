@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # The gate's verdict on the benchmark pairs with the defaults (dflare check), for run seeds 0-4 on the same seeds.
-# Usage: benchmarks/gate/verdicts.sh [LIMIT] [OUT]   (from the repository root; needs ../shared; run on demand, slow)
+# Usage: benchmarks/gate/verdicts.sh [LIMIT] [OUT] [CHECK OPTIONS...]   (from the repository root; needs ../shared;
+# run on demand, slow), e.g. benchmarks/gate/verdicts.sh 100 benchmarks/results/gate-verdicts-l16 --max-linf 16 --budget 4000
 # Writes OUT/<pair>-seed<N>.json (the check's record) and prints one line per run: pair, run seed, exit code, headline.
 set -euo pipefail
 LIMIT=${1:-100}
 OUT=${2:-benchmarks/results/gate-verdicts}
+shift $(( $# < 2 ? $# : 2 ))
+EXTRA=("$@")
 SHARED=${DFLARE_SHARED:-../shared}
 mkdir -p "$OUT/models"
 CLI="dotnet src/Dflare.Cli/bin/Release/net10.0/dflare.dll"
@@ -20,7 +23,7 @@ compress "$SHARED/models/mnist/mnist-8.onnx" prune:0.5 "$OUT/models/mnist8-prune
 run() { # name original compressed seeds runseed [extra...]
   local name=$1 orig=$2 comp=$3 seeds=$4 rs=$5; shift 5
   set +e
-  $CLI check --original "$orig" --compressed "$comp" --seeds "$seeds" --limit "$LIMIT" --seed "$rs" --json "$@" > "$OUT/$name-seed$rs.json" 2> "$OUT/$name-seed$rs.txt"
+  $CLI check --original "$orig" --compressed "$comp" --seeds "$seeds" --limit "$LIMIT" --seed "$rs" --json "$@" ${EXTRA[@]+"${EXTRA[@]}"} > "$OUT/$name-seed$rs.json" 2> "$OUT/$name-seed$rs.txt"
   local code=$?
   set -e
   echo "$name seed=$rs exit=$code $(head -1 "$OUT/$name-seed$rs.txt")"

@@ -38,10 +38,35 @@ public sealed class CheckCommandTests : IDisposable
         GateResultsStore.Read(report).Pairs.Single().New.Should().BeGreaterThan(0);
         File.ReadAllText(Path.Combine(report, "summary.md")).Should().Contain("❌ failed");
 
+        int accepted = Directory.GetFiles(snaps, "*.verified.png").Length;
         CliRunner.Run("accept", snaps).ExitCode.Should().Be(0);
-        var again = CliRunner.Run([.. args, "--seed", "3"]);
-        again.ExitCode.Should().Be(0, again.ToString());
-        again.StdOut.Should().Contain("PASSED.").And.Contain(" known, 0 new, 0 changed, 0 fixed");
+        accepted = Directory.GetFiles(snaps, "*.verified.png").Length - accepted;
+        accepted.Should().BeGreaterThan(0);
+        // Another run seed: every accepted input is replayed and stays known; a seed the first run did not find may
+        // be found now (new), but nothing accepted is searched again or reported as changed.
+        var again = CliRunner.Run([.. args, "--seed", "3", "--json"]);
+        var rerun = JsonSerializer.Deserialize<DeviationCaseRecord>(again.StdOut, GateResultsStore.Json)!;
+        rerun.Seeds.Count(x => x.State == SeedState.Known).Should().Be(accepted, again.ToString());
+        rerun.Seeds.Should().NotContain(x => x.State == SeedState.Changed || x.State == SeedState.Error);
+        again.ExitCode.Should().Be(rerun.Seeds.Any(x => x.State == SeedState.New) ? 1 : 0, again.ToString());
+        again.StdErr.Should().Contain($"{accepted} known");
+    }
+
+    [Fact]
+    public void A_pair_that_is_not_a_compression_pair_is_refused_before_any_search_unless_the_sanity_check_is_off()
+    {
+        // 90 % of the weights pruned: the copy disagrees with the original on most unmodified seeds.
+        var wrecked = Path.Combine(dir, "wrecked.onnx");
+        CliRunner.Run("compress", Demo("fashion-lenet.onnx"), "--method", "prune:0.9", "--out", wrecked).ExitCode.Should().Be(0);
+        string[] args = ["check", "--original", Demo("fashion-lenet.onnx"), "--compressed", wrecked, "--seeds", Demo("seeds"), "--limit", "2", "--budget", "20"];
+        var r = CliRunner.Run(args);
+        r.ExitCode.Should().Be(2, r.ToString());
+        r.StdErr.Should().Contain("wrecked.onnx").And.Contain("not a compression pair").And.Contain("--no-sanity-check").And.NotContain("   at ");
+        r.StdOut.Should().NotContain("PASSED").And.NotContain("FAILED");
+
+        var off = CliRunner.Run([.. args, "--no-sanity-check"]);
+        off.ExitCode.Should().NotBe(2, off.ToString());
+        off.StdOut.Should().MatchRegex("(PASSED|FAILED)\\.");
     }
 
     [Fact]

@@ -34,10 +34,11 @@ internal static class CheckCommand
         var report = new Option<string?>("--report") { Description = "Also write a report directory (results.json, summary.md, junit.xml, report.html, images/)." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON on stdout (the human summary goes to stderr)." };
         var threads = new Option<int?>("--threads") { Description = "Model batches evaluated concurrently (does not change results)." };
+        var noSanity = new Option<bool>("--no-sanity-check") { Description = "Check even when the unmodified seeds say the preprocessing is probably wrong (original near chance or near-uniform) or the two models are not a compression pair (they disagree on many seeds)." };
         var opts = new ModelOptionSet();
         var cmd = new Command("check", "The gate's deviation check: replay accepted triggering inputs, search the other seeds for confident, bounded deviations, and judge the pair (exit 0 pass, 1 problem found, 2 bad input).")
         {
-            original, compressed, shard, budget, runSeed, strategy, minMargin, maxLinf, minSsim, maxRate, allowed, failOnFixed, snapshots, name, accept, report, json, threads,
+            original, compressed, shard, budget, runSeed, strategy, minMargin, maxLinf, minSsim, maxRate, allowed, failOnFixed, snapshots, name, accept, report, json, threads, noSanity,
         };
         foreach (var o in seeds.All) cmd.Options.Add(o);
         opts.AddTo(cmd);
@@ -70,6 +71,7 @@ internal static class CheckCommand
                 SnapshotName = r.GetValue(name) ?? "check." + Path.GetFileNameWithoutExtension(comp),
                 Accept = r.GetValue(accept),
                 Threads = r.GetValue(threads),
+                SanityCheck = !r.GetValue(noSanity),
                 AcceptHint = r.GetValue(snapshots) is { } sd
                     ? $"To accept after review: `dflare accept {sd}` (or rerun with --accept)."
                     : "Give --snapshots DIR to keep the triggering inputs for review and acceptance.",

@@ -54,6 +54,13 @@ public sealed record CheckSettings
     /// <summary>Mutants keep at least this SSIM to the seed (null: none).</summary>
     public double? MinSsim { get; init; }
 
+    /// <summary>
+    /// Before anything else, check the pair on its unmodified seeds (<see cref="Models.SanityCheck"/>: an original near
+    /// chance or with near-uniform outputs, a pair that disagrees on many seeds) and refuse to run when it looks wrong.
+    /// Default true; turn it off when that is intended.
+    /// </summary>
+    public bool SanityCheck { get; init; } = true;
+
     /// <summary>What fails the check.</summary>
     public CheckPolicy Policy { get; init; } = new();
     /// <summary>False: report-only, deviations are reported but never fail (errors still do).</summary>

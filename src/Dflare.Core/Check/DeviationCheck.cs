@@ -26,6 +26,9 @@ public static class DeviationCheck
 {
     private const int Batch = 64;
 
+    /// <summary>How to run anyway, after a sanity-check problem (names the setting in each adapter).</summary>
+    public const string SanityHint = "If this is intended, turn the sanity check off (SanityCheck = false: `dflare check --no-sanity-check`, or `-p:DflareSanityCheck=false` for `dotnet test`).";
+
     /// <summary>The generator seed of <see cref="CheckSettings.Sample"/>: fixed, so the run seed never changes which seeds are checked.</summary>
     public const ulong SampleSeed = 0;
 
@@ -45,8 +48,13 @@ public static class DeviationCheck
     /// <param name="settings">What to check.</param>
     /// <param name="pair">The loaded pair (to share sessions); null loads it from the settings.</param>
     /// <param name="cancellation">Stops the search; the check then throws <see cref="OperationCanceledException"/>.</param>
-    /// <exception cref="DflareException">Bad settings, models or seeds (the message names the file or setting), or no seed to check.</exception>
-    public static CheckVerdict Run(CheckSettings settings, ModelPair? pair = null, CancellationToken cancellation = default)
+    /// <param name="sanity">Runs the pair's sanity check on the seed source (an adapter may share one result between many
+    /// checks of the same pair); null runs <see cref="Models.SanityCheck"/> directly. Not called when
+    /// <see cref="CheckSettings.SanityCheck"/> is false.</param>
+    /// <exception cref="DflareException">Bad settings, models or seeds (the message names the file or setting), a pair
+    /// the sanity check refuses, or no seed to check.</exception>
+    public static CheckVerdict Run(CheckSettings settings, ModelPair? pair = null, CancellationToken cancellation = default,
+        Func<ModelPair, SeedSource, SanityResult>? sanity = null)
     {
         var clock = Stopwatch.StartNew();
         settings.Validate();
@@ -57,6 +65,9 @@ public static class DeviationCheck
                                       (settings.Shard is { } sh ? $", shard {sh.Index}/{sh.Count}" : "") + " leave none.");
         pair ??= ModelPair.Load(settings.Original, settings.Compressed, settings.ModelOptions);
         source.CheckLabels(positions, pair.Classes, pair.Original.Path);
+        if (settings.SanityCheck)
+            (sanity ?? ((p, src) => Models.SanityCheck.Run(p.Original, p.Compressed, src)))(pair, source)
+                .ThrowIfProblems(SanityHint);
         string shaO = Sha256(settings.Original), shaC = Sha256(settings.Compressed);
         var names = source.ClassNames;
         var seeds = positions.Select(p => source.Enumerate(p, 1).Single()).ToList();
@@ -99,7 +110,7 @@ public static class DeviationCheck
             {
                 var (i, snap, input) = replay[k];
                 int lo = Labels.ArgMax(ro[k]), lc = Labels.ArgMax(rc[k]);
-                var verdict = Deviation.Judge(ro[k], rc[k], settings.MinMargin);
+                var verdict = Deviation.Judge(ro[k], rc[k], settings.MinMargin, Labels.ArgMax(seedO[i]));
                 var state = verdict != Verdict.Deviate ? SeedState.Fixed
                     : lo == snap.OriginalLabel && lc == snap.CompressedLabel ? SeedState.Known : SeedState.Changed;
                 findings[i] = WithInput(findings[i], input, ro[k], rc[k]) with
@@ -108,7 +119,9 @@ public static class DeviationCheck
                     Queries = findings[i].Queries + 2,
                     Operators = snap.Operators,
                     Note = state == SeedState.Fixed
-                        ? (lo == lc ? "The accepted input no longer deviates." : $"The labels still differ, but not by the margin of {settings.MinMargin.ToString(CultureInfo.InvariantCulture)}.")
+                        ? (lo == lc ? "The accepted input no longer deviates."
+                            : verdict == Verdict.OriginalMoved ? "The labels still differ, but the original no longer gives its label on the seed."
+                            : $"The labels still differ, but not by the margin of {settings.MinMargin.ToString(CultureInfo.InvariantCulture)}.")
                         : null,
                 };
             }

@@ -205,7 +205,7 @@ public abstract class SeedSearch
         if (_shrinker is not null)
         {
             ShrinkQueries += 2;
-            _shrinker.Observe(Deviation.Judge(original[0], compressed[0], Settings.MinMargin) == Verdict.Deviate, original[0], compressed[0]);
+            _shrinker.Observe(Deviation.Judge(original[0], compressed[0], Settings.MinMargin, SeedLabel) == Verdict.Deviate, original[0], compressed[0]);
             return;
         }
         if (Queries == 0)
@@ -260,11 +260,14 @@ public abstract class SeedSearch
     /// <summary>The accepted mutations so far (DFlare).</summary>
     protected virtual IReadOnlyList<MutationStep> Mutations => [];
 
+    /// <summary>The original's label on the seed (−1 before the seed is evaluated), which a confident deviation must keep.</summary>
+    protected int SeedLabel => SeedOriginal is { Length: > 0 } so ? Labels.ArgMax(so) : -1;
+
     /// <summary>Judges one evaluated image and counts ties / below-margin near misses.</summary>
     protected Verdict Judge(float[] original, float[] compressed)
     {
-        var v = Deviation.Judge(original, compressed, Settings.MinMargin);
-        if (v is Verdict.Tie or Verdict.BelowMargin && Labels.ArgMax(original) != Labels.ArgMax(compressed)) TiesOrBelowMargin++;
+        var v = Deviation.Judge(original, compressed, Settings.MinMargin, SeedLabel);
+        if (v is Verdict.Tie or Verdict.BelowMargin or Verdict.OriginalMoved && Labels.ArgMax(original) != Labels.ArgMax(compressed)) TiesOrBelowMargin++;
         return v;
     }
 

@@ -18,9 +18,7 @@ internal static class DeviationCaseRunner
         var plan = CasePlan.Create(attr, settings, method);
         var check = CheckSettingsFor(attr, settings, plan, testClass, method, seedPosition);
         var pair = ModelCache.Pair(plan.Original, plan.Compressed, check.ModelOptions);
-        if (settings.SanityCheck)
-            ModelCache.Sanity(plan, pair, Dflare.Datasets.SeedSource.Open(plan.SeedPath)).ThrowIfProblems("If this is intended, run with -p:DflareSanityCheck=false.");
-        var verdict = DeviationCheck.Run(check, pair, cancellation);
+        var verdict = DeviationCheck.Run(check with { SanityCheck = settings.SanityCheck }, pair, cancellation, (p, source) => ModelCache.Sanity(plan, p, source));
         var outcome = new DeviationOutcome(verdict);
 
         var attachments = new List<CaseAttachment>();

@@ -142,6 +142,27 @@ public sealed class DflareSearchTests
     }
 
     [Fact]
+    public void With_a_margin_the_original_must_keep_its_seed_label()
+    {
+        // Seed: both say 1. A mutant where the original says 0 and the compressed 2, both confidently, is not a
+        // confident deviation: the original left the seed's answer.
+        var m = Start(new SearchSettings { ShrinkFraction = 0, MinMargin = 0.1 }, P(0.2f, 0.6f, 0.2f), P(0.2f, 0.6f, 0.2f));
+        Step(m, P(0.7f, 0.2f, 0.1f), P(0.1f, 0.2f, 0.7f));
+        m.IsDone.Should().BeFalse();
+        Step(m, P(0.1f, 0.7f, 0.2f), P(0.1f, 0.2f, 0.7f)); // the original keeps 1, the compressed says 2
+        m.Result.Status.Should().Be(SearchStatus.Triggered);
+        m.Result.TiesOrBelowMargin.Should().Be(1, "the first mutant was a near miss");
+        Deviation.Judge(P(0.7f, 0.2f, 0.1f), P(0.1f, 0.2f, 0.7f), 0.1, seedLabel: 1).Should().Be(Verdict.OriginalMoved);
+        Deviation.Judge(P(0.7f, 0.2f, 0.1f), P(0.1f, 0.2f, 0.7f), 0.1).Should().Be(Verdict.Deviate, "without a seed label nothing is required of it");
+        Deviation.Judge(P(0.7f, 0.2f, 0.1f), P(0.1f, 0.2f, 0.7f), 0, seedLabel: 1).Should().Be(Verdict.Deviate, "boundary deviations (no margin) may move the original");
+
+        // Without a margin (any label change) the same mutant is a deviation.
+        var b = Start(new SearchSettings { ShrinkFraction = 0 }, P(0.2f, 0.6f, 0.2f), P(0.2f, 0.6f, 0.2f));
+        Step(b, P(0.7f, 0.2f, 0.1f), P(0.1f, 0.2f, 0.7f));
+        b.Result.Status.Should().Be(SearchStatus.Triggered);
+    }
+
+    [Fact]
     public void A_seed_the_models_already_disagree_on_is_not_searched()
     {
         var seed = SyntheticSeed();
