@@ -25,7 +25,7 @@ public sealed class IdxSeedSource : SeedSource
         if (magic >> 8 != 0x08 || dims is < 1 or > 4)
             throw new DflareException($"'{imagesPath}' is not an IDX image file: bad magic number 0x{magic:X8}; expected 0x00000803 (images N×H×W) or 0x00000804 (N×H×W×C).");
         if (dims is not (3 or 4))
-            throw new DflareException($"IDX file '{imagesPath}' holds {(dims == 1 ? "a vector (a labels file?)" : "a matrix")} (magic 0x{magic:X8}), not images; expected 0x00000803 (images N×H×W) or 0x00000804 (N×H×W×C).");
+            throw new DflareException($"IDX file '{imagesPath}' (magic 0x{magic:X8}) holds {(dims == 1 ? "a vector, not images: is it a labels file?" : "a matrix, not images.")} Expected 0x00000803 (images N×H×W) or 0x00000804 (N×H×W×C).");
         if (_images.Length < 4 + 4 * dims) throw new DflareException($"IDX file '{imagesPath}' is truncated inside its header.");
         _count = BigEndian(_images, 4);
         _height = BigEndian(_images, 8);

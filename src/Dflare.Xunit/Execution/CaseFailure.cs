@@ -40,16 +40,7 @@ public static class CaseFailure
     public static void Fail(CaseFailureReport report)
     {
         Attach(report.Attachments);
-        throw new DflareCaseFailure(report.Message);
-    }
-
-    /// <summary>
-    /// A Dflare case's failure: the message says everything (the file or setting, the problem, what to do). Its stack
-    /// trace would only show this class and reflection, so none is reported.
-    /// </summary>
-    private sealed class DflareCaseFailure(string message) : XunitException(message)
-    {
-        public override string? StackTrace => null;
+        throw new DflareFailure(report.Message);
     }
 
     /// <summary>Runs an explicit case's search now; fails like <see cref="Fail"/>, or runs the test method when it passes.</summary>

@@ -116,7 +116,7 @@ public sealed class BadInputTests : IDisposable
         var dims66 = Temp("dims-images-idx3-ubyte", [0x00, 0x00, 0x08, 0x42, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 2, 1, 2, 3, 4]);
         ((Action)(() => SeedSource.Open(dims66))).Should().Throw<DflareException>().WithMessage($"'{dims66}' is not an IDX image file: bad magic number 0x00000842*")
             .Which.Message.Should().NotContain("66 dimensions", "the fourth byte of a foreign file is not a count of dimensions");
-        ((Action)(() => new IdxSeedSource(labelsAsImages))).Should().Throw<DflareException>().WithMessage("*t10k-labels-idx1-ubyte.gz*a labels file?*not images*");
+        ((Action)(() => new IdxSeedSource(labelsAsImages))).Should().Throw<DflareException>().WithMessage("*t10k-labels-idx1-ubyte.gz*holds a vector, not images: is it a labels file?*");
     }
 
     [Fact]
