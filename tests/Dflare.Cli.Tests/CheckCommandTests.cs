@@ -16,11 +16,11 @@ public sealed class CheckCommandTests : IDisposable
         var r = CliRunner.Run("check", "--original", Demo("fashion-lenet.onnx"), "--compressed", Demo("fashion-lenet.int8.onnx"),
             "--seeds", Demo("seeds"), "--limit", "4", "--budget", "200", "--json");
         r.ExitCode.Should().Be(0, r.ToString());
-        r.StdErr.Should().Contain("PASSED. 0 of 4 seeds deviate").And.Contain("margin ≥ 0.1, L∞ ≤ 32");
+        r.StdErr.Should().Contain("PASSED. 0 of 4 seeds deviate").And.Contain("margin ≥ 0.1, L∞ ≤ 16");
         var record = JsonSerializer.Deserialize<DeviationCaseRecord>(r.StdOut, GateResultsStore.Json)!;
         record.Passed.Should().BeTrue();
         record.Seeds.Should().HaveCount(4).And.OnlyContain(s => s.State == SeedState.Clean);
-        (record.MinMargin, record.MaxLInf).Should().Be((0.1, 32));
+        (record.MinMargin, record.MaxLInf).Should().Be((0.1, 16));
     }
 
     [Fact]

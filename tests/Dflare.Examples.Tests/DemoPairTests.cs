@@ -18,7 +18,7 @@ public class DemoPairTests
     public void Int8_copy_has_no_confident_bounded_deviation(DeviationOutcome outcome)
     {
         outcome.Counts.Clean.Should().Be(3);
-        outcome.Message.Should().Contain("0 of 3 seeds deviate").And.Contain("margin ≥ 0.1, L∞ ≤ 32");
+        outcome.Message.Should().Contain("0 of 3 seeds deviate").And.Contain("margin ≥ 0.1, L∞ ≤ 16");
     }
 
     /// <summary>
