@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the one check every adapter runs (sanity, replay, search, verdict, snapshot writing) in order.
 using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
@@ -116,7 +117,7 @@ public static class DeviationCheck
                 findings[i] = WithInput(findings[i], input, ro[k], rc[k]) with
                 {
                     State = state, AcceptedLabels = (snap.OriginalLabel, snap.CompressedLabel), VerifiedImage = paths[i]!.VerifiedImage,
-                    Queries = findings[i].Queries + 2,
+                    Queries = findings[i].Queries + QueryBudget.Cost(QueryTarget.Both),
                     Operators = snap.Operators,
                     Note = state == SeedState.Fixed
                         ? (lo == lc ? "The accepted input no longer deviates."
@@ -139,7 +140,7 @@ public static class DeviationCheck
             foreach (var i in toSearch)
             {
                 var r = byId[seeds[i].Id];
-                var f = findings[i] with { SearchStatus = r.Status, Queries = findings[i].Queries + r.Queries - 2, Seconds = r.Seconds };
+                var f = findings[i] with { SearchStatus = r.Status, Queries = findings[i].Queries + r.Queries - QueryBudget.Cost(QueryTarget.Both), Seconds = r.Seconds };
                 if (r.Status == SearchStatus.NotFound) { findings[i] = f; continue; }
                 var input = r.Trigger ?? r.SeedImage;
                 var po = r.OriginalProbabilities!; var pc = r.CompressedProbabilities!;
@@ -267,7 +268,7 @@ public static class DeviationCheck
     private static SeedFinding Base(Seed seed, Image image, float[] o, float[] c) => new()
     {
         SeedId = seed.Id, Index = seed.Index, State = SeedState.Clean, TrueLabel = seed.Label, SeedImage = image,
-        SeedOriginalLabel = Labels.ArgMax(o), SeedCompressedLabel = Labels.ArgMax(c), Queries = 2,
+        SeedOriginalLabel = Labels.ArgMax(o), SeedCompressedLabel = Labels.ArgMax(c), Queries = QueryBudget.Cost(QueryTarget.Both),
     };
 
     private static SeedFinding WithInput(SeedFinding f, Image input, float[] o, float[] c) => f with

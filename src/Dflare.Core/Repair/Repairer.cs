@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the four repair methods share one evaluation loop and the repair set's bookkeeping.
 using Dflare.Compression;
 using Dflare.Datasets;
 using Dflare.Images;

@@ -16,7 +16,7 @@ public readonly record struct QueryBudget(long Queries)
 
     /// <summary>
     /// The default of a search (<see cref="SearchSettings.Budget"/>, <c>dflare search</c>, <c>dflare demo</c>): 2,000
-    /// queries per seed, the DFlare paper's kind of budget. The gate uses a smaller one (<see cref="Check.CheckDefaults.Budget"/>).
+    /// queries per seed, the DFlare paper's kind of budget. The gate has its own (<see cref="Check.CheckDefaults.Budget"/>).
     /// </summary>
     public const long SearchDefault = 2000;
 

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: the lock-step scheduler (batching across seeds, speculation, threads, journal, progress) is one loop.
 using System.Diagnostics;
 using Dflare.Datasets;
 using Dflare.Images;
