@@ -26,6 +26,9 @@ internal static class Throughput
 {
     public const string Name = "throughput";
 
+    // The searched configuration: --strategy (default dflare), --max-linf, --min-margin.
+    private static (SearchStrategy Strategy, int? MaxLInf, double MinMargin) _search = (SearchStrategy.Dflare, null, 0);
+
     public static int Run(Args a)
     {
         var catalog = new Catalog();
@@ -36,8 +39,12 @@ internal static class Throughput
         int repeats = a.Int("repeats", 3);
         int lockStep = a.Int("lock-step", 64);
         int? intraOp = a.Str("intra-op") is { } io ? int.Parse(io, CultureInfo.InvariantCulture) : null;
+        var strategy = SearchStrategies.Parse(a.Str("strategy", "dflare")!);
+        int? maxLinf = a.Str("max-linf") is { } ml ? int.Parse(ml, CultureInfo.InvariantCulture) : null;
+        double minMargin = a.Str("min-margin") is { } mm ? double.Parse(mm, CultureInfo.InvariantCulture) : 0;
         var outDir = a.Str("out", BenchPaths.Results);
         a.CheckAllUsed();
+        _search = (strategy, maxLinf, minMargin);
         var fresh = new List<ThroughputResult>();
         foreach (var spec in pairs)
         {
@@ -76,7 +83,8 @@ internal static class Throughput
     private static SpeedRun Speed(LoadedPair p, IReadOnlyList<Dflare.Datasets.Seed> seeds, string mode, int lockStep, int threads, bool speculate, long budget, int repeats)
     {
         var qps = new List<double>(); var outside = new List<double>(); var padding = new List<double>(); var hits = new List<double>();
-        var settings = Runs.Settings(SearchStrategy.Dflare, budget, new DiffChaserSettings(), lockStep: lockStep, threads: threads) with { Speculate = speculate };
+        var settings = Runs.Settings(_search.Strategy, budget, new DiffChaserSettings(), new DistortionBound { MaxLInf = _search.MaxLInf }, lockStep: lockStep, threads: threads)
+            with { Speculate = speculate, MinMargin = _search.MinMargin };
         for (int i = 0; i < repeats; i++)
         {
             long runsBefore = p.Pair.Original.Runs + p.Pair.Compressed.Runs;
@@ -98,7 +106,7 @@ internal static class Throughput
 
     public static string Markdown(IReadOnlyList<ThroughputResult> all)
     {
-        var sb = new StringBuilder("# Search throughput against the inference ceiling (DFlare)\n\n");
+        var sb = new StringBuilder($"# Search throughput against the inference ceiling ({SearchStrategies.Name(_search.Strategy)}{(_search.MaxLInf is { } l ? $", L∞ ≤ {l}" : "")}{(_search.MinMargin > 0 ? $", margin ≥ {_search.MinMargin.ToString(CultureInfo.InvariantCulture)}" : "")})\n\n");
         sb.AppendLine("Queries/s: the searches' own model queries (one image on one model; what their budgets are charged) per second of wall time, median over repeats. Ceiling: both models at their best batch size and caller count (image pairs/s = 10⁶ / (µs_original + µs_compressed)), measured before and after the searches (mean of the two). One chain: one seed at a time on one thread without speculation (the naive search). Lock-step: many seeds at a time (the number is given below) on all cores, without and with speculation (the default: the padding of fixed-size batches evaluates the mutants the searches would propose next if theirs are rejected). Outside inference: share of the run's wall time with no batch in the models (mutation, fitness, novelty and bookkeeping that did not overlap an evaluation). Computed/charged: images ONNX Runtime actually computed per query charged (padding of fixed batches and unused speculation make it exceed 1).").AppendLine();
         sb.Append(Output.Table(["pair", "ceiling pairs/s", "one chain q/s", "one chain % ceiling", "lock-step q/s, no speculation", "% ceiling", "lock-step q/s", "lock-step % ceiling", "× one chain", "outside inference (lock-step)", "computed/charged (one, plain, lock-step)", "speculation used"],
             all.Select(t => (IReadOnlyList<string>)
