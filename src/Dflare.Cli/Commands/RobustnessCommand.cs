@@ -185,8 +185,8 @@ internal static class RobustnessCommand
         if (cmp is not null) Rows(cmp);
         if (cmp is not null)
         {
-            var pairs = RobustnessJson.Pairs(main, cmp).ToList();
-            console.MarkupLine($"Against the original, the compressed model flips at a smaller ε on [bold]{pairs.Count(p => p.C < p.O)}[/] seeds, a larger one on {pairs.Count(p => p.C > p.O)}, the same on {pairs.Count(p => p.C == p.O)} (worst case over the evidence).");
+            var pairs = RobustnessJson.FlipEpsilonPairs(main, cmp).ToList();
+            console.MarkupLine($"Against the original, the compressed model flips at a smaller ε on [bold]{pairs.Count(p => p.Compressed < p.Original)}[/] seeds, a larger one on {pairs.Count(p => p.Compressed > p.Original)}, the same on {pairs.Count(p => p.Compressed == p.Original)} (worst case over the evidence).");
             console.MarkupLine($"The original's adversarial images at ε flip the compressed model on [bold]{cmp.TransferFlips}[/] of {cmp.Count} seeds (transfer" +
                 (cmp.TransferAccuracy is { } ta ? string.Create(inv, $"; its accuracy on them {ta * 100:F2} %") : "") + ").");
         }

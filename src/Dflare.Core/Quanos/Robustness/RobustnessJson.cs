@@ -26,60 +26,60 @@ public static class RobustnessJson
     /// <summary>
     /// The <c>robustness.json</c> document of one measurement: the settings (the Square Attack's and FGSM's only when
     /// that attack ran), each model's figures with per-seed and per-attack detail, the comparison of the two models
-    /// when <paramref name="cmp"/> is given, and every gradient-masking warning.
+    /// when <paramref name="compared"/> is given, and every gradient-masking warning.
     /// </summary>
-    /// <param name="o">The FGSM and flip-ε scan settings (ε is also the Square Attack's budget).</param>
+    /// <param name="options">The FGSM and flip-ε scan settings (ε is also the Square Attack's budget).</param>
     /// <param name="attacks">The attacks that ran (<c>square</c>, <c>fgsm</c>).</param>
-    /// <param name="est">FGSM's gradient estimator.</param>
-    /// <param name="sq">The Square Attack's settings.</param>
+    /// <param name="gradient">FGSM's gradient estimator.</param>
+    /// <param name="squareOptions">The Square Attack's settings.</param>
     /// <param name="flipSteps">The Square Attack's bisection steps of the flip-ε search.</param>
     /// <param name="imageLength">Values per model input image (for the queries one gradient costs).</param>
     /// <param name="seeds">The number of seeds measured.</param>
     /// <param name="main">The (original) model's figures.</param>
-    /// <param name="cmp">The compared (compressed) model's figures, if any.</param>
+    /// <param name="compared">The compared (compressed) model's figures, if any.</param>
     /// <param name="cosine">True when FGSM's SPSA estimate was compared with finite differences.</param>
-    public static JsonObject ToJson(RobustnessOptions o, IReadOnlyList<string> attacks, IGradientEstimator est, SquareAttackOptions sq, int flipSteps,
-        int imageLength, int seeds, ModelRobustness main, ModelRobustness? cmp, bool cosine)
+    public static JsonObject ToJson(RobustnessOptions options, IReadOnlyList<string> attacks, IGradientEstimator gradient, SquareAttackOptions squareOptions, int flipSteps,
+        int imageLength, int seeds, ModelRobustness main, ModelRobustness? compared, bool cosine)
     {
         bool fgsm = attacks.Contains("fgsm"), square = attacks.Contains("square");
         var obj = new JsonObject
         {
-            ["epsilon"] = o.Epsilon,
-            ["epsilonGreyLevels"] = Math.Round(o.Epsilon * 255, 6),
-            ["maxEpsilon"] = o.ScanMax,
-            ["loss"] = o.Loss.ToString().ToLowerInvariant(),
+            ["epsilon"] = options.Epsilon,
+            ["epsilonGreyLevels"] = Math.Round(options.Epsilon * 255, 6),
+            ["maxEpsilon"] = options.ScanMax,
+            ["loss"] = options.Loss.ToString().ToLowerInvariant(),
             ["attacks"] = new JsonArray(main.Attacks.Select(a => (JsonNode)JsonValue.Create(a.Attack)).ToArray()),
             ["square"] = !square ? null : new JsonObject
             {
-                ["queriesPerSeed"] = sq.QueriesPerSeed,
-                ["pInit"] = sq.PInit,
-                ["seed"] = sq.Seed,
+                ["queriesPerSeed"] = squareOptions.QueriesPerSeed,
+                ["pInit"] = squareOptions.PInit,
+                ["seed"] = squareOptions.Seed,
                 ["flipSteps"] = flipSteps,
             },
-            ["grid"] = fgsm ? o.Grid : null,
-            ["refine"] = fgsm ? o.Refine : null,
-            ["steps"] = fgsm ? o.Steps : null,
-            ["stepSize"] = fgsm ? o.Attack.EffectiveStepSize : null,
-            ["gradient"] = fgsm ? est.Name : null,
-            ["gradientDescription"] = fgsm ? est.Description : null,
-            ["samples"] = fgsm && est is SpsaGradient s ? s.Samples : null,
-            ["queriesPerGradient"] = fgsm ? est.ProbesPerImage(imageLength) : null,
+            ["grid"] = fgsm ? options.Grid : null,
+            ["refine"] = fgsm ? options.Refine : null,
+            ["steps"] = fgsm ? options.Steps : null,
+            ["stepSize"] = fgsm ? options.Attack.EffectiveStepSize : null,
+            ["gradient"] = fgsm ? gradient.Name : null,
+            ["gradientDescription"] = fgsm ? gradient.Description : null,
+            ["samples"] = fgsm && gradient is SpsaGradient s ? s.Samples : null,
+            ["queriesPerGradient"] = fgsm ? gradient.ProbesPerImage(imageLength) : null,
             ["seeds"] = seeds,
             ["adversarialImages"] = "float (not rounded to 8 bits)",
             ["model"] = Model(main, cosine),
-            ["compare"] = cmp is null ? null : Model(cmp, cosine),
-            ["comparison"] = cmp is null ? null : new JsonObject
+            ["compare"] = compared is null ? null : Model(compared, cosine),
+            ["comparison"] = compared is null ? null : new JsonObject
             {
-                ["adversarialAccuracyDelta"] = cmp.AdversarialAccuracy - main.AdversarialAccuracy,
-                ["flipRateDelta"] = cmp.Count == 0 ? 0 : (double)(cmp.Flips - main.Flips) / cmp.Count,
-                ["lessRobust"] = Pairs(main, cmp).Count(p => p.C < p.O),
-                ["moreRobust"] = Pairs(main, cmp).Count(p => p.C > p.O),
-                ["equallyRobust"] = Pairs(main, cmp).Count(p => p.C == p.O),
-                ["transferFlips"] = cmp.TransferFlips,
-                ["transferFlipRate"] = cmp.Count == 0 ? 0 : (double)cmp.TransferFlips!.Value / cmp.Count,
-                ["transferAccuracy"] = cmp.TransferAccuracy,
+                ["adversarialAccuracyDelta"] = compared.AdversarialAccuracy - main.AdversarialAccuracy,
+                ["flipRateDelta"] = compared.Count == 0 ? 0 : (double)(compared.Flips - main.Flips) / compared.Count,
+                ["lessRobust"] = FlipEpsilonPairs(main, compared).Count(p => p.Compressed < p.Original),
+                ["moreRobust"] = FlipEpsilonPairs(main, compared).Count(p => p.Compressed > p.Original),
+                ["equallyRobust"] = FlipEpsilonPairs(main, compared).Count(p => p.Compressed == p.Original),
+                ["transferFlips"] = compared.TransferFlips,
+                ["transferFlipRate"] = compared.Count == 0 ? 0 : (double)compared.TransferFlips!.Value / compared.Count,
+                ["transferAccuracy"] = compared.TransferAccuracy,
             },
-            ["warnings"] = new JsonArray(main.Warnings.Concat(cmp?.Warnings ?? []).Select(w => (JsonNode)JsonValue.Create(w.Message)).ToArray()),
+            ["warnings"] = new JsonArray(main.Warnings.Concat(compared?.Warnings ?? []).Select(w => (JsonNode)JsonValue.Create(w.Message)).ToArray()),
         };
         return obj;
     }
@@ -88,8 +88,8 @@ public static class RobustnessJson
     /// Per seed, the smallest flipping ε of the original and of the compressed model (worst case over the evidence),
     /// +∞ where a model does not flip in the scan.
     /// </summary>
-    public static IEnumerable<(double O, double C)> Pairs(ModelRobustness a, ModelRobustness b) =>
-        a.FlipEpsilon.Zip(b.FlipEpsilon).Select(p => (p.First ?? double.PositiveInfinity, p.Second ?? double.PositiveInfinity));
+    public static IEnumerable<(double Original, double Compressed)> FlipEpsilonPairs(ModelRobustness original, ModelRobustness compressed) =>
+        original.FlipEpsilon.Zip(compressed.FlipEpsilon).Select(p => (p.First ?? double.PositiveInfinity, p.Second ?? double.PositiveInfinity));
 
     private static JsonObject Model(ModelRobustness m, bool cosine)
     {

@@ -28,12 +28,12 @@ public static class QuanosJson
     }
 
     /// <summary>The per-layer chart of <c>quanos-layers.png</c>: ANS, the pure rule's bits and the constrained bits per weighted layer.</summary>
-    public static Images.Image Chart(QuanosReport r)
+    public static Images.Image Chart(QuanosReport report)
     {
         var inv = CultureInfo.InvariantCulture;
-        var title = $"QUANOS: ANS and bits per layer - {Path.GetFileName(r.Model)}";
-        var sub = string.Create(inv, $"eps = {r.Options.Epsilon:0.####} ({r.Options.Epsilon * 255:0.##}/255), {r.Seeds} seeds, gradient {r.Estimator}, k_init {r.Options.KInit}, tolerance {r.Options.Tolerance:0.###}");
-        return AnsChart.Render(r.Ans, r.ConstrainedBits, title, sub);
+        var title = $"QUANOS: ANS and bits per layer - {Path.GetFileName(report.Model)}";
+        var sub = string.Create(inv, $"eps = {report.Options.Epsilon:0.####} ({report.Options.Epsilon * 255:0.##}/255), {report.Seeds} seeds, gradient {report.Estimator}, k_init {report.Options.KInit}, tolerance {report.Options.Tolerance:0.###}");
+        return AnsChart.Render(report.Ans, report.ConstrainedBits, title, sub);
     }
 
     private static JsonObject Bits(IReadOnlyDictionary<string, int> bits, IEnumerable<LayerSensitivity> order)
@@ -47,14 +47,14 @@ public static class QuanosJson
     /// The <c>quanos.json</c> document of one analysis: the settings, the seeds, ANS and bits per layer, the
     /// constrained variant's steps, the sizes, every compared model's figures and the QUANOS claims.
     /// </summary>
-    /// <param name="r">The analysis.</param>
+    /// <param name="report">The analysis.</param>
     /// <param name="outPath">Where the hybrid-precision model was written, if it was.</param>
     /// <param name="outKind">Which variant was written there.</param>
-    public static JsonObject ToJson(QuanosReport r, string? outPath, PrecisionKind? outKind)
+    public static JsonObject ToJson(QuanosReport report, string? outPath, PrecisionKind? outKind)
     {
-        var o = r.Options;
-        var floatV = r.Float;
-        var layers = new JsonArray(r.Layers.Select(l => (JsonNode)new JsonObject
+        var o = report.Options;
+        var floatV = report.Float;
+        var layers = new JsonArray(report.Layers.Select(l => (JsonNode)new JsonObject
         {
             ["name"] = l.Name,
             ["op"] = l.Op,
@@ -71,22 +71,22 @@ public static class QuanosJson
             ["margin"] = l.Margin,
             ["marginStdErrs"] = l.MarginStdErrs,
             ["fragile"] = l.Fragile,
-            ["constrainedBits"] = r.ConstrainedBits is { } cb ? cb[l.Name] : null,
+            ["constrainedBits"] = report.ConstrainedBits is { } cb ? cb[l.Name] : null,
         }).ToArray());
-        var c = r.Constrained;
+        var c = report.Constrained;
         var obj = new JsonObject
         {
-            ["model"] = r.Model,
+            ["model"] = report.Model,
             ["epsilon"] = o.Epsilon,
             ["epsilonGreyLevels"] = Math.Round(o.Epsilon * 255, 6),
-            ["gradient"] = r.Estimator,
-            ["gradientDescription"] = r.EstimatorDescription,
+            ["gradient"] = report.Estimator,
+            ["gradientDescription"] = report.EstimatorDescription,
             ["samples"] = o.Gradient is SpsaGradient s ? s.Samples : null,
-            ["queriesPerGradient"] = r.QueriesPerGradient,
-            ["seeds"] = r.Seeds,
-            ["seedIds"] = new JsonArray(r.Float.Robustness!.Seeds.Select(x => (JsonNode)JsonValue.Create(x.Id)).ToArray()),
-            ["seedLabels"] = new JsonArray(r.Float.Robustness!.Seeds.Select(x => (JsonNode?)JsonValue.Create(x.Label)).ToArray()),
-            ["labelled"] = r.Labelled,
+            ["queriesPerGradient"] = report.QueriesPerGradient,
+            ["seeds"] = report.Seeds,
+            ["seedIds"] = new JsonArray(report.Float.Robustness!.Seeds.Select(x => (JsonNode)JsonValue.Create(x.Id)).ToArray()),
+            ["seedLabels"] = new JsonArray(report.Float.Robustness!.Seeds.Select(x => (JsonNode?)JsonValue.Create(x.Label)).ToArray()),
+            ["labelled"] = report.Labelled,
             ["kInit"] = o.KInit,
             ["tolerance"] = o.Tolerance,
             ["fragileMargin"] = o.FragileMargin,
@@ -102,11 +102,11 @@ public static class QuanosJson
             ["layers"] = layers,
             ["bits"] = new JsonObject
             {
-                ["ans"] = Bits(r.Bits, r.Layers),
-                ["constrained"] = r.ConstrainedBits is { } b ? Bits(b, r.Layers) : null,
+                ["ans"] = Bits(report.Bits, report.Layers),
+                ["constrained"] = report.ConstrainedBits is { } b ? Bits(b, report.Layers) : null,
             },
-            ["clampedLayers"] = new JsonArray(r.Ans.ClampedLayers.Select(l => (JsonNode)JsonValue.Create(l.Name)).ToArray()),
-            ["fragileLayers"] = new JsonArray(r.Ans.FragileLayers.Select(l => (JsonNode)JsonValue.Create(l.Name)).ToArray()),
+            ["clampedLayers"] = new JsonArray(report.Ans.ClampedLayers.Select(l => (JsonNode)JsonValue.Create(l.Name)).ToArray()),
+            ["fragileLayers"] = new JsonArray(report.Ans.FragileLayers.Select(l => (JsonNode)JsonValue.Create(l.Name)).ToArray()),
             ["constrained"] = c is null ? null : new JsonObject
             {
                 ["met"] = c.Met,
@@ -127,19 +127,19 @@ public static class QuanosJson
                     ["relativeError"] = st.Result.RelativeError,
                 }).ToArray()),
             },
-            ["hybridUnavailable"] = r.HybridUnavailable,
+            ["hybridUnavailable"] = report.HybridUnavailable,
             ["sizes"] = new JsonObject
             {
                 ["definition"] = "effective weight storage: sum over weighted layers of (weights*k + output channels*32 + biases*32) bits / 8; float layers (weights + biases)*32 bits / 8",
-                ["floatFileBytes"] = r.FloatFileBytes,
-                ["int8FileBytes"] = r.Int8FileBytes,
-                ["hybridFileBytes"] = r.HybridFileBytes,
+                ["floatFileBytes"] = report.FloatFileBytes,
+                ["int8FileBytes"] = report.Int8FileBytes,
+                ["hybridFileBytes"] = report.HybridFileBytes,
                 ["floatWeightBytes"] = floatV.Size.Bytes,
-                ["uniform8WeightBytes"] = r.Variant(PrecisionKind.Uniform8)?.Size.Bytes,
-                ["ansHybridWeightBytes"] = r.Variant(PrecisionKind.AnsHybrid)?.Size.Bytes,
-                ["constrainedHybridWeightBytes"] = r.Variant(PrecisionKind.ConstrainedHybrid)?.Size.Bytes,
+                ["uniform8WeightBytes"] = report.Variant(PrecisionKind.Uniform8)?.Size.Bytes,
+                ["ansHybridWeightBytes"] = report.Variant(PrecisionKind.AnsHybrid)?.Size.Bytes,
+                ["constrainedHybridWeightBytes"] = report.Variant(PrecisionKind.ConstrainedHybrid)?.Size.Bytes,
             },
-            ["models"] = new JsonArray(r.Variants.Select(v => (JsonNode)new JsonObject
+            ["models"] = new JsonArray(report.Variants.Select(v => (JsonNode)new JsonObject
             {
                 ["kind"] = JsonNamingPolicy.CamelCase.ConvertName(v.Kind.ToString()),
                 ["label"] = v.Label,
@@ -161,7 +161,7 @@ public static class QuanosJson
                 ["queries"] = v.Robustness?.Queries,
                 ["adversarialPredictions"] = v.Robustness is { } rb ? new JsonArray(rb.Seeds.Select(x => (JsonNode)JsonValue.Create(x.AdversarialPrediction)).ToArray()) : null,
             }).ToArray()),
-            ["claims"] = new JsonArray(r.Claims.Select(cl => (JsonNode)new JsonObject
+            ["claims"] = new JsonArray(report.Claims.Select(cl => (JsonNode)new JsonObject
             {
                 ["hybrid"] = JsonNamingPolicy.CamelCase.ConvertName(cl.Hybrid.ToString()),
                 ["uniform"] = JsonNamingPolicy.CamelCase.ConvertName(cl.Uniform.ToString()),
@@ -176,7 +176,7 @@ public static class QuanosJson
             }).ToArray()),
             ["out"] = outPath,
             ["outVariant"] = outKind is { } k ? JsonNamingPolicy.CamelCase.ConvertName(k.ToString()) : null,
-            ["seconds"] = Math.Round(r.Seconds, 3),
+            ["seconds"] = Math.Round(report.Seconds, 3),
         };
         return obj;
     }
