@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Dflare.Attacks;
 using Dflare.Datasets;
 using Dflare.Models;
@@ -105,10 +104,9 @@ internal static class RobustnessCommand
                 });
             }
 
-            var obj = ToJson(options, names, estimator, squareOptions, r.GetValue(flipSteps), clf.Info.ImageLength, list.Count, main, compressed, reference is not null);
+            var obj = RobustnessJson.ToJson(options, names, estimator, squareOptions, r.GetValue(flipSteps), clf.Info.ImageLength, list.Count, main, compressed, reference is not null);
             if (r.GetValue(report) is { } dir)
-                OutputLocation.WriteOrKeep("robustness", dir, d =>
-                    AtomicFile.WriteAllText(Path.Combine(d, "robustness.json"), obj.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n"));
+                OutputLocation.WriteOrKeep("robustness", dir, d => RobustnessJson.Write(d, obj));
             if (asJson)
             {
                 Console.Out.WriteLine(obj.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
@@ -116,7 +114,7 @@ internal static class RobustnessCommand
                 return CommandRunner.Ok;
             }
             PrintHuman(AnsiConsole.Console, source, options, main, compressed);
-            if (r.GetValue(report) is { } d2) AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.Combine(d2, "robustness.json"))}[/]");
+            if (r.GetValue(report) is { } d2) AnsiConsole.MarkupLine($"Wrote [bold]{Markup.Escape(Path.Combine(d2, RobustnessJson.FileName))}[/]");
             return CommandRunner.Ok;
         }));
         return cmd;
@@ -134,131 +132,6 @@ internal static class RobustnessCommand
         }
         if (names.Count == 0) throw new DflareException("--attack names no attack; use square, fgsm or all.");
         return names.Distinct().ToList();
-    }
-
-    private static JsonObject ToJson(RobustnessOptions o, IReadOnlyList<string> attacks, IGradientEstimator est, SquareAttackOptions sq, int flipSteps,
-        int imageLength, int seeds, ModelRobustness main, ModelRobustness? cmp, bool cosine)
-    {
-        bool fgsm = attacks.Contains("fgsm"), square = attacks.Contains("square");
-        var obj = new JsonObject
-        {
-            ["epsilon"] = o.Epsilon,
-            ["epsilonGreyLevels"] = Math.Round(o.Epsilon * 255, 6),
-            ["maxEpsilon"] = o.ScanMax,
-            ["loss"] = o.Loss.ToString().ToLowerInvariant(),
-            ["attacks"] = new JsonArray(main.Attacks.Select(a => (JsonNode)JsonValue.Create(a.Attack)).ToArray()),
-            ["square"] = !square ? null : new JsonObject
-            {
-                ["queriesPerSeed"] = sq.QueriesPerSeed,
-                ["pInit"] = sq.PInit,
-                ["seed"] = sq.Seed,
-                ["flipSteps"] = flipSteps,
-            },
-            ["grid"] = fgsm ? o.Grid : null,
-            ["refine"] = fgsm ? o.Refine : null,
-            ["steps"] = fgsm ? o.Steps : null,
-            ["stepSize"] = fgsm ? o.Attack.EffectiveStepSize : null,
-            ["gradient"] = fgsm ? est.Name : null,
-            ["gradientDescription"] = fgsm ? est.Description : null,
-            ["samples"] = fgsm && est is SpsaGradient s ? s.Samples : null,
-            ["queriesPerGradient"] = fgsm ? est.ProbesPerImage(imageLength) : null,
-            ["seeds"] = seeds,
-            ["adversarialImages"] = "float (not rounded to 8 bits)",
-            ["model"] = Model(main, cosine),
-            ["compare"] = cmp is null ? null : Model(cmp, cosine),
-            ["comparison"] = cmp is null ? null : new JsonObject
-            {
-                ["adversarialAccuracyDelta"] = cmp.AdversarialAccuracy - main.AdversarialAccuracy,
-                ["flipRateDelta"] = cmp.Count == 0 ? 0 : (double)(cmp.Flips - main.Flips) / cmp.Count,
-                ["lessRobust"] = Pairs(main, cmp).Count(p => p.C < p.O),
-                ["moreRobust"] = Pairs(main, cmp).Count(p => p.C > p.O),
-                ["equallyRobust"] = Pairs(main, cmp).Count(p => p.C == p.O),
-                ["transferFlips"] = cmp.TransferFlips,
-                ["transferFlipRate"] = cmp.Count == 0 ? 0 : (double)cmp.TransferFlips!.Value / cmp.Count,
-                ["transferAccuracy"] = cmp.TransferAccuracy,
-            },
-            ["warnings"] = new JsonArray(main.Warnings.Concat(cmp?.Warnings ?? []).Select(w => (JsonNode)JsonValue.Create(w.Message)).ToArray()),
-        };
-        return obj;
-    }
-
-    private static IEnumerable<(double O, double C)> Pairs(ModelRobustness a, ModelRobustness b) =>
-        a.FlipEpsilon.Zip(b.FlipEpsilon).Select(p => (p.First ?? double.PositiveInfinity, p.Second ?? double.PositiveInfinity));
-
-    private static JsonObject Model(ModelRobustness m, bool cosine)
-    {
-        var flipEps = m.FlipEpsilon;
-        var flipped = m.FlippedAtEpsilon;
-        var first = m.Attacks[0].Seeds;
-        return new JsonObject
-        {
-            ["path"] = m.Model,
-            ["cleanAccuracy"] = m.Attacks[0].CleanAccuracy,
-            ["adversarialAccuracy"] = m.AdversarialAccuracy,
-            ["flips"] = m.Flips,
-            ["flipRate"] = m.Count == 0 ? 0 : (double)m.Flips / m.Count,
-            ["flippedInScan"] = flipEps.Count(e => e is not null),
-            ["medianFlipEpsilon"] = m.MedianFlipEpsilon,
-            ["distinctOutputShare"] = m.DistinctOutputShare,
-            ["maskingSuspected"] = m.MaskingSuspected,
-            ["warnings"] = new JsonArray(m.Warnings.Select(w => (JsonNode)new JsonObject
-            {
-                ["kind"] = w.Kind.ToString(), ["attack"] = w.Attack, ["message"] = w.Message,
-            }).ToArray()),
-            ["transfer"] = m.TransferPredictions is null ? null : new JsonObject
-            {
-                ["flips"] = m.TransferFlips, ["accuracy"] = m.TransferAccuracy,
-            },
-            ["queries"] = m.Attacks.Sum(a => a.Queries),
-            ["seconds"] = Math.Round(m.Seconds, 3),
-            ["perSeed"] = new JsonArray(Enumerable.Range(0, m.Count).Select(i => (JsonNode)new JsonObject
-            {
-                ["id"] = first[i].Id,
-                ["label"] = first[i].Label,
-                ["clean"] = first[i].CleanPrediction,
-                ["flippedAtEpsilon"] = flipped[i],
-                ["transfer"] = m.TransferPredictions is null ? null : m.TransferPredictions[i],
-                ["flipEpsilon"] = flipEps[i],
-            }).ToArray()),
-            ["byAttack"] = new JsonObject(m.Attacks.Select(a => KeyValuePair.Create(a.Attack, (JsonNode?)Report(a, cosine && a.Attack != "square")))),
-        };
-    }
-
-    private static JsonObject Report(RobustnessReport r, bool cosine)
-    {
-        var o = new JsonObject
-        {
-            ["description"] = r.Estimator,
-            ["adversarialAccuracy"] = r.AdversarialAccuracy,
-            ["flips"] = r.Flips,
-            ["flipRate"] = r.FlipRate,
-            ["flippedInScan"] = r.FlippedInScan,
-            ["medianFlipEpsilon"] = r.MedianFlipEpsilon,
-            ["meanZeroGradientShare"] = r.MeanZeroGradientShare,
-            ["meanCosineToFd"] = cosine ? r.MeanCosineToReference : null,
-            ["queries"] = r.Queries,
-            ["queriesPerSeed"] = r.Count == 0 ? 0 : (double)r.Queries / r.Count,
-            ["seconds"] = Math.Round(r.Seconds, 3),
-            ["perSeed"] = new JsonArray(r.Seeds.Select(s =>
-            {
-                var e = new JsonObject
-                {
-                    ["id"] = s.Id,
-                    ["label"] = s.Label,
-                    ["clean"] = s.CleanPrediction,
-                    ["adversarial"] = s.AdversarialPrediction,
-                    ["cleanLoss"] = s.CleanLoss,
-                    ["adversarialLoss"] = s.AdversarialLoss,
-                    ["flipEpsilon"] = s.FlipEpsilon,
-                    ["queries"] = s.Queries,
-                };
-                if (cosine) e["cosineToFd"] = s.CosineToReference;
-                return (JsonNode)e;
-            }).ToArray()),
-        };
-        if (!cosine) o.Remove("meanCosineToFd");
-        if (r.MeanZeroGradientShare is null) o.Remove("meanZeroGradientShare");
-        return o;
     }
 
     private static void PrintHuman(IAnsiConsole console, SeedSource source, RobustnessOptions o, ModelRobustness main, ModelRobustness? cmp)
@@ -312,8 +185,8 @@ internal static class RobustnessCommand
         if (cmp is not null) Rows(cmp);
         if (cmp is not null)
         {
-            var pairs = Pairs(main, cmp).ToList();
-            console.MarkupLine($"Against the original, the compressed model flips at a smaller ε on [bold]{pairs.Count(p => p.C < p.O)}[/] seeds, a larger one on {pairs.Count(p => p.C > p.O)}, the same on {pairs.Count(p => p.C == p.O)} (worst case over the evidence).");
+            var pairs = RobustnessJson.FlipEpsilonPairs(main, cmp).ToList();
+            console.MarkupLine($"Against the original, the compressed model flips at a smaller ε on [bold]{pairs.Count(p => p.Compressed < p.Original)}[/] seeds, a larger one on {pairs.Count(p => p.Compressed > p.Original)}, the same on {pairs.Count(p => p.Compressed == p.Original)} (worst case over the evidence).");
             console.MarkupLine($"The original's adversarial images at ε flip the compressed model on [bold]{cmp.TransferFlips}[/] of {cmp.Count} seeds (transfer" +
                 (cmp.TransferAccuracy is { } ta ? string.Create(inv, $"; its accuracy on them {ta * 100:F2} %") : "") + ").");
         }
