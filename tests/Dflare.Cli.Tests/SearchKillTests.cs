@@ -25,7 +25,7 @@ public sealed class SearchKillTests(SearchKillTests.Folder folder) : IClassFixtu
     [
         "search", "--original", DemoFile("fashion-lenet.onnx"), "--compressed", DemoFile("fashion-lenet.int8.onnx"),
         // Bounded at L∞ 8, where few seeds trigger: most spend the whole budget, so the run is still going when it is stopped.
-        "--seeds", DemoFile("seeds"), "--budget", "4000", "--max-linf", "8", "--out", outDir, "--threads", "2", "--lock-step", "4",
+        "--seeds", DemoFile("seeds"), "--budget", "16000", "--max-linf", "8", "--out", outDir, "--threads", "2", "--lock-step", "4",
         .. extra.Contains("--limit") ? [] : new[] { "--limit", "24" }, .. extra,
     ];
 
