@@ -26,8 +26,14 @@ internal static class Throughput
 {
     public const string Name = "throughput";
 
-    // The searched configuration: --strategy (default dflare), --max-linf, --min-margin.
-    private static (SearchStrategy Strategy, int? MaxLInf, double MinMargin) _search = (SearchStrategy.Dflare, null, 0);
+    /// <summary>The searched configuration: --strategy (default dflare), --max-linf, --min-margin.</summary>
+    internal sealed record SearchConfig(SearchStrategy Strategy, int? MaxLInf, double MinMargin)
+    {
+        public static SearchConfig Dflare { get; } = new(SearchStrategy.Dflare, null, 0);
+
+        public string Describe() => SearchStrategies.Name(Strategy) + (MaxLInf is { } l ? $", L∞ ≤ {l}" : "") +
+                                    (MinMargin > 0 ? $", margin ≥ {MinMargin.ToString(CultureInfo.InvariantCulture)}" : "");
+    }
 
     public static int Run(Args a)
     {
@@ -44,20 +50,22 @@ internal static class Throughput
         double minMargin = a.Str("min-margin") is { } mm ? double.Parse(mm, CultureInfo.InvariantCulture) : 0;
         var outDir = a.Str("out", BenchPaths.Results);
         a.CheckAllUsed();
-        _search = (strategy, maxLinf, minMargin);
+        var search = new SearchConfig(strategy, maxLinf, minMargin);
         var fresh = new List<ThroughputResult>();
         foreach (var spec in pairs)
         {
-            try { fresh.Add(Measure(catalog, spec, seeds, oneChainSeeds, budget, repeats, lockStep, intraOp)); }
+            try { fresh.Add(Measure(catalog, spec, seeds, oneChainSeeds, budget, repeats, lockStep, intraOp, search)); }
             catch (MissingDataException e) { Console.Error.WriteLine($"skipped {spec.Name}: {e.Message}"); }
         }
         var all = Runs.Merge(Runs.ReadPrevious<ThroughputResult>(outDir, Name, "pairs"), fresh, t => t.Pair);
-        Output.Write(outDir, Name, new { figure = Name, pairs = all }, Markdown(all));
+        Output.Write(outDir, Name, new { figure = Name, pairs = all }, Markdown(all, search));
         return 0;
     }
 
-    public static ThroughputResult Measure(Catalog catalog, PairSpec spec, int seeds, int oneChainSeeds, long budget, int repeats, int lockStep, int? intraOp = null)
+    public static ThroughputResult Measure(Catalog catalog, PairSpec spec, int seeds, int oneChainSeeds, long budget, int repeats, int lockStep, int? intraOp = null,
+        SearchConfig? search = null)
     {
+        search ??= SearchConfig.Dflare;
         var machine = MachineInfo.Now();
         Console.WriteLine($"== {spec.Name}" + (intraOp is { } io ? $" (ONNX Runtime intra-op threads {io})" : ""));
         var p = catalog.Load(spec, intraOp);
@@ -66,9 +74,9 @@ internal static class Throughput
         var images = sel.Seeds.Select(s => p.Pair.Prepare(s.Image)).ToArray();
         var co = Ceiling.Measure(spec.Name + " original", p.Pair.Original, images, repeats);
         var cc = Ceiling.Measure(spec.Name + " compressed", p.Pair.Compressed, images, repeats);
-        var one = Speed(p, sel.Seeds.Take(oneChainSeeds).ToArray(), "one chain", 1, 1, false, budget, repeats);
-        var plain = Speed(p, sel.Seeds, "lock-step, no speculation", lockStep, Environment.ProcessorCount, false, budget, repeats);
-        var many = Speed(p, sel.Seeds, "lock-step", lockStep, Environment.ProcessorCount, true, budget, repeats);
+        var one = Speed(p, search, sel.Seeds.Take(oneChainSeeds).ToArray(), "one chain", 1, 1, false, budget, repeats);
+        var plain = Speed(p, search, sel.Seeds, "lock-step, no speculation", lockStep, Environment.ProcessorCount, false, budget, repeats);
+        var many = Speed(p, search, sel.Seeds, "lock-step", lockStep, Environment.ProcessorCount, true, budget, repeats);
         // The ceiling is measured before and after the searches, and the mean of the two is used: on a shared machine
         // ONNX Runtime's speed drifts by 10 % or more within minutes.
         var co2 = Ceiling.Measure(spec.Name + " original", p.Pair.Original, images, repeats);
@@ -80,11 +88,11 @@ internal static class Throughput
         return r;
     }
 
-    private static SpeedRun Speed(LoadedPair p, IReadOnlyList<Dflare.Datasets.Seed> seeds, string mode, int lockStep, int threads, bool speculate, long budget, int repeats)
+    private static SpeedRun Speed(LoadedPair p, SearchConfig search, IReadOnlyList<Dflare.Datasets.Seed> seeds, string mode, int lockStep, int threads, bool speculate, long budget, int repeats)
     {
         var qps = new List<double>(); var outside = new List<double>(); var padding = new List<double>(); var hits = new List<double>();
-        var settings = Runs.Settings(_search.Strategy, budget, new DiffChaserSettings(), new DistortionBound { MaxLInf = _search.MaxLInf }, lockStep: lockStep, threads: threads)
-            with { Speculate = speculate, MinMargin = _search.MinMargin };
+        var settings = Runs.Settings(search.Strategy, budget, new DiffChaserSettings(), new DistortionBound { MaxLInf = search.MaxLInf }, lockStep: lockStep, threads: threads)
+            with { Speculate = speculate, MinMargin = search.MinMargin };
         for (int i = 0; i < repeats; i++)
         {
             long runsBefore = p.Pair.Original.Runs + p.Pair.Compressed.Runs;
@@ -104,9 +112,9 @@ internal static class Throughput
             qps.Select(x => Math.Round(x, 1)).ToArray());
     }
 
-    public static string Markdown(IReadOnlyList<ThroughputResult> all)
+    public static string Markdown(IReadOnlyList<ThroughputResult> all, SearchConfig search)
     {
-        var sb = new StringBuilder($"# Search throughput against the inference ceiling ({SearchStrategies.Name(_search.Strategy)}{(_search.MaxLInf is { } l ? $", L∞ ≤ {l}" : "")}{(_search.MinMargin > 0 ? $", margin ≥ {_search.MinMargin.ToString(CultureInfo.InvariantCulture)}" : "")})\n\n");
+        var sb = new StringBuilder($"# Search throughput against the inference ceiling ({search.Describe()})\n\n");
         sb.AppendLine("Queries/s: the searches' own model queries (one image on one model; what their budgets are charged) per second of wall time, median over repeats. Ceiling: both models at their best batch size and caller count (image pairs/s = 10⁶ / (µs_original + µs_compressed)), measured before and after the searches (mean of the two). One chain: one seed at a time on one thread without speculation (the naive search). Lock-step: many seeds at a time (the number is given below) on all cores, without and with speculation (the default: the padding of fixed-size batches evaluates the mutants the searches would propose next if theirs are rejected). Outside inference: share of the run's wall time with no batch in the models (mutation, fitness, novelty and bookkeeping that did not overlap an evaluation). Computed/charged: images ONNX Runtime actually computed per query charged (padding of fixed batches and unused speculation make it exceed 1).").AppendLine();
         sb.Append(Output.Table(["pair", "ceiling pairs/s", "one chain q/s", "one chain % ceiling", "lock-step q/s, no speculation", "% ceiling", "lock-step q/s", "lock-step % ceiling", "× one chain", "outside inference (lock-step)", "computed/charged (one, plain, lock-step)", "speculation used"],
             all.Select(t => (IReadOnlyList<string>)

@@ -213,6 +213,7 @@ public abstract class SeedSearch
             Queries = QueryBudget.Cost(QueryTarget.Both);
             OriginalQueries = QueryBudget.Cost(QueryTarget.Original);
             SeedOriginal = original[0];
+            SeedLabel = Labels.ArgMax(SeedOriginal);
             SeedCompressed = compressed[0];
             var v = Judge(original[0], compressed[0]);
             if (v == Verdict.Deviate)
@@ -261,7 +262,7 @@ public abstract class SeedSearch
     protected virtual IReadOnlyList<MutationStep> Mutations => [];
 
     /// <summary>The original's label on the seed (−1 before the seed is evaluated), which a confident deviation must keep.</summary>
-    protected int SeedLabel => SeedOriginal is { Length: > 0 } so ? Labels.ArgMax(so) : -1;
+    protected int SeedLabel { get; private set; } = -1;
 
     /// <summary>Judges one evaluated image and counts ties / below-margin near misses.</summary>
     protected Verdict Judge(float[] original, float[] compressed)
@@ -307,7 +308,7 @@ public abstract class SeedSearch
     private void StartShrinker()
     {
         int probes = (int)Math.Min(int.MaxValue, new QueryBudget(_shrinkBudget).ImagesLeft(ShrinkQueries));
-        _shrinker = new Shrinker(SeedImage, Labels.ArgMax(SeedOriginal), _best.Image, _best.Original, _best.Compressed, probes, Settings.Bound,
+        _shrinker = new Shrinker(SeedImage, SeedLabel, _best.Image, _best.Original, _best.Compressed, probes, Settings.Bound,
             Rng.For(Settings.RunSeed, Seed.Id, ShrinkStream));
     }
 

@@ -1,16 +1,5 @@
 using System.ComponentModel;
-using System.Globalization;
 using System.Reflection;
-using Dflare.Attacks;
-using Dflare.Datasets;
-using Dflare.Models;
-using Dflare.Quanos.Adversarial;
-using Dflare.Quanos.Gradients;
-using Dflare.Onnx;
-using Dflare.Quanos.Robustness;
-using Dflare.Quanos.Sensitivity;
-using Dflare.Reports;
-using Dflare.Xunit.Reporting;
 using Xunit.Sdk;
 using Xunit.v3;
 

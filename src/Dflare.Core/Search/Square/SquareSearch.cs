@@ -135,7 +135,7 @@ public sealed class SquareSearch : SeedSearch
     /// <inheritdoc />
     protected override void ObserveSeed(float[] original, float[] compressed)
     {
-        _y = Labels.ArgMax(original);
+        _y = SeedLabel;
         _currentOriginal = original;
         _currentLoss = _confident ? ConfidentLoss(original, compressed, _y, _margin) : BoundaryLoss(original, _y);
         _phase = Settings.Square.StartFromSeed ? Phase.Step : Phase.Init;
