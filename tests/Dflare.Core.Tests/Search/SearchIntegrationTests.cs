@@ -96,10 +96,10 @@ public sealed class SearchIntegrationTests
             if (giveUp < 1000) plain.Seeds.Should().Contain(s => s.StopReason.Contains("in a row"), "the tight bound makes searches give up");
             else plain.Triggered.Should().BeGreaterThan(0, "the comparison must cover triggering inputs too");
             Json(new SearchRunResult { Settings = settings, Seeds = singlePlain.Select(r => r.Seeds.Single()).ToArray() }).Should().Be(Json(plain));
-            // One chain alone fills 15 of every 16 slots of a batch ahead. Speculation bets on rejections; with DFlare's
-            // either-direction acceptance about half the mutants are kept, so it saves fewer model runs than it did when
-            // ~86 % were rejected, but still some.
-            runsAhead.Should().BeLessThan(runsPlain, $"one chain with speculation runs the model fewer times ({runsAhead} vs {runsPlain} batches)");
+            // One chain alone fills 15 of every 16 slots of a batch ahead. With DFlare's either-direction acceptance most
+            // mutants on resnet8 are kept, and speculation follows the kept branch then: it saves about 40 % of the model
+            // runs here (speculating only on rejections saved 3 %).
+            runsAhead.Should().BeLessThan(runsPlain * 4 / 5, $"one chain with speculation runs the model fewer times ({runsAhead} vs {runsPlain} batches)");
         }
     }
 

@@ -32,18 +32,26 @@ public sealed class DflareSearch : SeedSearch
     private readonly List<float[]> _seen = [];
     private readonly List<MutationStep> _steps = [];
     private readonly bool _gapOnly;
-    private Image _current;
     private double _bestGap;
     private Candidate<int>? _pending; // tag: the operator's index
     private readonly Speculation<Draws, int> _speculation = new();
+    private bool _speculatingKept; // the branch the current speculation follows: every evaluated mutant kept (true) or rejected
 
-    /// <summary>Where the next mutant comes from: the operator selector, the generator and the mutant counter.</summary>
-    private sealed class Draws(OperatorSelector selector, Rng rng, int generated)
+    /// <summary>Where the next mutant comes from: the operator selector, the generator, the mutant counter and the image mutations start from.</summary>
+    private sealed class Draws(OperatorSelector selector, Rng rng, int generated, Image current)
     {
         public OperatorSelector Selector { get; } = selector;
         public Rng Rng { get; } = rng;
         public int Generated { get; set; } = generated;
-        public Draws Copy() => new(Selector.Clone(), Rng.Clone(), Generated);
+        public Image Current { get; set; } = current;
+        public Draws Copy() => new(Selector.Clone(), Rng.Clone(), Generated, Current);
+
+        /// <summary>What keeping <paramref name="c"/> does to the draws (as <see cref="ObserveMutants"/> does).</summary>
+        public void Keep(Candidate<int> c)
+        {
+            Selector.Credit(c.Tag);
+            Current = c.Image;
+        }
     }
 
     /// <summary>Starts the search of <paramref name="seed"/> (<paramref name="image"/>: the seed at model geometry).</summary>
@@ -52,13 +60,12 @@ public sealed class DflareSearch : SeedSearch
     {
         if (settings.Strategy == SearchStrategy.DiffChaser) throw new ArgumentException("DflareSearch runs dflare, random-ops or gap-only.", nameof(settings));
         _ops = settings.Operators;
-        _draws = new Draws(new OperatorSelector(_ops.Count, metropolisHastings: settings.Strategy != SearchStrategy.RandomOps), Rng.For(settings.RunSeed, seed.Id, 0), 0);
+        _draws = new Draws(new OperatorSelector(_ops.Count, metropolisHastings: settings.Strategy != SearchStrategy.RandomOps), Rng.For(settings.RunSeed, seed.Id, 0), 0, image);
         _gapOnly = settings.Strategy == SearchStrategy.GapOnly;
-        _current = image;
     }
 
     /// <summary>The image mutations currently start from.</summary>
-    public Image Current => _current;
+    public Image Current => _draws.Current;
     /// <summary>The |gap| of the last kept mutant (0 before the first): the next mutant's gap must differ from it by more than <see cref="SearchSettings.GapEpsilon"/> to be kept for its gap.</summary>
     public double BestGap => _bestGap;
     /// <summary>The operator selector (statistics and last accepted operator).</summary>
@@ -126,18 +133,39 @@ public sealed class DflareSearch : SeedSearch
             int op = draws.Selector.Select(draws.Rng);
             int generated = ++draws.Generated;
             if (fromAhead && _speculation.Take(generated, op) is { } known) return known; // already through the bound checks
-            var mutant = Mutate(_current, SeedImage, _ops[op], Settings, Seed.Id, generated);
-            if (Accepts(mutant)) return new Candidate<int>(generated, op, mutant);
+            var mutant = Mutate(draws.Current, SeedImage, _ops[op], Settings, Seed.Id, generated);
+            if (Accepts(mutant, draws.Current)) return new Candidate<int>(generated, op, mutant);
         }
         return null;
     }
 
     // Unchanged: its answer is known, it cannot be kept. Out of the SSIM bound: rejected unevaluated. (The cheap test first.)
-    private bool Accepts(Image mutant) => !(Settings.SkipUnchanged && mutant.Equals(_current)) && Settings.Bound.Accepts(mutant, SeedImage);
+    private bool Accepts(Image mutant, Image current) => !(Settings.SkipUnchanged && mutant.Equals(current)) && Settings.Bound.Accepts(mutant, SeedImage);
 
-    /// <inheritdoc />
+    /// <summary>
+    /// Speculation follows the branch the search has mostly taken so far: when more than half of the evaluated mutants
+    /// were kept (on resnet8 almost every mutant moves the gap by more than <see cref="SearchSettings.GapEpsilon"/>), it
+    /// assumes the pending mutant and each speculated one are kept, each drawn from the one before; otherwise that they
+    /// are rejected, each drawn from the current image. The real search drops the speculation as soon as it takes the
+    /// other branch, so results never depend on it.
+    /// </summary>
     protected override IReadOnlyList<Image> SpeculateMutants(int max, int depth) =>
-        _speculation.Extend(max, depth, _draws.Copy, d => Draw(d, fromAhead: false));
+        _speculation.Extend(max, depth, StartSpeculation, d =>
+        {
+            var c = Draw(d, fromAhead: false);
+            if (c is not null && _speculatingKept) d.Keep(c);
+            return c;
+        });
+
+    private Draws StartSpeculation()
+    {
+        var kept = 0;
+        foreach (var n in Selector.Successes) kept += n;
+        _speculatingKept = Iterations > 0 && 2 * kept > Iterations;
+        var draws = _draws.Copy();
+        if (_speculatingKept && _pending is not null) draws.Keep(_pending);
+        return draws;
+    }
 
     /// <inheritdoc />
     protected override void StoreSpeculative(IReadOnlyList<float[]> original, IReadOnlyList<float[]> compressed) =>
@@ -159,7 +187,7 @@ public sealed class DflareSearch : SeedSearch
             _speculation.Clear();
             Selector.Credit(op);
             _steps.Add(new MutationStep(number, _ops[op].Name));
-            _current = mutant;
+            _draws.Current = mutant;
             Triggered(mutant, po, pc);
             return 1;
         }
@@ -168,10 +196,12 @@ public sealed class DflareSearch : SeedSearch
         var pair = Pair(po, pc);
         bool novel = !_gapOnly && IsNovel(pair, _seen, Settings.NoveltyThreshold);
         if (novel) _seen.Add(pair); // only novel pairs are remembered, so a rejection changes nothing (speculation relies on it)
-        if (moved || novel)
+        bool kept = moved || novel;
+        // What was speculated on the other branch no longer follows.
+        if (kept != _speculatingKept) _speculation.Clear();
+        if (kept)
         {
-            _speculation.Clear(); // the current image changes: what was speculated no longer follows
-            _current = mutant;
+            _draws.Current = mutant;
             _bestGap = gap;
             Selector.Credit(op);
             _steps.Add(new MutationStep(number, _ops[op].Name));
