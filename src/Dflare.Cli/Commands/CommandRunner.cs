@@ -58,9 +58,10 @@ internal static partial class CommandRunner
     public static void Error(string message) =>
         Console.Error.WriteLine($"error: {new string(message.Where(ch => ch is '\n' or '\t' || !char.IsControl(ch)).ToArray())}");
 
-    /// <summary>The message for an exception: ours as they are, known system ones made readable, the rest named as a bug.</summary>
+    /// <summary>The message for an exception: ours as they are (the settings they name called by their flags), known system ones made readable, the rest named as a bug.</summary>
     public static string Describe(Exception e) => e switch
     {
+        SettingException s => SettingFlags.Describe(s),
         DflareException d => d.Message,
         AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerExceptions[0]),
         ArgumentException a => a.Message,
