@@ -11,9 +11,12 @@ namespace Dflare.Cli.Commands;
 /// </summary>
 internal static partial class CommandRunner
 {
-    /// <summary>The command ran and found nothing wrong (a search that found triggering inputs also exits 0).</summary>
+    /// <summary>
+    /// The command ran and found nothing wrong. Commands that measure or render rather than judge always exit 0 when
+    /// they ran: a search that found triggering inputs, robustness, quanos, eval, report.
+    /// </summary>
     public const int Ok = 0;
-    /// <summary>The check ran and found a problem (commands that judge, such as a gate check).</summary>
+    /// <summary>A command that judges found a problem: <c>check</c> (the pair fails the gate's rule) and <c>merge</c> (the merged run fails).</summary>
     public const int Found = 1;
     /// <summary>Bad input (a file, an option) or an output that cannot be written; nothing was done or the results were kept elsewhere.</summary>
     public const int BadInput = 2;
