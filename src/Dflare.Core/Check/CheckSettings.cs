@@ -94,7 +94,6 @@ public sealed record CheckSettings
     /// <exception cref="SettingException">A value is out of range.</exception>
     public void Validate()
     {
-        Budget.Validate(nameof(Budget));
         if (Offset < 0) throw new SettingException($"Offset must not be negative (got {Offset}).", nameof(Offset));
         if (Limit is < 0) throw new SettingException($"Limit must not be negative (got {Limit}).", nameof(Limit));
         if (!(MinMargin >= 0 && MinMargin < 1)) throw new SettingException($"MinMargin must be in [0, 1) (got {F(MinMargin)}).", nameof(MinMargin));
@@ -105,6 +104,7 @@ public sealed record CheckSettings
         if (Shard is { } sh && !(sh.Count >= 1 && sh.Index >= 1 && sh.Index <= sh.Count)) throw new SettingException($"Shard must be i/n with 1 ≤ i ≤ n (got {sh.Index}/{sh.Count}).", nameof(Shard));
         if (MaxListed < 1) throw new SettingException($"MaxListed must be at least 1 (got {MaxListed}).", nameof(MaxListed));
         _ = SearchStrategies.Parse(Strategy);
+        // Budget, TimeLimit and Threads are checked once, where the search takes them (same names).
         SearchSettings().Validate();
     }
 
