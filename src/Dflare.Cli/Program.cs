@@ -8,7 +8,7 @@ namespace Dflare.Cli;
 public static partial class Program
 {
     /// <summary>
-    /// Runs the tool; returns the process exit code: 0 success, 1 a check found a problem, 2 bad input (an option, a
+    /// Runs the tool; returns the process exit code: 0 success, 1 a judging command (check, merge) found a problem, 2 bad input (an option, a
     /// file, an output that cannot be written), 130 interrupted. Errors are <c>error: …</c> lines on stderr.
     /// </summary>
     public static int Main(string[] args) => Run(args);
@@ -61,7 +61,8 @@ public static partial class Program
     /// <summary>The root command with every sub-command.</summary>
     public static RootCommand BuildRoot()
     {
-        var root = new RootCommand("dflare: finds inputs on which a compressed image classifier disagrees with its original (DFlare), and more.");
+        var root = new RootCommand("dflare: finds inputs on which a compressed image classifier disagrees with its original (DFlare), and more. " +
+                                   "Exit codes: 0 the command ran, 1 check or merge found a problem (the pair or the merged run fails), 2 bad input, 130 interrupted.");
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(SearchCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());

@@ -43,7 +43,7 @@ public sealed partial class BadInputCorpusTests
         ["check: label out of range"] = new("data", (f, o) => ["check", "--original", f.Demo, "--compressed", f.Int8, "--seeds", f.LabelOutOfRange], Bad, f => Words("label-99", "has label 99", "10 classes (0..9)")),
         ["check: offset past the end"] = new("data", (f, o) => Check(f, "--offset", "3"), Bad, f => Words("No seeds to check", "offset 3")),
         ["check: max-linf 300"] = new("options", (f, o) => Check(f, "--max-linf", "300"), Bad, f => Words("--max-linf", "255", "got 300")),
-        ["check: min-margin 1.5"] = new("options", (f, o) => Check(f, "--min-margin", "1.5"), Bad, f => Words("MinMargin must be in [0, 1)")),
+        ["check: min-margin 1.5"] = new("options", (f, o) => Check(f, "--min-margin", "1.5"), Bad, f => Words("--min-margin must be in [0, 1)")),
         ["check: shard 3/2"] = new("options", (f, o) => Check(f, "--shard", "3/2"), Bad, f => Words("--shard '3/2'")),
         ["check: unknown strategy"] = new("options", (f, o) => Check(f, "--strategy", "annealing"), Bad, f => Words("annealing")),
         ["check: unknown output kind"] = new("options", (f, o) => Check(f, "--output-kind", "scores"), Bad, f => Words("--output-kind 'scores' is not valid", "logits, probabilities")),

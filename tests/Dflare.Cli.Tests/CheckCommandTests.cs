@@ -80,7 +80,7 @@ public sealed class CheckCommandTests : IDisposable
         linf.StdErr.Should().Contain("--max-linf");
         var margin = CliRunner.Run("check", "--original", Demo("fashion-lenet.onnx"), "--compressed", Demo("fashion-lenet.int8.onnx"), "--seeds", Demo("seeds"), "--min-margin", "1.5");
         margin.ExitCode.Should().Be(2);
-        margin.StdErr.Should().Contain("MinMargin must be in [0, 1)");
+        margin.StdErr.Should().Contain("--min-margin must be in [0, 1)");
         File.WriteAllText(Path.Combine(dir, "afile"), "x");
         var report = CliRunner.Run("check", "--original", Demo("fashion-lenet.onnx"), "--compressed", Demo("fashion-lenet.int8.onnx"), "--seeds", Demo("seeds"), "--report", Path.Combine(dir, "afile"));
         report.ExitCode.Should().Be(2);

@@ -50,4 +50,19 @@ public sealed class InspectCompressCommandTests : IDisposable
         File.Exists(outPath).Should().BeFalse();
         Directory.GetFiles(_dir).Should().BeEmpty("no temp file is left behind");
     }
+
+    [Theory]
+    [InlineData("bits:4", "--bits-per-layer", "conv9=4", "error: --bits-per-layer names 'conv9', which is not a float weighted layer")]
+    [InlineData("int8-static", null, null, "error: Method int8-static needs calibration images: set --calibration (and --limit).")]
+    public void Compress_errors_name_the_flags_where_core_names_the_settings(string method, string? option, string? value, string message)
+    {
+        var outPath = Path.Combine(_dir, "bad.onnx");
+        string[] extra = option is null ? [] : [option, value!];
+
+        var r = CliRunner.Run(["compress", SharedData.Require("models/mnist/mnist-8.onnx"), "--method", method, "--out", outPath, .. extra]);
+
+        r.ExitCode.Should().Be(2, r.ToString());
+        r.StdErr.Should().Contain(message).And.NotContain("BitsPerLayer").And.NotContain("CalibrationLimit");
+        File.Exists(outPath).Should().BeFalse();
+    }
 }

@@ -8,7 +8,7 @@ public sealed class ReportCommandTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("dflare-cli-report-").FullName;
 
-    private string WriteRun(string name, string shard, string seed, int index, bool deviating = false)
+    private string WriteRun(string name, string shard, string seed, int index, bool deviating = false, int allowed = 0)
     {
         var d = Path.Combine(dir, name);
         GateResultsStore.Write(new GateResults
@@ -16,7 +16,7 @@ public sealed class ReportCommandTests : IDisposable
             Project = "T", Shards = [shard],
             Cases = [new DeviationCaseRecord
             {
-                Id = "T.C.M", TestClass = "T.C", TestMethod = "M", Original = "/m/a.onnx", Compressed = "/m/a.int8.onnx", Passed = !deviating,
+                Id = "T.C.M", TestClass = "T.C", TestMethod = "M", Original = "/m/a.onnx", Compressed = "/m/a.int8.onnx", Passed = !deviating || allowed > 0, AllowedDeviations = allowed,
                 Seeds = [deviating
                     ? new SeedRecord { Id = seed, Index = index, Status = SearchStatus.Triggered, Queries = 40, State = SeedState.New, OriginalClass = "Coat", CompressedClass = "Shirt", Image = $"images/{seed}.png" }
                     : new SeedRecord { Id = seed, Index = index, State = SeedState.Clean, Status = SearchStatus.NotFound, Queries = 100 }],
@@ -31,7 +31,7 @@ public sealed class ReportCommandTests : IDisposable
         var run = WriteRun("run", "1/1", "seed 7", 7, deviating: true);
         string Summary(string d) => File.ReadAllText(Path.Combine(d, "summary.md"));
 
-        CliRunner.Run("report", run).ExitCode.Should().Be(0);
+        CliRunner.Run("report", run).ExitCode.Should().Be(0, "report judges nothing: the failed run's views are rebuilt and it exits 0");
         Summary(run).Should().Contain("[picture](images/seed%207.png)", "without a base URL pictures are linked relatively");
 
         var r = CliRunner.Run("report", run, "--image-base-url", "https://ci.example.com/runs/42/dflare/");
@@ -42,7 +42,7 @@ public sealed class ReportCommandTests : IDisposable
 
         var b = WriteRun("b", "1/1", "s9", 9, deviating: true);
         var merged = Path.Combine(dir, "merged");
-        CliRunner.Run("merge", merged, b, "--image-base-url", "http://artifacts.local/x").ExitCode.Should().Be(0);
+        CliRunner.Run("merge", merged, b, "--image-base-url", "http://artifacts.local/x").ExitCode.Should().Be(1, "the merged run fails");
         Summary(merged).Should().Contain("[picture](http://artifacts.local/x/images/s9.png)");
 
         var bad = CliRunner.Run("report", run, "--image-base-url", "ci/artifacts");
@@ -82,6 +82,23 @@ public sealed class ReportCommandTests : IDisposable
         var missing = CliRunner.Run("merge", outDir, a, Path.Combine(dir, "nope"));
         missing.ExitCode.Should().Be(2);
         missing.StdErr.Should().Contain("nope").And.Contain("does not exist");
+    }
+
+    [Fact]
+    public void Merge_exits_1_when_the_merged_run_fails_though_every_shard_passed()
+    {
+        // One new deviation is allowed: each shard has one and passes; together they have two.
+        var a = WriteRun("a", "1/2", "s0", 0, deviating: true, allowed: 1);
+        var b = WriteRun("b", "2/2", "s1", 1, deviating: true, allowed: 1);
+        foreach (var shard in new[] { a, b }) GateResultsStore.Read(shard).Passed.Should().BeTrue();
+
+        var both = CliRunner.Run("merge", Path.Combine(dir, "both"), a, b);
+        both.ExitCode.Should().Be(1, both.ToString());
+        both.StdErr.Should().NotContain("error:");
+        GateResultsStore.Read(Path.Combine(dir, "both")).Passed.Should().BeFalse();
+        File.Exists(Path.Combine(dir, "both", "summary.md")).Should().BeTrue("the report is written before the exit code says it failed");
+
+        CliRunner.Run("merge", Path.Combine(dir, "one"), a).ExitCode.Should().Be(0, "one shard alone still passes");
     }
 
     public void Dispose()

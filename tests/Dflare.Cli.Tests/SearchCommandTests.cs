@@ -177,6 +177,8 @@ public sealed class SearchCommandTests : IDisposable
     [InlineData("--max-linf", "300", "--max-linf is 300 grey levels (1.1765 in [0,1] units); give a whole number of grey levels from 0 to 255")]
     [InlineData("--offset", "20000", "No seeds to search")]
     [InlineData("--time-limit", "-1", "--time-limit must be a positive number")]
+    [InlineData("--dc-population", "1", "--dc-population must be at least 2 (got 1)")]
+    [InlineData("--shrink", "2", "--shrink must be between 0 and 1")]
     public void Bad_options_exit_2_with_a_clear_message(string option, string value, string message)
     {
         var (code, _, stderr) = Run(MnistArgs(option, value, "--limit", "1", "--out", _dir));

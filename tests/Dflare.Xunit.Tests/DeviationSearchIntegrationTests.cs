@@ -72,7 +72,7 @@ public sealed class DeviationSearchIntegrationTests
 
         // Bad configuration fails its own case at run time, with a clear message; discovery is unaffected.
         first.Matching("Missing_model").Should().ContainSingle().Which.Message.Should().Contain("models/missing.onnx").And.Contain("does not exist");
-        first.Matching("Zero_budget").Should().ContainSingle().Which.Message.Should().Contain("Budget) must be at least 2 model queries");
+        first.Matching("Zero_budget").Should().ContainSingle().Which.Message.Should().Contain("Budget must be at least 2 model queries");
         first.Matching("Unknown_strategy").Should().ContainSingle().Which.Message.Should().Contain("annealing");
         if (haveOther)
             first.Matching("Mismatched_pair").Should().ContainSingle().Which.Message.Should().Contain("mismatch").And.Contain("32x32x3");

@@ -2,7 +2,7 @@ using BenchmarkDotNet.Attributes;
 using Dflare.Images;
 using Dflare.Models;
 using Dflare.Search;
-using Dflare.Search.Dflare;
+using Dflare.Search.DflareStrategy;
 using Dflare.Search.DiffChaser;
 using Dflare.Search.Mutation;
 using Dflare.Search.Random;

@@ -11,9 +11,12 @@ namespace Dflare.Cli.Commands;
 /// </summary>
 internal static partial class CommandRunner
 {
-    /// <summary>The command ran and found nothing wrong (a search that found triggering inputs also exits 0).</summary>
+    /// <summary>
+    /// The command ran and found nothing wrong. Commands that measure or render rather than judge always exit 0 when
+    /// they ran: a search that found triggering inputs, robustness, quanos, eval, report.
+    /// </summary>
     public const int Ok = 0;
-    /// <summary>The check ran and found a problem (commands that judge, such as a gate check).</summary>
+    /// <summary>A command that judges found a problem: <c>check</c> (the pair fails the gate's rule) and <c>merge</c> (the merged run fails).</summary>
     public const int Found = 1;
     /// <summary>Bad input (a file, an option) or an output that cannot be written; nothing was done or the results were kept elsewhere.</summary>
     public const int BadInput = 2;
@@ -58,9 +61,10 @@ internal static partial class CommandRunner
     public static void Error(string message) =>
         Console.Error.WriteLine($"error: {new string(message.Where(ch => ch is '\n' or '\t' || !char.IsControl(ch)).ToArray())}");
 
-    /// <summary>The message for an exception: ours as they are, known system ones made readable, the rest named as a bug.</summary>
+    /// <summary>The message for an exception: ours as they are (the settings they name called by their flags), known system ones made readable, the rest named as a bug.</summary>
     public static string Describe(Exception e) => e switch
     {
+        SettingException s => SettingFlags.Describe(s),
         DflareException d => d.Message,
         AggregateException { InnerExceptions.Count: 1 } a => Describe(a.InnerExceptions[0]),
         ArgumentException a => a.Message,

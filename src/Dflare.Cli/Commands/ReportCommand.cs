@@ -3,7 +3,10 @@ using Dflare.Reports;
 
 namespace Dflare.Cli.Commands;
 
-/// <summary><c>dflare report DIR</c>: rebuilds the HTML, Markdown and JUnit views of a test run from its results.json.</summary>
+/// <summary>
+/// <c>dflare report DIR</c>: rebuilds the HTML, Markdown and JUnit views of a test run from its results.json. It
+/// judges nothing (the verdicts are the run's), so it exits <see cref="CommandRunner.Ok"/> whatever they are.
+/// </summary>
 internal static class ReportCommand
 {
     public static Command Create()

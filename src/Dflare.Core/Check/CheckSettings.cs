@@ -91,20 +91,20 @@ public sealed record CheckSettings
     };
 
     /// <summary>Checks every value; the message names the setting.</summary>
-    /// <exception cref="DflareException">A value is out of range.</exception>
+    /// <exception cref="SettingException">A value is out of range.</exception>
     public void Validate()
     {
-        Budget.Validate("The query budget (Budget)");
-        if (Offset < 0) throw new DflareException($"Offset must not be negative (got {Offset}).");
-        if (Limit is < 0) throw new DflareException($"Limit must not be negative (got {Limit}).");
-        if (!(MinMargin >= 0 && MinMargin < 1)) throw new DflareException($"MinMargin must be in [0, 1) (got {F(MinMargin)}).");
-        if (MaxLInf is < 1 or > 255) throw new DflareException($"MaxLInf must be between 1 and 255 grey levels (got {MaxLInf}).");
-        if (MinSsim is { } s && !(s > -1 && s <= 1)) throw new DflareException($"MinSsim must be in (-1, 1] (got {F(s)}).");
-        if (Policy.MaxDeviationRate is { } r && !(r >= 0 && r <= 1)) throw new DflareException($"MaxDeviationRate must be in [0, 1] (got {F(r)}).");
-        if (Policy.AllowedDeviations < 0) throw new DflareException($"AllowedDeviations must not be negative (got {Policy.AllowedDeviations}).");
-        if (Shard is { } sh && !(sh.Count >= 1 && sh.Index >= 1 && sh.Index <= sh.Count)) throw new DflareException($"Shard must be i/n with 1 ≤ i ≤ n (got {sh.Index}/{sh.Count}).");
-        if (MaxListed < 1) throw new DflareException($"MaxListed must be at least 1 (got {MaxListed}).");
+        if (Offset < 0) throw new SettingException($"Offset must not be negative (got {Offset}).", nameof(Offset));
+        if (Limit is < 0) throw new SettingException($"Limit must not be negative (got {Limit}).", nameof(Limit));
+        if (!(MinMargin >= 0 && MinMargin < 1)) throw new SettingException($"MinMargin must be in [0, 1) (got {F(MinMargin)}).", nameof(MinMargin));
+        if (MaxLInf is < 1 or > 255) throw new SettingException($"MaxLInf must be between 1 and 255 grey levels (got {MaxLInf}).", nameof(MaxLInf));
+        if (MinSsim is { } s && !(s > -1 && s <= 1)) throw new SettingException($"MinSsim must be in (-1, 1] (got {F(s)}).", nameof(MinSsim));
+        if (Policy.MaxDeviationRate is { } r && !(r >= 0 && r <= 1)) throw new SettingException($"MaxDeviationRate must be in [0, 1] (got {F(r)}).", "MaxDeviationRate");
+        if (Policy.AllowedDeviations < 0) throw new SettingException($"AllowedDeviations must not be negative (got {Policy.AllowedDeviations}).", "AllowedDeviations");
+        if (Shard is { } sh && !(sh.Count >= 1 && sh.Index >= 1 && sh.Index <= sh.Count)) throw new SettingException($"Shard must be i/n with 1 ≤ i ≤ n (got {sh.Index}/{sh.Count}).", nameof(Shard));
+        if (MaxListed < 1) throw new SettingException($"MaxListed must be at least 1 (got {MaxListed}).", nameof(MaxListed));
         _ = SearchStrategies.Parse(Strategy);
+        // Budget, TimeLimit and Threads are checked once, where the search takes them (same names).
         SearchSettings().Validate();
     }
 

@@ -78,7 +78,10 @@ public static class CompressionMethod
     /// <summary>Checks a bit width is in 2..16.</summary>
     /// <exception cref="DflareException">It is not.</exception>
     public static int CheckBits(int k, string where) => k is >= 2 and <= 16 ? k
-        : throw new DflareException($"In {where}: K = {k} is outside 2..16 (weights can be fake-quantized to 2 to 16 bits).");
+        : throw new SettingException($"In {where}: K = {k} is outside 2..16 (weights can be fake-quantized to 2 to 16 bits).", BitsPerLayer);
+
+    /// <summary>How messages name <see cref="CompressionContext.BitsPerLayer"/>.</summary>
+    internal const string BitsPerLayer = nameof(CompressionContext.BitsPerLayer);
 
     /// <summary>Parses <c>name=K,name=K,...</c> (a name may itself contain <c>=</c>; the last one splits).</summary>
     /// <exception cref="DflareException">An item has no <c>=K</c>, K is not in 2..16, or a name repeats.</exception>
@@ -89,12 +92,12 @@ public static class CompressionMethod
         {
             int eq = item.LastIndexOf('=');
             if (eq <= 0 || !int.TryParse(item[(eq + 1)..], NumberStyles.Integer, CultureInfo.InvariantCulture, out var k))
-                throw new DflareException($"--bits-per-layer item '{item}' is not name=K with an integer K.");
+                throw new SettingException($"BitsPerLayer item '{item}' is not name=K with an integer K.", BitsPerLayer);
             var name = item[..eq].Trim();
-            CheckBits(k, $"--bits-per-layer '{item}'");
-            if (!d.TryAdd(name, k)) throw new DflareException($"--bits-per-layer names layer '{name}' twice.");
+            CheckBits(k, $"BitsPerLayer '{item}'");
+            if (!d.TryAdd(name, k)) throw new SettingException($"BitsPerLayer names layer '{name}' twice.", BitsPerLayer);
         }
-        if (d.Count == 0) throw new DflareException("--bits-per-layer is empty; expected name=K,name=K,...");
+        if (d.Count == 0) throw new SettingException("BitsPerLayer is empty; expected name=K,name=K,...", BitsPerLayer);
         return d;
     }
 }

@@ -49,7 +49,7 @@ public static class Compressor
     /// <exception cref="DflareException">The input is missing or unsupported, or the model or context does not fit the method.</exception>
     public static CompressionResult Compress(string inputPath, string outputPath, ICompressionMethod method, CompressionContext? context = null)
     {
-        if (string.IsNullOrWhiteSpace(outputPath)) throw new DflareException("No output path given (--out OUT.onnx).");
+        if (string.IsNullOrWhiteSpace(outputPath)) throw new DflareException("No output path given (such as OUT.onnx).");
         if (Directory.Exists(outputPath)) throw new DflareException($"Output '{outputPath}' is a folder; give a file path such as OUT.onnx.");
         var model = OnnxModel.Load(inputPath);
         var (compressed, outcome) = Compress(model, method, context);

@@ -33,8 +33,8 @@ public sealed class FakeQuantBits : ICompressionMethod
         foreach (var (name, k) in perLayer)
         {
             if (!names.Contains(name))
-                throw new DflareException($"--bits-per-layer names '{name}', which is not a float weighted layer of model '{model.Name}'; its layers are: {string.Join(", ", names)}.");
-            CompressionMethod.CheckBits(k, $"--bits-per-layer {name}={k}");
+                throw new SettingException($"BitsPerLayer names '{name}', which is not a float weighted layer of model '{model.Name}'; its layers are: {string.Join(", ", names)}.", CompressionMethod.BitsPerLayer);
+            CompressionMethod.CheckBits(k, $"BitsPerLayer {name}={k}");
         }
         var notes = new List<string>();
         foreach (var r in layers)

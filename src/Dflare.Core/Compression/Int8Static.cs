@@ -21,7 +21,7 @@ public sealed class Int8Static : ICompressionMethod
     public CompressionOutcome Apply(OnnxModel model, CompressionContext context)
     {
         var source = context.Calibration
-            ?? throw new DflareException("Method int8-static needs calibration images: give --calibration PATH (and --limit N).");
+            ?? throw new SettingException("Method int8-static needs calibration images: set Calibration (and CalibrationLimit).", nameof(context.Calibration), nameof(context.CalibrationLimit));
         if (context.CalibrationLimit <= 0)
             throw new DflareException($"Method int8-static needs at least one calibration image (limit {context.CalibrationLimit}).");
         var layers = WeightEditing.FloatLayers(model, Name);

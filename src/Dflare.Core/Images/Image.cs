@@ -322,6 +322,20 @@ public sealed class Image : IEquatable<Image>
         return Resize((int)(size * (long)Width / Height), size, filter, antialias);
     }
 
+    /// <summary>
+    /// Paints the rectangle of <paramref name="width"/>×<paramref name="height"/> pixels at (<paramref name="x"/>,
+    /// <paramref name="y"/>) in <paramref name="rgb"/>, clipped to the image (for the charts drawn on 3-channel images).
+    /// </summary>
+    public void FillRect(int x, int y, int width, int height, ReadOnlySpan<byte> rgb)
+    {
+        for (int yy = Math.Max(0, y); yy < Math.Min(Height, y + height); yy++)
+            for (int xx = Math.Max(0, x); xx < Math.Min(Width, x + width); xx++)
+            {
+                int o = (yy * Width + xx) * 3;
+                Pixels[o] = rgb[0]; Pixels[o + 1] = rgb[1]; Pixels[o + 2] = rgb[2];
+            }
+    }
+
     /// <summary>Crops the centre <paramref name="width"/> × <paramref name="height"/> region (torchvision's rounding).</summary>
     public Image CenterCrop(int width, int height)
     {

@@ -18,6 +18,9 @@ public sealed class SearchJournal : IDisposable
     /// <summary>The journal's file name in the output folder.</summary>
     public const string FileName = "journal.jsonl";
 
+    /// <summary>How messages name continuing a run: <c>SearchJournal.Resume</c>.</summary>
+    private const string ResumeName = $"{nameof(SearchJournal)}.{nameof(Resume)}";
+
     private const string Kind = "dflare search journal";
     private const int Version = 1;
     private readonly FileStream _stream;
@@ -44,15 +47,15 @@ public sealed class SearchJournal : IDisposable
     /// <c>run</c> object of <c>results.json</c>).
     /// </summary>
     /// <exception cref="DflareException">The folder already holds the journal of an unfinished run (continue it with
-    /// <c>--resume</c> or remove it), or the journal cannot be written.</exception>
+    /// <see cref="Resume"/> or remove it), or the journal cannot be written.</exception>
     public static SearchJournal Start(string directory, JsonObject settings)
     {
         var path = PathIn(directory);
         if (File.Exists(path))
         {
             int finished = CountSeedLines(path);
-            throw new DflareException($"'{directory}' holds the journal of an unfinished search ({FileName}, {finished} seed(s) finished): " +
-                                      $"continue it with --resume, or delete '{path}' (or choose another --out) to start again.");
+            throw new SettingException($"'{directory}' holds the journal of an unfinished search ({FileName}, {finished} seed(s) finished): " +
+                                       $"continue it ({ResumeName}), or delete '{path}' (or choose another folder) to start again.", ResumeName);
         }
         var stream = OpenForAppend(path, FileMode.CreateNew);
         var journal = new SearchJournal(path, stream, []);
@@ -71,9 +74,9 @@ public sealed class SearchJournal : IDisposable
         if (!File.Exists(path))
         {
             var finished = File.Exists(System.IO.Path.Combine(directory, SearchReport.ResultsFile));
-            throw new DflareException(finished
-                ? $"--resume: the search in '{directory}' has finished (results.json, no {FileName}); there is nothing to continue."
-                : $"--resume: '{directory}' has no {FileName}; there is no interrupted search to continue there.");
+            throw new SettingException(finished
+                ? $"{ResumeName}: the search in '{directory}' has finished (results.json, no {FileName}); there is nothing to continue."
+                : $"{ResumeName}: '{directory}' has no {FileName}; there is no interrupted search to continue there.", ResumeName);
         }
         var bytes = File.ReadAllBytes(path);
         // A kill can cut the last line short: keep everything up to the last newline.
@@ -87,8 +90,8 @@ public sealed class SearchJournal : IDisposable
         if ((string?)header["journal"] != Kind || header["run"] is not JsonObject previous)
             throw new DflareException($"'{path}' is not a dflare search journal; delete it to start again.");
         if (Differences(previous, settings) is { Count: > 0 } diff)
-            throw new DflareException($"--resume: the interrupted search in '{directory}' was run with other settings ({string.Join("; ", diff)}); " +
-                                      "give the same options, or delete its journal to start again.");
+            throw new SettingException($"{ResumeName}: the interrupted search in '{directory}' was run with other settings ({string.Join("; ", diff)}); " +
+                                       "give the same options, or delete its journal to start again.", ResumeName);
         var seeds = new List<SeedSearchResult>();
         for (int i = 1; i < lines.Length; i++)
         {

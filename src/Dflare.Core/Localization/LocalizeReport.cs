@@ -104,41 +104,31 @@ public static class LocalizeReport
         BitmapFont.DrawText(img, title, 16, 12, Black, scale);
         BitmapFont.DrawText(img, subtitle, 16, 12 + line, Grey, scale);
         int ly = 12 + 2 * line + 8;
-        Fill(img, 16, ly + 1, 24, barH, SeedColour);
+        img.FillRect(16, ly + 1, 24, barH, SeedColour);
         BitmapFont.DrawText(img, "seeds", 46, ly, Black, scale);
-        Fill(img, 16, ly + line + 1, 24, barH, TriggerColour);
+        img.FillRect(16, ly + line + 1, 24, barH, TriggerColour);
         BitmapFont.DrawText(img, "triggering inputs", 46, ly + line, Black, scale);
         int x0 = 16 + nameW;
         for (int i = 0; i < r.Layers.Count; i++)
         {
             var l = r.Layers[i];
             int y = top + i * rowH;
-            if (i % 2 == 1) Fill(img, 8, y - 4, width - 16, rowH - 2, [246, 246, 246]);
+            if (i % 2 == 1) img.FillRect(8, y - 4, width - 16, rowH - 2, [246, 246, 246]);
             BitmapFont.DrawText(img, names[i], 16, y + (2 * (barH + 4) - line) / 2, Black, scale);
             Bar(img, x0, y, l.SeedSqnr / max, SeedColour, string.Create(CultureInfo.InvariantCulture, $"{l.SeedSqnr:0.0} dB"), barArea, barH, scale);
             var rise = l.LargestRiseCount > 0 ? $"  largest rise for {l.LargestRiseCount}" : "";
             Bar(img, x0, y + barH + 4, l.TriggerSqnr / max, TriggerColour, string.Create(CultureInfo.InvariantCulture, $"{l.TriggerSqnr:0.0} dB{rise}"), barArea, barH, scale);
         }
-        Fill(img, x0 - 1, top - 4, 1, r.Layers.Count * rowH, Grey);
+        img.FillRect(x0 - 1, top - 4, 1, r.Layers.Count * rowH, Grey);
         return img;
     }
 
     private static void Bar(Image img, int x, int y, double fraction, byte[] colour, string text, int area, int h, int scale)
     {
-        Fill(img, x, y, area, h, Light);
+        img.FillRect(x, y, area, h, Light);
         int len = (int)Math.Round(Math.Clamp(double.IsFinite(fraction) ? fraction : 0, 0, 1) * area);
-        Fill(img, x, y, len, h, colour);
+        img.FillRect(x, y, len, h, colour);
         BitmapFont.DrawText(img, text, x + area + 10, y + (h - BitmapFont.GlyphHeight * scale) / 2, Black, scale);
-    }
-
-    private static void Fill(Image img, int x, int y, int w, int h, ReadOnlySpan<byte> c)
-    {
-        for (int yy = Math.Max(0, y); yy < Math.Min(img.Height, y + h); yy++)
-            for (int xx = Math.Max(0, x); xx < Math.Min(img.Width, x + w); xx++)
-            {
-                int o = (yy * img.Width + xx) * 3;
-                img.Pixels[o] = c[0]; img.Pixels[o + 1] = c[1]; img.Pixels[o + 2] = c[2];
-            }
     }
 
     private static string Shorten(string name) => name.Length <= 44 ? name : "..." + name[^41..];

@@ -130,7 +130,7 @@ public sealed record ModelOptions
                 if (given is not null && own is not null && overrides.SharedFields.Contains(name) && !Same(given, own))
                     throw new DflareException(
                         $"Model '{modelPath}': the shared option {name} = {Show(given)} disagrees with its sidecar '{SidecarPath(modelPath)}' ({name} = {Show(own)}). " +
-                        $"An option shared by both models never overrides a model's own sidecar: edit the sidecar, drop the option, or give it for the compressed model only (--compressed-{Dash(name)}).");
+                        $"An option shared by both models never overrides a model's own sidecar: edit the sidecar, drop the option, or give it for the compressed model only (as its own option).");
         return (sidecar ?? new ModelOptions()).OverriddenBy(overrides);
     }
 
@@ -145,8 +145,6 @@ public sealed record ModelOptions
             if (value is not null && (!overrides!.SharedFields.Contains(name) || !map.ContainsKey(name))) map[name] = "option";
         return map;
     }
-
-    private static string Dash(string name) => name switch { "outputKind" => "output-kind", _ => name };
 
     private static bool Same(object a, object b)
     {

@@ -33,10 +33,10 @@ public sealed record SanityResult(int Seeds, int Labelled, int Classes, double? 
     public bool Ok => Problems.Count == 0;
 
     /// <summary>Throws the problems as one error, telling how to override the check.</summary>
-    /// <exception cref="DflareException">There are problems.</exception>
+    /// <exception cref="SettingException">There are problems (the message may name the preprocessing settings).</exception>
     public void ThrowIfProblems(string overrideHint)
     {
-        if (!Ok) throw new DflareException(string.Join(" ", Problems) + " " + overrideHint);
+        if (!Ok) throw new SettingException(string.Join(" ", Problems) + " " + overrideHint, "Scale", "Mean", "Std", "Layout", "Resize");
     }
 }
 
@@ -89,7 +89,7 @@ public static class SanityCheck
         double meanTop = n == 0 ? 0 : topSum / n;
         string name = Path.GetFileName(original.Path);
         if (accuracy is { } acc && acc <= s.ChanceFactor / k)
-            problems.Add(string.Create(inv, $"The original '{name}' is right on only {correct} of {labelled} labelled seeds ({acc:P1}; chance is {1.0 / k:P1}): its preprocessing is probably wrong ({original.Info.DescribePreprocessing()}). Give the model a sidecar (MODEL.onnx.json) or --scale/--mean/--std/--layout/--resize as it was trained, or check the labels."));
+            problems.Add(string.Create(inv, $"The original '{name}' is right on only {correct} of {labelled} labelled seeds ({acc:P1}; chance is {1.0 / k:P1}): its preprocessing is probably wrong ({original.Info.DescribePreprocessing()}). Give the model a sidecar (MODEL.onnx.json) or the options Scale/Mean/Std/Layout/Resize as it was trained, or check the labels."));
         else if (n > 0 && meanTop <= s.UniformFactor / k)
             problems.Add(string.Create(inv, $"The original '{name}' gives near-uniform outputs on the seeds (mean top-1 probability {meanTop:F3} for {k} classes): its preprocessing is probably wrong ({original.Info.DescribePreprocessing()})."));
         if (compressed is not null && n > 0 && (double)disagree / n > s.MaxDisagreement)

@@ -22,11 +22,11 @@ public sealed record DistortionBound
     public bool IsNone => MaxLInf is null && MinSsim is null;
 
     /// <summary>Checks the values.</summary>
-    /// <exception cref="DflareException">A bound is out of range.</exception>
+    /// <exception cref="SettingException">A bound is out of range (the message names it).</exception>
     public void Validate()
     {
-        if (MaxLInf is < 0 or > 255) throw new DflareException($"--max-linf must be between 0 and 255 pixel levels (got {MaxLInf}).");
-        if (MinSsim is { } s && !(s >= -1 && s <= 1)) throw new DflareException($"--min-ssim must be between -1 and 1 (got {s}).");
+        if (MaxLInf is < 0 or > 255) throw new SettingException($"MaxLInf must be between 0 and 255 pixel levels (got {MaxLInf}).", nameof(MaxLInf));
+        if (MinSsim is { } s && !(s >= -1 && s <= 1)) throw new SettingException($"MinSsim must be between -1 and 1 (got {s}).", nameof(MinSsim));
     }
 
     /// <summary>Clips <paramref name="mutant"/> in place into the L∞ box around <paramref name="seed"/> (no-op without <see cref="MaxLInf"/>).</summary>

@@ -38,11 +38,11 @@ public readonly record struct QueryBudget(long Queries)
     /// <summary>The one rule, in words: <c>at least 2 model queries (one image on both models)</c>.</summary>
     public static string Rule { get; } = $"at least {Minimum} model queries (one image on both models)";
 
-    /// <summary>Checks the rule; the message names <paramref name="setting"/> (e.g. <c>Budget</c>, <c>--budget</c>).</summary>
-    /// <exception cref="DflareException">Fewer than <see cref="Minimum"/> queries.</exception>
+    /// <summary>Checks the rule; the message names <paramref name="setting"/> (e.g. <c>Budget</c>).</summary>
+    /// <exception cref="SettingException">Fewer than <see cref="Minimum"/> queries.</exception>
     public void Validate(string setting)
     {
-        if (Queries < Minimum) throw new DflareException($"{setting} must be {Rule}; got {Queries.ToString(CultureInfo.InvariantCulture)}.");
+        if (Queries < Minimum) throw new SettingException($"{setting} must be {Rule}; got {Queries.ToString(CultureInfo.InvariantCulture)}.", setting);
     }
 
     /// <summary>The number of queries, e.g. <c>2000</c>.</summary>

@@ -132,12 +132,12 @@ public sealed class SearchResultsFolder
     /// <exception cref="DflareException">The seed source is missing or does not hold the recorded seeds.</exception>
     public IReadOnlyDictionary<int, Seed> LoadSeedImages(string? seedSource = null, IEnumerable<StoredSeed>? wanted = null)
     {
-        var path = seedSource ?? SeedSource ?? throw new DflareException($"Results folder '{Directory}' does not name its seed source; give --seeds.");
+        var path = seedSource ?? SeedSource ?? throw new SettingException($"Results folder '{Directory}' does not name its seed source; give it (seedSource).", nameof(seedSource));
         if (seedSource is null && !File.Exists(path) && !System.IO.Directory.Exists(path) && !Path.IsPathRooted(path)
             && Path.Combine(Directory, path) is var beside && (File.Exists(beside) || System.IO.Directory.Exists(beside)))
             path = beside;
         if (!File.Exists(path) && !System.IO.Directory.Exists(path))
-            throw new DflareException($"The seed source '{path}' of results folder '{Directory}' does not exist; give it with --seeds.");
+            throw new SettingException($"The seed source '{path}' of results folder '{Directory}' does not exist; give it (seedSource).", nameof(seedSource));
         var source = Datasets.SeedSource.Open(path);
         var seeds = (wanted ?? Seeds).ToList();
         var result = new Dictionary<int, Seed>();

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using Dflare.Datasets;
 using Dflare.Images;
 using Dflare.Models;
-using Dflare.Search.Dflare;
+using Dflare.Search.DflareStrategy;
 using Dflare.Search.DiffChaser;
 using Dflare.Search.Square;
 

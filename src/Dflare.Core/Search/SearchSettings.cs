@@ -82,19 +82,19 @@ public sealed record SearchSettings
     public bool Speculate { get; init; } = true;
 
     /// <summary>Checks every value.</summary>
-    /// <exception cref="DflareException">A value is out of range (the message names the option).</exception>
+    /// <exception cref="SettingException">A value is out of range (the message names the setting, e.g. <c>Budget</c>).</exception>
     public void Validate()
     {
-        Budget.Validate("--budget");
-        if (TimeLimit is { } t && t <= TimeSpan.Zero) throw new DflareException($"--time-limit must be positive (got {t.TotalSeconds} s).");
-        if (Operators is null || Operators.Count == 0) throw new DflareException("At least one mutation operator is needed.");
-        if (!(MinMargin >= 0 && MinMargin < 1)) throw new DflareException($"--min-margin must be in [0, 1) (got {MinMargin}).");
-        if (!(NoveltyThreshold >= 0) || !double.IsFinite(NoveltyThreshold)) throw new DflareException($"Novelty threshold must be ≥ 0 (got {NoveltyThreshold}).");
-        if (!(GapEpsilon >= 0) || !double.IsFinite(GapEpsilon)) throw new DflareException($"Gap epsilon must be ≥ 0 (got {GapEpsilon}).");
-        if (MaxUnevaluatedInARow < 1) throw new DflareException($"MaxUnevaluatedInARow must be at least 1 (got {MaxUnevaluatedInARow}).");
-        if (LockStep < 1) throw new DflareException($"--lock-step must be at least 1 (got {LockStep}).");
-        if (Threads < 1) throw new DflareException($"--threads must be at least 1 (got {Threads}).");
-        if (!(ShrinkFraction >= 0 && ShrinkFraction <= 1)) throw new DflareException($"--shrink must be between 0 and 1 (a fraction of the budget; got {ShrinkFraction}).");
+        Budget.Validate(nameof(Budget));
+        if (TimeLimit is { } t && t <= TimeSpan.Zero) throw new SettingException($"TimeLimit must be positive (got {t.TotalSeconds} s).", nameof(TimeLimit));
+        if (Operators is null || Operators.Count == 0) throw new SettingException("At least one mutation operator is needed (Operators).", nameof(Operators));
+        if (!(MinMargin >= 0 && MinMargin < 1)) throw new SettingException($"MinMargin must be in [0, 1) (got {MinMargin}).", nameof(MinMargin));
+        if (!(NoveltyThreshold >= 0) || !double.IsFinite(NoveltyThreshold)) throw new SettingException($"NoveltyThreshold must be ≥ 0 (got {NoveltyThreshold}).", nameof(NoveltyThreshold));
+        if (!(GapEpsilon >= 0) || !double.IsFinite(GapEpsilon)) throw new SettingException($"GapEpsilon must be ≥ 0 (got {GapEpsilon}).", nameof(GapEpsilon));
+        if (MaxUnevaluatedInARow < 1) throw new SettingException($"MaxUnevaluatedInARow must be at least 1 (got {MaxUnevaluatedInARow}).", nameof(MaxUnevaluatedInARow));
+        if (LockStep < 1) throw new SettingException($"LockStep must be at least 1 (got {LockStep}).", nameof(LockStep));
+        if (Threads < 1) throw new SettingException($"Threads must be at least 1 (got {Threads}).", nameof(Threads));
+        if (!(ShrinkFraction >= 0 && ShrinkFraction <= 1)) throw new SettingException($"ShrinkFraction must be between 0 and 1 (a fraction of the budget; got {ShrinkFraction}).", nameof(ShrinkFraction));
         Bound.Validate();
         Square.Validate();
         DiffChaser.Validate();

@@ -84,7 +84,7 @@ public sealed record SeedSearchResult
     public double? Ssim { get; init; }
     /// <summary>
     /// DFlare: the accepted mutations that built the triggering input, in order. With the run seed, the seed id and the
-    /// operator settings, <see cref="Dflare.DflareSearch.Replay"/> rebuilds the input as found (<see cref="FoundTrigger"/>) bit for bit without the models.
+    /// operator settings, <see cref="DflareStrategy.DflareSearch.Replay"/> rebuilds the input as found (<see cref="FoundTrigger"/>) bit for bit without the models.
     /// Empty for DiffChaser.
     /// </summary>
     public IReadOnlyList<MutationStep> Mutations { get; init; } = [];

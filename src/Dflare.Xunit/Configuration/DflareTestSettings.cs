@@ -73,7 +73,7 @@ public sealed record DflareTestSettings
         }
         return new DflareTestSettings
         {
-            Budget = Get("Budget", "DFLARE_BUDGET") is { } b ? ParseInt(b, "DflareBudget", min: (int)Dflare.Search.QueryBudget.Minimum) : null,
+            Budget = Get("Budget", "DFLARE_BUDGET") is { } b ? ParseBudget(b) : null,
             RunSeed = Get("RunSeed", "DFLARE_RUN_SEED") is { } r ? long.TryParse(r, NumberStyles.Integer, CultureInfo.InvariantCulture, out var rs) ? rs : throw new DflareException($"DflareRunSeed '{r}' is not an integer.") : null,
             Strategy = Get("Strategy", "DFLARE_STRATEGY"),
             AcceptSnapshots = Get("AcceptSnapshots", "DFLARE_ACCEPT") is { } a && ParseBool(a, "DflareAcceptSnapshots"),
@@ -100,6 +100,15 @@ public sealed record DflareTestSettings
     private static int ParseInt(string text, string what, int min, int max = int.MaxValue) =>
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v
             : throw new DflareException(max == int.MaxValue ? $"{what} '{text}' must be an integer ≥ {min}." : $"{what} '{text}' must be an integer from {min} to {max}.");
+
+    /// <summary><c>DflareBudget</c> as a number, checked by the one rule of <see cref="Dflare.Search.QueryBudget"/>.</summary>
+    private static int ParseBudget(string text)
+    {
+        if (!int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v))
+            throw new DflareException($"DflareBudget '{text}' must be a whole number of model queries per seed, {Dflare.Search.QueryBudget.Rule}.");
+        new Dflare.Search.QueryBudget(v).Validate("DflareBudget");
+        return v;
+    }
 
     private static double ParseDouble(string text, string what, double min, double max) =>
         double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max ? v

@@ -12,13 +12,13 @@ internal static class DeviationCaseRunner
 {
     public sealed record Result(DeviationOutcome Outcome, IReadOnlyList<CaseAttachment> Attachments);
 
-    public static Result Run(DeviationSearchAttribute attr, Type testClass, MethodInfo method, int seedPosition, CancellationToken cancellation)
+    /// <summary>Runs the case on <paramref name="files"/>, the files its discovery resolved (no second resolution or seed selection).</summary>
+    public static Result Run(DeviationSearchAttribute attr, CaseFiles files, Type testClass, MethodInfo method, int seedPosition, CancellationToken cancellation)
     {
         var settings = DflareTestSettings.For(testClass.Assembly);
-        var plan = CasePlan.Create(attr, settings, method);
-        var check = CheckSettingsFor(attr, settings, plan, testClass, method, seedPosition);
-        var pair = ModelCache.Pair(plan.Original, plan.Compressed, check.ModelOptions);
-        var verdict = DeviationCheck.Run(check with { SanityCheck = settings.SanityCheck }, pair, cancellation, (p, source) => ModelCache.Sanity(plan, p, source));
+        var check = CheckSettingsFor(attr, settings, files, testClass, method, seedPosition);
+        var pair = ModelCache.Pair(files.Original, files.Compressed, check.ModelOptions);
+        var verdict = DeviationCheck.Run(check with { SanityCheck = settings.SanityCheck }, pair, cancellation, (p, source) => ModelCache.Sanity(files, p, source));
         var outcome = new DeviationOutcome(verdict);
 
         var attachments = new List<CaseAttachment>();
@@ -62,14 +62,14 @@ internal static class DeviationCaseRunner
     private static string CaseId(Type testClass, MethodInfo method, int seedPosition, string? seedId) =>
         $"{testClass.FullName}.{method.Name}" + (seedPosition >= 0 && seedId is not null ? $"[seed={seedId}]" : "");
 
-    internal static CheckSettings CheckSettingsFor(DeviationSearchAttribute a, DflareTestSettings s, CasePlan plan, Type testClass, MethodInfo method, int seedPosition)
+    internal static CheckSettings CheckSettingsFor(DeviationSearchAttribute a, DflareTestSettings s, CaseFiles files, Type testClass, MethodInfo method, int seedPosition)
     {
         var dir = SnapshotDirectory(a);
         return new CheckSettings
         {
-            Original = plan.Original,
-            Compressed = plan.Compressed,
-            Seeds = plan.SeedPath,
+            Original = files.Original,
+            Compressed = files.Compressed,
+            Seeds = files.SeedPath,
             ModelOptions = a.ToModelOptions(),
             Offset = a.Offset,
             Limit = a.Limit > 0 ? a.Limit : null,

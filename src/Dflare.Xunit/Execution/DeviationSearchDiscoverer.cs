@@ -23,12 +23,12 @@ public sealed class DeviationSearchDiscoverer : IXunitTestCaseDiscoverer
         var pairLabel = $"{Path.GetFileName(attr.Original)} vs {Path.GetFileName(attr.Compressed)}";
         var cases = new List<IXunitTestCase>();
 
-        DeviationTestCase Make(int seedPosition, string? seedId, string? configError, string? skip = null)
+        DeviationTestCase Make(int seedPosition, string? seedId, string? configError, string? skip = null, CaseFiles? files = null)
         {
             var label = seedId is null ? pairLabel : $"{pairLabel}, seed {seedId}";
             var t = new Dictionary<string, HashSet<string>>(traits, StringComparer.OrdinalIgnoreCase);
             if (seedId is not null) t["Seed"] = [seedId];
-            return new DeviationTestCase(seedPosition, seedId, configError,
+            return new DeviationTestCase(seedPosition, seedId, files, configError,
                 details.ResolvedTestMethod, $"{details.TestCaseDisplayName} [{label}]",
                 seedId is null ? details.UniqueID : $"{details.UniqueID}|seed={seedId}",
                 details.Explicit, details.SkipExceptions, skip ?? details.SkipReason, details.SkipType, details.SkipUnless, details.SkipWhen,
@@ -41,8 +41,8 @@ public sealed class DeviationSearchDiscoverer : IXunitTestCaseDiscoverer
             var plan = CasePlan.Create(attr, settings, testMethod.Method);
             if (plan.SeedIds.Count == 0) { }
             else if (plan.PerSeed)
-                foreach (var (position, id) in plan.SeedIds) cases.Add(Make(position, id, null));
-            else cases.Add(Make(-1, null, null));
+                foreach (var (position, id) in plan.SeedIds) cases.Add(Make(position, id, null, files: plan.Files));
+            else cases.Add(Make(-1, null, null, files: plan.Files));
             if (cases.Count == 0 && settings.Shard is { } sh && plan.SeedCount > 0)
                 cases.Add(Make(-1, null, null, skip: $"No seeds in shard {sh.Index}/{sh.Count}: the other shards check this pair's {plan.SeedCount} seed(s)."));
             else if (cases.Count == 0) cases.Add(Make(-1, null, "No seeds to search: the seed source, limit and offset leave none."));
@@ -72,9 +72,18 @@ internal static class TestCaseTraits
     }
 }
 
+/// <summary>The files of a deviation case, resolved once at discovery and carried (serialised) by the case to its run.</summary>
+/// <param name="Original">The original model's full path.</param>
+/// <param name="Compressed">The compressed model's full path.</param>
+/// <param name="SeedPath">The seed source's full path.</param>
+public sealed record CaseFiles(string Original, string Compressed, string SeedPath);
+
 /// <summary>What a <see cref="DeviationSearchAttribute"/> resolves to: files, seeds (after limit/offset/shard) and granularity.</summary>
 internal sealed record CasePlan(string Original, string Compressed, string SeedPath, IReadOnlyList<(int Position, string Id)> SeedIds, bool PerSeed, int SeedCount)
 {
+    /// <summary>The files the case's run needs.</summary>
+    public CaseFiles Files => new(Original, Compressed, SeedPath);
+
     public static CasePlan Create(DeviationSearchAttribute attr, DflareTestSettings settings, MethodInfo method)
     {
         var baseDir = AppContext.BaseDirectory;

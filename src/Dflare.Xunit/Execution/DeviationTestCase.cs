@@ -133,8 +133,11 @@ public sealed class DeviationTestCase : DflareTestCase
     [Obsolete("Called by the de-serializer; should only be called by deriving classes for de-serialization purposes")]
     public DeviationTestCase() { }
 
-    /// <summary>Creates a case for the seed at <paramref name="seedPosition"/> (−1: every seed of the pair).</summary>
-    public DeviationTestCase(int seedPosition, string? seedId, string? configurationError,
+    /// <summary>
+    /// Creates a case for the seed at <paramref name="seedPosition"/> (−1: every seed of the pair) of the pair and seeds
+    /// in <paramref name="files"/> (null only with a configuration error).
+    /// </summary>
+    public DeviationTestCase(int seedPosition, string? seedId, CaseFiles? files, string? configurationError,
         IXunitTestMethod testMethod, string displayName, string uniqueID, bool @explicit,
         Type[]? skipExceptions, string? skipReason, Type? skipType, string? skipUnless, string? skipWhen,
         Dictionary<string, HashSet<string>>? traits, string? sourceFilePath, int? sourceLineNumber, int? timeout)
@@ -143,7 +146,11 @@ public sealed class DeviationTestCase : DflareTestCase
     {
         SeedPosition = seedPosition;
         SeedId = seedId;
+        Files = files;
     }
+
+    /// <summary>The resolved model and seed files (null when the case has a configuration error instead).</summary>
+    public CaseFiles? Files { get; private set; }
 
     /// <summary>Position of the seed in its source (−1 for a per-pair case).</summary>
     public int SeedPosition { get; private set; } = -1;
@@ -159,6 +166,9 @@ public sealed class DeviationTestCase : DflareTestCase
         base.Serialize(info);
         info.AddValue("dflare.pos", SeedPosition);
         info.AddValue("dflare.id", SeedId);
+        info.AddValue("dflare.original", Files?.Original);
+        info.AddValue("dflare.compressed", Files?.Compressed);
+        info.AddValue("dflare.seeds", Files?.SeedPath);
     }
 
     /// <inheritdoc />
@@ -167,6 +177,8 @@ public sealed class DeviationTestCase : DflareTestCase
         base.Deserialize(info);
         SeedPosition = info.GetValue<int>("dflare.pos");
         SeedId = info.GetValue<string>("dflare.id");
+        Files = info.GetValue<string>("dflare.original") is { } o && info.GetValue<string>("dflare.compressed") is { } c && info.GetValue<string>("dflare.seeds") is { } s
+            ? new CaseFiles(o, c, s) : null;
     }
 
     /// <inheritdoc />
@@ -181,7 +193,8 @@ public sealed class DeviationTestCase : DflareTestCase
     {
         var attr = TestMethod.Method.GetCustomAttribute<DeviationSearchAttribute>()
             ?? throw new InvalidOperationException($"{TestMethod.MethodName} has no [DeviationSearch] attribute.");
-        var result = DeviationCaseRunner.Run(attr, TestMethod.TestClass.Class, TestMethod.Method, SeedPosition, cancellation);
+        var files = Files ?? throw new InvalidOperationException($"{TestMethod.MethodName}: the case carries no files.");
+        var result = DeviationCaseRunner.Run(attr, files, TestMethod.TestClass.Class, TestMethod.Method, SeedPosition, cancellation);
         CaseFailureReport? failure = result.Outcome.Passed ? null : new CaseFailureReport(result.Outcome.Message, result.Attachments);
         return Task.FromResult<(object, CaseFailureReport?)>((result.Outcome, failure));
     }

@@ -62,7 +62,7 @@ public sealed class CompressionBadInputTests : IDisposable
     [InlineData("conv=x", "*'conv=x' is not name=K*")]
     [InlineData("conv=1", "*K = 1 is outside 2..16*")]
     [InlineData("a=4,a=8", "*names layer 'a' twice*")]
-    [InlineData(",", "--bits-per-layer is empty*")]
+    [InlineData(",", "BitsPerLayer is empty*")]
     public void Bits_per_layer_lists_are_checked(string text, string? message)
     {
         var act = () => CompressionMethod.ParseBitsPerLayer(text);
@@ -124,13 +124,13 @@ public sealed class CompressionBadInputTests : IDisposable
         var int8 = SharedData.Require("models/cifar10/resnet8-int8.onnx");
 
         ((Action)(() => Compressor.Compress(cnn, outPath, new Int8Static()))).Should().Throw<DflareException>()
-            .WithMessage("Method int8-static needs calibration images: give --calibration PATH*");
+            .WithMessage("Method int8-static needs calibration images: set Calibration (and CalibrationLimit).");
         ((Action)(() => Compressor.Compress(int8, outPath, new Int8WeightOnly()))).Should().Throw<DflareException>()
             .WithMessage($"Model '{int8}' has no float weighted layers to compress: its 10 weighted layers are already compressed (INT8 via QuantizedOperator).");
         ((Action)(() => Compressor.Compress(cnn, outPath, new FakeQuantBits(4),
                 new CompressionContext { BitsPerLayer = new Dictionary<string, int> { ["conv9"] = 4 } })))
             .Should().Throw<DflareException>()
-            .WithMessage("--bits-per-layer names 'conv9', which is not a float weighted layer of model '*'; its layers are: /conv1/Conv, /conv2/Conv, /fc1/Gemm, /fc2/Gemm.");
+            .WithMessage("BitsPerLayer names 'conv9', which is not a float weighted layer of model '*'; its layers are: /conv1/Conv, /conv2/Conv, /fc1/Gemm, /fc2/Gemm.");
         var missing = Path.Combine(_dir, "missing.onnx");
         ((Action)(() => Compressor.Compress(missing, outPath, new Float16Weights()))).Should().Throw<DflareException>()
             .WithMessage($"Model file '{missing}' does not exist.");

@@ -80,7 +80,7 @@ public sealed class SearchJournalTests : IDisposable
         using (var j = SearchJournal.Start(_dir, Settings)) j.Add(Triggered("a", 0));
 
         var start = () => SearchJournal.Start(_dir, Settings);
-        start.Should().Throw<DflareException>().WithMessage("*unfinished search*1 seed(s) finished*--resume*");
+        start.Should().Throw<DflareException>().WithMessage("*unfinished search*1 seed(s) finished*continue it (SearchJournal.Resume)*");
 
         var other = (JsonObject)Settings.DeepClone();
         other["budget"] = 500;

@@ -112,7 +112,7 @@ public sealed class ModelOptionsTests : IDisposable
         filled.Compressed.Info.Sources["mean"].Should().Be("sidecar", "the same value as the sidecar's is the sidecar's");
 
         var clash = () => ModelPair.Load(o, c, new ModelOptions { Mean = [0.1307], Std = [0.3081] });
-        clash.Should().Throw<DflareException>().WithMessage("*compressed.onnx*shared option mean = [0.1307] disagrees with its sidecar*compressed.onnx.json*mean = [0.5]*--compressed-mean*");
+        clash.Should().Throw<DflareException>().WithMessage("*compressed.onnx*shared option mean = [0.1307] disagrees with its sidecar*compressed.onnx.json*mean = [0.5]*for the compressed model only*");
 
         var own = ModelPair.Load(o, c, new ModelOptions { Mean = [0.5], Std = [0.5] }, new ModelOptions { Mean = [0.25] }.OverriddenBy(null));
         own.Compressed.Info.Preprocessing.Mean.Should().Equal([0.25], "an option given for one model alone overrides its sidecar");

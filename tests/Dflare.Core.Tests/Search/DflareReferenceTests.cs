@@ -90,7 +90,7 @@ public sealed class DflareReferenceTests
         double q = 1 - 1.0 / n;
         // Operator i has rank i (ratios 0.7, 0.6, …, 0.1).
         int[] selections = [10, 10, 10, 10, 10, 10, 10], successes = [7, 6, 5, 4, 3, 2, 1];
-        var sel = new Dflare.Search.Dflare.OperatorSelector(n, memoryless: true);
+        var sel = new Dflare.Search.DflareStrategy.OperatorSelector(n, memoryless: true);
         var rng = new Rng(31 + (ulong)lastAccepted);
         var counts = new int[n];
         for (int d = 0; d < draws; d++)
@@ -100,10 +100,10 @@ public sealed class DflareReferenceTests
         }
         var law = Enumerable.Range(0, n).Select(k => Math.Pow(q, k)).ToArray();
         for (int k = 0; k < n; k++) ((double)counts[k] / draws).Should().BeApproximately(law[k] / law.Sum(), 0.005, $"rank {k}");
-        Dflare.Search.Dflare.OperatorSelector.TransitionProbabilities(-1, n).Should().BeEquivalentTo(law.Select(x => x / law.Sum()), o => o.WithStrictOrdering().Using<double>(c => c.Subject.Should().BeApproximately(c.Expectation, 1e-12)).WhenTypeIs<double>());
+        Dflare.Search.DflareStrategy.OperatorSelector.TransitionProbabilities(-1, n).Should().BeEquivalentTo(law.Select(x => x / law.Sum()), o => o.WithStrictOrdering().Using<double>(c => c.Subject.Should().BeApproximately(c.Expectation, 1e-12)).WhenTypeIs<double>());
         sel.Clone().Memoryless.Should().BeTrue();
         // Before any accepted mutant the choice is uniform, as in the shipped code.
-        var fresh = new Dflare.Search.Dflare.OperatorSelector(n, memoryless: true);
+        var fresh = new Dflare.Search.DflareStrategy.OperatorSelector(n, memoryless: true);
         var uniform = new int[n];
         for (int d = 0; d < 70_000; d++) uniform[fresh.Select(rng)]++;
         uniform.Should().OnlyContain(c => Math.Abs(c - 10_000) < 450);
@@ -176,7 +176,7 @@ public sealed class DflareReferenceTests
                 noiseUsed = true;
                 // With rounding noise the same steps build another image: the uint8 cast is really applied.
                 var rounding = MutationOperators.Parse("gaussian-noise:cast=round,salt-pepper,multiplicative-noise:cast=round,pixel-change,box-blur,gaussian-blur,median-blur");
-                Dflare.Search.Dflare.DflareSearch.Replay(s.SeedImage, s.SeedId, s.Mutations, settings with { Operators = rounding }).Should().NotBe(s.FoundTrigger);
+                Dflare.Search.DflareStrategy.DflareSearch.Replay(s.SeedImage, s.SeedId, s.Mutations, settings with { Operators = rounding }).Should().NotBe(s.FoundTrigger);
             }
         }
         noiseUsed.Should().BeTrue("some trigger must come through a noise operator for the replay check to mean something");

@@ -1,7 +1,7 @@
 using Dflare.Datasets;
 using Dflare.Images;
 using Dflare.Search;
-using Dflare.Search.Dflare;
+using Dflare.Search.DflareStrategy;
 using Dflare.Search.Random;
 
 namespace Dflare.Tests.Search;

@@ -72,8 +72,8 @@ public sealed class DiffChaserSearchTests
     [Fact]
     public void Invalid_parameters_are_reported_by_option_name()
     {
-        FluentActions.Invoking(() => new DiffChaserSettings { Population = 1 }.Validate()).Should().Throw<DflareException>().WithMessage("*--dc-population*");
-        FluentActions.Invoking(() => new DiffChaserSettings { MutationRate = 2 }.Validate()).Should().Throw<DflareException>().WithMessage("*--dc-mutation-rate*");
-        FluentActions.Invoking(() => new SearchSettings { Budget = 0 }.Validate()).Should().Throw<DflareException>().WithMessage("*--budget*");
+        FluentActions.Invoking(() => new DiffChaserSettings { Population = 1 }.Validate()).Should().Throw<DflareException>().WithMessage("DiffChaser.Population must be at least 2 (got 1).");
+        FluentActions.Invoking(() => new DiffChaserSettings { MutationRate = 2 }.Validate()).Should().Throw<DflareException>().WithMessage("DiffChaser.MutationRate must be in [0, 1] (got 2).");
+        FluentActions.Invoking(() => new SearchSettings { Budget = 0 }.Validate()).Should().Throw<DflareException>().WithMessage("Budget must be at least 2 model queries*got 0.");
     }
 }

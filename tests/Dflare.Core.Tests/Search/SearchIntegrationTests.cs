@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Dflare.Datasets;
 using Dflare.Models;
 using Dflare.Search;
-using Dflare.Search.Dflare;
+using Dflare.Search.DflareStrategy;
 
 namespace Dflare.Tests.Search;
 

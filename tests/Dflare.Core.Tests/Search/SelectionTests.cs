@@ -1,4 +1,4 @@
-using Dflare.Search.Dflare;
+using Dflare.Search.DflareStrategy;
 using Dflare.Search.Random;
 
 namespace Dflare.Tests.Search;

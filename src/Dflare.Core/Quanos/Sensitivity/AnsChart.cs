@@ -61,7 +61,7 @@ public static class AnsChart
         int ly = 12 + headerLines * line + 8;
         foreach (var (colour, text) in legend)
         {
-            Fill(img, 16, ly + 1, 24, BarHeight - 2, colour);
+            img.FillRect(16, ly + 1, 24, BarHeight - 2, colour);
             BitmapFont.DrawText(img, text, 46, ly, Black, Scale);
             ly += line;
         }
@@ -71,10 +71,10 @@ public static class AnsChart
         {
             var l = ans.Layers[i];
             int y = top + i * rowHeight;
-            if (i % 2 == 1) Fill(img, 8, y - 4, width - 16, rowHeight - 2, [246, 246, 246]);
+            if (i % 2 == 1) img.FillRect(8, y - 4, width - 16, rowHeight - 2, [246, 246, 246]);
             BitmapFont.DrawText(img, names[i], 16, y + (bars * (BarHeight + 6) - line) / 2, Black, Scale);
             // Full-length tracks, so the bars' lengths are visibly fractions of the axis.
-            for (int b = 0; b < bars; b++) Fill(img, barX, y + b * (BarHeight + 6), BarArea, BarHeight, LightGrey);
+            for (int b = 0; b < bars; b++) img.FillRect(barX, y + b * (BarHeight + 6), BarArea, BarHeight, LightGrey);
             Bar(img, barX, y, l.Ans / ansMax, AnsColour, string.Create(inv, $"{l.Ans:0.000} +/- {l.AnsStdErr:0.000}"), Black);
             var bitsText = $"{l.Bits} bits" + (l.Clamped ? $" (clamped from {l.RawBits})" : "") + (l.Fragile ? " FRAGILE" : "");
             Bar(img, barX, y + BarHeight + 6, (double)l.Bits / ans.KInit, BitsColour, bitsText, l.Fragile || l.Clamped ? Warn : Black);
@@ -83,7 +83,7 @@ public static class AnsChart
                     cb == l.Bits ? $"{cb} bits" : $"{cb} bits (+{cb - l.Bits})", Black);
         }
         // Axis line at zero.
-        Fill(img, barX - 1, top - 4, 1, ans.Layers.Count * rowHeight, Grey);
+        img.FillRect(barX - 1, top - 4, 1, ans.Layers.Count * rowHeight, Grey);
         return img;
     }
 
@@ -91,18 +91,8 @@ public static class AnsChart
     {
         int len = (int)Math.Round(Math.Clamp(double.IsFinite(fraction) ? fraction : 0, 0, 1) * BarArea);
         if (fraction > 0 && len == 0) len = 1;
-        Fill(img, x, y, len, BarHeight, colour);
+        img.FillRect(x, y, len, BarHeight, colour);
         BitmapFont.DrawText(img, text, x + BarArea + 10, y + (BarHeight - BitmapFont.GlyphHeight * Scale) / 2, textColour, Scale);
-    }
-
-    private static void Fill(Image img, int x, int y, int w, int h, ReadOnlySpan<byte> colour)
-    {
-        for (int yy = Math.Max(0, y); yy < Math.Min(img.Height, y + h); yy++)
-            for (int xx = Math.Max(0, x); xx < Math.Min(img.Width, x + w); xx++)
-            {
-                int o = (yy * img.Width + xx) * 3;
-                img.Pixels[o] = colour[0]; img.Pixels[o + 1] = colour[1]; img.Pixels[o + 2] = colour[2];
-            }
     }
 
     /// <summary>A layer name cut to <see cref="MaxNameChars"/> characters, keeping its end (the most specific part).</summary>

@@ -1,6 +1,6 @@
 using Dflare.Datasets;
 using Dflare.Images;
-using Dflare.Search.Dflare;
+using Dflare.Search.DflareStrategy;
 using Dflare.Search.Mutation;
 using Dflare.Search.Random;
 

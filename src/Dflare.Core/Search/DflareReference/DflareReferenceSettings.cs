@@ -18,7 +18,7 @@ public sealed record DflareReferenceSettings
     /// </summary>
     public bool EitherDirection { get; init; } = true;
 
-    /// <summary>The shipped operator choice: ranks drawn from k1 = −1 (see <see cref="Dflare.OperatorSelector.Memoryless"/>). False: from the last accepted operator's rank.</summary>
+    /// <summary>The shipped operator choice: ranks drawn from k1 = −1 (see <see cref="DflareStrategy.OperatorSelector.Memoryless"/>). False: from the last accepted operator's rank.</summary>
     public bool MemorylessRanks { get; init; } = true;
 
     /// <summary>The shipped noise arithmetic: both noise operators use <see cref="Mutation.NoiseCast.Uint8"/> (truncation, wrap-around; now the operators' default) whatever their <c>cast</c>. False: the operators as given.</summary>

@@ -25,15 +25,18 @@ public sealed record DiffChaserSettings
     /// <summary>Weight of the uncertainty term (the deviating model's margin between the shared label and its runner-up) in the fitness. Default 1.</summary>
     public double UncertaintyWeight { get; init; } = 1.0;
 
+    /// <summary>How a message names these settings: <c>DiffChaser</c>, the property of <see cref="SearchSettings"/>.</summary>
+    private const string Name = nameof(SearchSettings.DiffChaser);
+
     /// <summary>Checks the values.</summary>
-    /// <exception cref="DflareException">A value is out of range (the message names the option).</exception>
+    /// <exception cref="SettingException">A value is out of range (the message names it, e.g. <c>DiffChaser.Population</c>).</exception>
     public void Validate()
     {
-        if (Population < 2) throw new DflareException($"--dc-population must be at least 2 (got {Population}).");
-        if (!(MutationRate >= 0 && MutationRate <= 1)) throw new DflareException($"--dc-mutation-rate must be in [0, 1] (got {MutationRate}).");
-        if (MutationStep is < 1 or > 255) throw new DflareException($"--dc-mutation-step must be 1..255 pixel levels (got {MutationStep}).");
-        if (!(CrossoverRate >= 0 && CrossoverRate <= 1)) throw new DflareException($"--dc-crossover-rate must be in [0, 1] (got {CrossoverRate}).");
-        if (TournamentSize < 1) throw new DflareException($"--dc-tournament must be at least 1 (got {TournamentSize}).");
-        if (!(UncertaintyWeight >= 0) || !double.IsFinite(UncertaintyWeight)) throw new DflareException($"--dc-uncertainty-weight must be ≥ 0 (got {UncertaintyWeight}).");
+        if (Population < 2) throw new SettingException($"{Name}.Population must be at least 2 (got {Population}).", $"{Name}.Population");
+        if (!(MutationRate >= 0 && MutationRate <= 1)) throw new SettingException($"{Name}.MutationRate must be in [0, 1] (got {MutationRate}).", $"{Name}.MutationRate");
+        if (MutationStep is < 1 or > 255) throw new SettingException($"{Name}.MutationStep must be 1..255 pixel levels (got {MutationStep}).", $"{Name}.MutationStep");
+        if (!(CrossoverRate >= 0 && CrossoverRate <= 1)) throw new SettingException($"{Name}.CrossoverRate must be in [0, 1] (got {CrossoverRate}).", $"{Name}.CrossoverRate");
+        if (TournamentSize < 1) throw new SettingException($"{Name}.TournamentSize must be at least 1 (got {TournamentSize}).", $"{Name}.TournamentSize");
+        if (!(UncertaintyWeight >= 0) || !double.IsFinite(UncertaintyWeight)) throw new SettingException($"{Name}.UncertaintyWeight must be ≥ 0 (got {UncertaintyWeight}).", $"{Name}.UncertaintyWeight");
     }
 }

@@ -41,8 +41,8 @@ public sealed record SquareSettings
     /// <exception cref="DflareException">A value is out of range.</exception>
     public void Validate()
     {
-        if (!(PInit > 0 && PInit <= 1)) throw new DflareException($"Square p_init must be in (0, 1] (got {PInit}).");
-        if (!Enum.IsDefined(Objective)) throw new DflareException($"Unknown square objective {Objective}.");
+        if (!(PInit > 0 && PInit <= 1)) throw new SettingException($"Square.PInit must be in (0, 1] (got {PInit}).", "Square.PInit");
+        if (!Enum.IsDefined(Objective)) throw new SettingException($"Square.Objective {Objective} is not an objective.", "Square.Objective");
     }
 
     /// <summary>Parses an objective name (<c>auto</c>, <c>boundary</c>, <c>confident</c>; any case).</summary>

@@ -1,6 +1,6 @@
 using Dflare.Search.Random;
 
-namespace Dflare.Search.Dflare;
+namespace Dflare.Search.DflareStrategy;
 
 /// <summary>
 /// DFlare's choice of the next mutation operator by Metropolis–Hastings over operator ranks.

@@ -4,7 +4,7 @@ using Dflare.Models;
 using Dflare.Search.Mutation;
 using Dflare.Search.Random;
 
-namespace Dflare.Search.Dflare;
+namespace Dflare.Search.DflareStrategy;
 
 /// <summary>
 /// DFlare's search of one seed (and its ablations <c>random-ops</c> and <c>gap-only</c>).
