@@ -65,7 +65,14 @@ internal static class Reach
         var attempts = ReachAttempt.Parse(a.List("attempts", "original,compressed,original-from-seed"));
         int maxSeeds = a.Int("max-seeds", int.MaxValue);
         var outDir = a.Str("out", Path.Combine(BenchPaths.Results, Name));
+        bool renderOnly = a.Flag("render-only");
         a.CheckAllUsed();
+        if (renderOnly)
+        {
+            var previous = Runs.ReadPrevious<ReachResult>(outDir, Name, "pairs");
+            Output.Write(outDir, Name, new { figure = Name, pairs = previous }, Markdown(previous));
+            return 0;
+        }
         if (budget < 2) throw new ArgumentException($"--budget must be at least 2 (got {budget})");
 
         var catalog = new Catalog();
@@ -192,15 +199,18 @@ internal static class Reach
     private static string Markdown(IReadOnlyList<ReachResult> all)
     {
         var sb = new StringBuilder("# Reach: a long attack on the seeds no strategy triggered within the bounds figure's budget\n\n");
-        sb.Append(Output.Table(["pair", "bound", "missed / searched", "long attack triggers", "median q", "max q", "median SSIM", "by attempt"],
+        sb.Append(Output.Table(["pair", "bound", "missed / searched", "long attack triggers", "median q", "max q", "median q in its attempt", "median SSIM", "by attempt"],
             all.SelectMany(r => r.Bounds.Select(b => (IReadOnlyList<string>)
             [
                 r.Pair, b.Bound, $"{b.Missed}/{b.Searched}", b.Attacked == 0 ? "–" : $"{b.Triggered}/{b.Attacked}" + (b.Attacked < b.Missed ? $" (first {b.Attacked})" : ""),
-                Output.F(b.MedianQueries, 0), b.MaxQueries is { } x ? x.ToString("N0", CultureInfo.InvariantCulture) : "–", Output.F(b.MedianSsim, 3),
+                Output.F(b.MedianQueries, 0), b.MaxQueries is { } x ? x.ToString("N0", CultureInfo.InvariantCulture) : "–",
+                Output.F(Stats.Median(b.PerSeed.Where(s => s.AttemptQueries is not null).Select(s => (double)s.AttemptQueries!.Value)), 0), Output.F(b.MedianSsim, 3),
                 string.Join(", ", b.TriggeredBy.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}")),
             ])), "ll"));
         sb.AppendLine();
-        sb.AppendLine("Queries are summed over the attempts up to the one that triggered the seed (a seed no attempt triggers spent every attempt's budget).");
+        sb.AppendLine("Queries are summed over the attempts up to the one that triggered the seed (a seed no attempt triggers spent every attempt's budget); " +
+            "\"in its attempt\" counts only the attempt that triggered it. Attempts: `original` walks toward the original model's decision boundary, " +
+            "`compressed` toward the compressed model's (the pair with its roles swapped), both with the square strategy's boundary objective; `-from-seed`: starting from the seed instead of ±ε stripes.");
         sb.AppendLine();
         foreach (var r in all)
             sb.AppendLine($"- **{r.Pair}**: {r.Seeds}; missed = triggered by none of {r.ShortStrategies} at {r.ShortBudget:N0} queries ({Path.GetFileName(Path.GetDirectoryName(r.Source))}/{Path.GetFileName(r.Source)}); " +
