@@ -200,19 +200,23 @@ internal static class Reach
     {
         var sb = new StringBuilder("# Reach: a long attack on the seeds no strategy triggered within the bounds figure's budget\n\n");
         sb.Append(Output.Table(["pair", "bound", "missed / searched", "long attack triggers", "median q", "max q", "median q in its attempt", "median SSIM", "by attempt"],
-            all.SelectMany(r => r.Bounds.Select(b => (IReadOnlyList<string>)
-            [
-                r.Pair, b.Bound, $"{b.Missed}/{b.Searched}", b.Attacked == 0 ? "–" : $"{b.Triggered}/{b.Attacked}" + (b.Attacked < b.Missed ? $" (first {b.Attacked})" : ""),
-                Output.F(b.MedianQueries, 0), b.MaxQueries is { } x ? x.ToString("N0", CultureInfo.InvariantCulture) : "–",
-                Output.F(Stats.Median(b.PerSeed.Where(s => s.AttemptQueries is not null).Select(s => (double)s.AttemptQueries!.Value)), 0), Output.F(b.MedianSsim, 3),
-                string.Join(", ", b.TriggeredBy.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}")),
-            ])), "ll"));
+            all.SelectMany(r => r.Bounds.All(b => b.Missed == 0)
+                ? [[r.Pair, string.Join(", ", r.Bounds.Select(b => b.Bound)), "none missed", "–", "–", "–", "–", "–", ""]]
+                : r.Bounds.Select(b => (IReadOnlyList<string>)
+                [
+                    r.Pair, b.Bound, $"{b.Missed}/{b.Searched}", b.Attacked == 0 ? "–" : $"{b.Triggered}/{b.Attacked}" + (b.Attacked < b.Missed ? $" (first {b.Attacked})" : ""),
+                    Output.F(b.MedianQueries, 0), b.MaxQueries is { } x ? x.ToString("N0", CultureInfo.InvariantCulture) : "–",
+                    Output.F(Stats.Median(b.PerSeed.Where(s => s.AttemptQueries is not null).Select(s => (double)s.AttemptQueries!.Value)), 0), Output.F(b.MedianSsim, 3),
+                    string.Join(", ", b.TriggeredBy.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}")),
+                ])), "ll"));
         sb.AppendLine();
         sb.AppendLine("Queries are summed over the attempts up to the one that triggered the seed (a seed no attempt triggers spent every attempt's budget); " +
             "\"in its attempt\" counts only the attempt that triggered it. Attempts: `original` walks toward the original model's decision boundary, " +
             "`compressed` toward the compressed model's (the pair with its roles swapped), both with the square strategy's boundary objective; `-from-seed`: starting from the seed instead of ±ε stripes.");
         sb.AppendLine();
-        foreach (var r in all)
+        foreach (var r in all.Where(r => r.Bounds.All(b => b.Missed == 0)))
+            sb.AppendLine($"- **{r.Pair}**: {r.Seeds}; every seed triggered by one of {r.ShortStrategies} at {r.ShortBudget:N0} queries at every bound: nothing to attack.");
+        foreach (var r in all.Where(r => r.Bounds.Any(b => b.Missed > 0)))
             sb.AppendLine($"- **{r.Pair}**: {r.Seeds}; missed = triggered by none of {r.ShortStrategies} at {r.ShortBudget:N0} queries ({Path.GetFileName(Path.GetDirectoryName(r.Source))}/{Path.GetFileName(r.Source)}); " +
                 $"long attack: square boundary attempts {string.Join(" → ", r.Attempts)} (run seeds 1–{r.Attempts.Count}), {r.AttemptBudget:N0} queries each. Measured {r.Machine}.");
         return sb.ToString();
