@@ -18,6 +18,8 @@ internal static class Program
           dc-grid        [--datasets cifar10,mnist,fashion-demo] [--seeds 20] [--budget 2000] [--populations 4,10] [--rates 0.03,0.1] [--steps 32,64]
           bounds         [--pairs resnet8-real,demo,cnn-pytorch-bits4] [--seeds 50] [--budget 2000] [--linf 16,32,64] [--strategies dflare,diffchaser,square]
                          [--objectives boundary,confident] [--margin 0.1] [--shrink 0.1] [--unbounded] [--start-from-seed]
+          reach          [--from benchmarks/results/bounds-all/bounds.json] [--pairs all|NAME,..] [--linf 8,16,32] [--strategies all|square,dflare,diffchaser]
+                         [--budget 20000] [--attempts original,compressed,original-from-seed] [--max-seeds N] [--out benchmarks/results/reach] [--render-only]
           ceiling        [--models demo,demo-int8,mnist-8,cnn-pytorch,resnet8,resnet8-int8,squeezenet|MODEL@METHOD] [--repeats 5]
           throughput     [--pairs resnet8-real,demo,cnn-pytorch-int8,mnist-8-int8,squeezenet-int8] [--seeds 128] [--one-chain-seeds 4] [--budget 200] [--repeats 3] [--lock-step 64] [--intra-op N]
           cost-curve     [--sizes 100,1000,10000] [--budget 100] [--pair cnn-pytorch-int8] [--repeats 1] [--leak-batches 2000]
@@ -43,6 +45,7 @@ internal static class Program
                 DcGrid.Name => DcGrid.Run(rest),
                 Bounds.Name => Bounds.Run(rest),
                 Ceiling.Name => Ceiling.Run(rest),
+                Reach.Name => Reach.Run(rest),
                 Throughput.Name => Throughput.Run(rest),
                 CostCurve.Name => CostCurve.Run(rest),
                 "cost-curve-one" => CostCurve.RunOne(rest),

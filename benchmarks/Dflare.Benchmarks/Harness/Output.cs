@@ -36,7 +36,7 @@ internal sealed record MachineInfo(string DateUtc, int Cores, string LoadAverage
     public string Line(string loadAtEnd) => $"{DateUtc}; {Cores} cores ({Cpu}); load averages (1/5/15 min) at start {LoadAverage}, at end {loadAtEnd}; {Runtime}; ONNX Runtime {OnnxRuntime}";
 }
 
-/// <summary>Writes a figure as <c>NAME.json</c> and <c>NAME.md</c> into the results folder.</summary>
+/// <summary>Writes a figure as <c>NAME.json</c> and <c>NAME.md</c> into the results folder (each atomically).</summary>
 internal static class Output
 {
     public static readonly JsonSerializerOptions Json = new()
@@ -51,8 +51,8 @@ internal static class Output
     public static void Write(string directory, string name, object data, string markdown)
     {
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, name + ".json"), JsonSerializer.Serialize(data, data.GetType(), Json) + "\n");
-        File.WriteAllText(Path.Combine(directory, name + ".md"), markdown.TrimEnd() + "\n");
+        AtomicFile.WriteAllText(Path.Combine(directory, name + ".json"), JsonSerializer.Serialize(data, data.GetType(), Json) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(directory, name + ".md"), markdown.TrimEnd() + "\n");
         Console.WriteLine($"wrote {Path.Combine(directory, name)}.json and .md");
     }
 
