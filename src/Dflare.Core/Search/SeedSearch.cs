@@ -24,8 +24,10 @@ public abstract class SeedSearch
     private long _shrinkBudget;
     private bool _nearerFound;
     private (Image Image, float[] Original, float[] Compressed) _best;
-    /// <summary>Radius (grey levels) of the short square attack that shrinking tries first on a far triggering input.</summary>
-    public const int NearerRadius = 16;
+    /// <summary>Largest radius (grey levels) of the short square attack that shrinking tries first on a far triggering input.</summary>
+    public const int NearerRadius = 24;
+    /// <summary>That attack's radius per grey level of the seed's local standard deviation (see <see cref="LocalRadius"/>).</summary>
+    public const double NearerContrastScale = 0.75;
     private const ulong ShrinkStream = 0x5348_5249_4E4B; // "SHRINK"
 
     /// <summary>Starts the search of <paramref name="seed"/>; <paramref name="image"/> is the seed at model geometry.</summary>
@@ -276,9 +278,10 @@ public abstract class SeedSearch
     /// Records <paramref name="image"/> as the triggering input and ends the search, or, with
     /// <see cref="SearchSettings.ShrinkFraction"/> &gt; 0, starts shrinking it toward the seed first (the result is set
     /// once shrinking is over). A triggering input farther than <see cref="NearerRadius"/> grey levels from the seed
-    /// (not found by <c>square</c>) first gets a short <c>square</c> attack within that radius, with 80 % of the
-    /// shrinking budget: a deviation it finds replaces the input when it is no farther in L2 and L∞ and no less similar (SSIM). Then the
-    /// <see cref="Shrinker"/> passes run with the rest.
+    /// (not found by <c>square</c>) first gets a short <c>square</c> attack from the seed within that radius, each value
+    /// moving at most <see cref="NearerContrastScale"/> × the seed's local standard deviation (<see cref="LocalRadius"/>),
+    /// with 80 % of the shrinking budget: a deviation it finds replaces the input when it is no farther in L2 and L∞ and
+    /// no less similar (SSIM). Then the <see cref="Shrinker"/> passes run with the rest.
     /// </summary>
     protected void Triggered(Image image, float[] original, float[] compressed)
     {
@@ -289,15 +292,18 @@ public abstract class SeedSearch
         _found = found;
         _best = (image, original, compressed);
         int radius = Math.Min(NearerRadius, Settings.Bound.MaxLInf ?? NearerRadius);
-        if (Settings.Strategy != SearchStrategy.Square && found.LInf > radius && _shrinkBudget >= 20)
+        var radii = Settings.Strategy != SearchStrategy.Square && found.LInf > radius && _shrinkBudget >= 20
+            ? LocalRadius.For(SeedImage, NearerContrastScale, radius) : null;
+        if (radii is not null && radii.Any(r => r > 0))
         {
             var near = Settings with
             {
                 Strategy = SearchStrategy.Square, Budget = _shrinkBudget * 4 / 5 + 2, ShrinkFraction = 0, TimeLimit = null,
-                Bound = Settings.Bound with { MaxLInf = radius },
+                Bound = Settings.Bound with { MaxLInf = radius }, Square = Settings.Square with { StartFromSeed = true },
             };
-            // The first queries of a full-budget square search (its p schedule laid out for the seed's budget).
-            _nearer = new Square.SquareSearch(Seed, SeedImage, near, Settings.Budget);
+            // The first queries of a full-budget square search (its p schedule laid out for the seed's budget), from the
+            // seed, each value moving at most in proportion to the seed's local contrast (flat regions stay untouched).
+            _nearer = new Square.SquareSearch(Seed, SeedImage, near, Settings.Budget, radii);
             // Its first proposal is the seed, whose answers are known: given, not queried again.
             _nearer.Propose();
             _nearer.Observe([SeedOriginal], [SeedCompressed]);

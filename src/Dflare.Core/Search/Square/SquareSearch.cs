@@ -39,6 +39,7 @@ public sealed class SquareSearch : SeedSearch
 
     private readonly Rng _rng;
     private readonly int _eps;
+    private readonly byte[]? _radii;
     private readonly bool _confident;
     private readonly double _margin;
     private readonly long _steps;
@@ -67,9 +68,15 @@ public sealed class SquareSearch : SeedSearch
     /// <exception cref="ArgumentException">The strategy is not <see cref="SearchStrategy.Square"/>.</exception>
     public SquareSearch(Seed seed, Image image, SearchSettings settings) : this(seed, image, settings, settings.Budget) { }
 
-    /// <summary>A search whose p schedule is laid out for <paramref name="scheduleBudget"/> queries (shrinking runs the first queries of a full-budget search).</summary>
-    internal SquareSearch(Seed seed, Image image, SearchSettings settings, long scheduleBudget) : base(seed, image, settings)
+    /// <summary>
+    /// A search whose p schedule is laid out for <paramref name="scheduleBudget"/> queries (shrinking runs the first
+    /// queries of a full-budget search). With <paramref name="radii"/>, value i moves by at most radii[i] (and ε) instead
+    /// of ε, and a square that would change nothing is moved elsewhere (see <see cref="Shrinking.LocalRadius"/>).
+    /// </summary>
+    internal SquareSearch(Seed seed, Image image, SearchSettings settings, long scheduleBudget, byte[]? radii = null) : base(seed, image, settings)
     {
+        if (radii is not null && radii.Length != image.Length) throw new ArgumentException($"{radii.Length} radii for {image.Length} values.", nameof(radii));
+        _radii = radii;
         if (settings.Strategy != SearchStrategy.Square) throw new ArgumentException("SquareSearch runs the square strategy.", nameof(settings));
         _rng = Rng.For(settings.RunSeed, seed.Id, Stream);
         _eps = settings.Bound.MaxLInf ?? 255;
@@ -217,11 +224,16 @@ public sealed class SquareSearch : SeedSearch
                     }
             }
             if (changed) break;
+            if (_radii is not null)
+            {
+                top = _rng.NextInt(_h - s + 1);
+                left = _rng.NextInt(_w - s + 1);
+            }
         }
         return d;
     }
 
-    private byte Value(int i, int sign) => (byte)Math.Clamp(SeedImage.Pixels[i] + sign * _eps, 0, 255);
+    private byte Value(int i, int sign) => (byte)Math.Clamp(SeedImage.Pixels[i] + sign * (_radii is null ? _eps : Math.Min(_eps, (int)_radii[i])), 0, 255);
 
     private Image Build(sbyte[] delta)
     {
