@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `dflare repair` (docs/repair.md). Run on demand from the repository root:
 #   nice -n 10 benchmarks/repair-eval.sh PAIR [REPAIR_SEEDS] [HELD_OUT_SEEDS] [BUDGET] [BOUNDS]
-# PAIR: resnet8-real | cnn-METHOD | mnist8-METHOD, METHOD = int8-static | int8 | bits4 | prune0.5 (a `dflare compress` of
-# cnn-pytorch / mnist-8). BOUNDS: space-separated L∞ bounds, "none" = unbounded.
+# PAIR: resnet8-real | cnn-METHOD | mnist8-METHOD | resnet8-METHOD, METHOD = int8-static | int8 | bits4 | prune0.5 (a
+# `dflare compress` of cnn-pytorch / mnist-8 / resnet8; int8-static calibrates on the first 200 test images of the pair's
+# seed set: MNIST t10k or the 932 CIFAR-10 test images). BOUNDS: space-separated L∞ bounds, "none" = unbounded.
 # What counts as a deviation (both searches): $STRATEGY (default dflare) and $MIN_MARGIN (default 0 = any label change).
 # Meaningful deviations as the gate counts them (docs/gate.md):
 #   STRATEGY=square MIN_MARGIN=0.1 SUFFIX=-confident nice -n 10 benchmarks/repair-eval.sh PAIR 100 100 1000 "16 32"
@@ -18,18 +19,21 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 S=${DFLARE_SHARED:-$ROOT/../shared}
 W=$ROOT/benchmarks/.cache/repair-eval/$PAIR${SUFFIX:-}
 mkdir -p "$W" "$ROOT/benchmarks/results"
-DLL=$ROOT/src/Dflare.Cli/bin/Release/net10.0/dflare.dll
+DLL=${DFLARE_DLL:-$ROOT/src/Dflare.Cli/bin/Release/net10.0/dflare.dll} # DFLARE_DLL: a copy of the build, so rebuilding does not disturb a long run
 [ -f "$DLL" ] || dotnet build "$ROOT/src/Dflare.Cli" -c Release >/dev/null
 D() { dotnet "$DLL" "$@"; }
 MN=$S/data/mnist/t10k-images-idx3-ubyte.gz
 case $PAIR in
   resnet8-real) O=$S/models/cifar10/resnet8.onnx; C=$S/models/cifar10/resnet8-int8.onnx; SEEDS=$S/data/cifar10/test_first932.bin
     PRE=(--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225); EVAL_LIMIT=932;;
-  cnn-*|mnist8-*) SEEDS=$MN; EVAL_LIMIT=10000
-    if [[ $PAIR == cnn-* ]]; then O=$S/models/mnist/cnn-pytorch.onnx; PRE=(--mean 0.5 --std 0.5); else O=$S/models/mnist/mnist-8.onnx; PRE=(); fi
+  cnn-*|mnist8-*|resnet8-*) SEEDS=$MN; EVAL_LIMIT=10000
+    if [[ $PAIR == cnn-* ]]; then O=$S/models/mnist/cnn-pytorch.onnx; PRE=(--mean 0.5 --std 0.5)
+    elif [[ $PAIR == mnist8-* ]]; then O=$S/models/mnist/mnist-8.onnx; PRE=()
+    else O=$S/models/cifar10/resnet8.onnx; SEEDS=$S/data/cifar10/test_first932.bin; EVAL_LIMIT=932
+      PRE=(--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225); fi
     METHOD=${PAIR#*-}; METHOD=${METHOD/prune/prune:}; METHOD=${METHOD/bits/bits:}; C=$W/compressed.onnx
     if [ ! -f "$C" ]; then
-      CAL=(); [ "$METHOD" = int8-static ] && CAL=(--calibration "$MN" --limit 200)
+      CAL=(); [ "$METHOD" = int8-static ] && CAL=(--calibration "$SEEDS" --limit 200)
       D compress "$O" --method "$METHOD" --out "$C" "${PRE[@]}" "${CAL[@]}" >/dev/null
     fi;;
   *) echo "unknown pair $PAIR" >&2; exit 2;;
