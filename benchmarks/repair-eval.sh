@@ -40,20 +40,41 @@ case $PAIR in
 esac
 METHODS="fallback bias-correction head-refit"
 [ "${METHOD:-}" = int8-static ] && METHODS="fallback bias-correction recalibrate head-refit"
+# $VARIANTS (optional) replaces the default methods: "LABEL:STEP[ >> STEP...];LABEL:..." where a STEP is `dflare repair`'s
+# method and options, e.g. "ordered-3:fallback --fallback-mode ordered --max-layers 3;bc+head:bias-correction >> head-refit --ridge 1e6".
+# Steps chain: each repairs the previous step's model with the same repair set. LABEL names the row and the files.
+VARIANTS=${VARIANTS:-$(for m in $METHODS; do printf '%s:%s;' "$m" "$m"; done)}
+# Searches whose settings did not change are reused (stamp files in the work folder), so more variants can be added cheaply.
+search_once() { # OUT MODEL OFFSET LIMIT RUNSEED
+  local stamp="$1.args" args="$(stat -c '%s %Y' "$2") $3 $4 $5 $B ${BND[*]} ${SEARCH[*]}"
+  if [ -f "$1/results.json" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$args" ]; then return; fi
+  rm -rf "$1"
+  D search --original "$O" --compressed "$2" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" "${SEARCH[@]}" --offset "$3" --limit "$4" --budget "$B" --seed "$5" --out "$1" >/dev/null
+  echo "$args" > "$stamp"
+}
 rows=()
 for bound in $BOUNDS; do
   BND=(); [ "$bound" != none ] && BND=(--max-linf "$bound")
-  D search --original "$O" --compressed "$C" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" "${SEARCH[@]}" --offset 0 --limit "$R" --budget "$B" --seed 1 --out "$W/repair-$bound" >/dev/null
+  search_once "$W/repair-$bound" "$C" 0 "$R" 1
   repair_devs=$(jq '.summary.triggered + .summary.alreadyDeviating' "$W/repair-$bound/results.json")
-  for m in unrepaired $METHODS; do
+  IFS=';' read -ra VS <<< "unrepaired:;$VARIANTS"
+  for v in "${VS[@]}"; do
+    [ -n "$v" ] || continue
+    m=${v%%:*}; steps=${v#*:}
     model=$C
     if [ "$m" != unrepaired ]; then
-      model=$W/$m-$bound.onnx
-      if ! D repair --original "$O" --compressed "$C" --results "$W/repair-$bound" "${PRE[@]}" --method "$m" --out "$model" > "$W/$m-$bound.log" 2>&1; then
+      prev=$C; i=0; : > "$W/$m-$bound.log"; failed=
+      while IFS= read -r step; do
+        i=$((i + 1)); model=$W/$m-$bound-step$i.onnx
+        read -ra STEP <<< "$step"
+        if ! D repair --original "$O" --compressed "$prev" --results "$W/repair-$bound" "${PRE[@]}" --method "${STEP[@]}" --out "$model" >> "$W/$m-$bound.log" 2>&1; then failed=1; break; fi
+        prev=$model
+      done < <(sed 's/ >> /\n/g' <<< "$steps")
+      if [ -n "$failed" ]; then
         rows+=("{\"bound\":\"$bound\",\"method\":\"$m\",\"error\":$(jq -Rs . < "$W/$m-$bound.log")}"); continue
       fi
     fi
-    D search --original "$O" --compressed "$model" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" "${SEARCH[@]}" --offset "$R" --limit "$H" --budget "$B" --seed 2 --out "$W/heldout-$m-$bound" >/dev/null
+    search_once "$W/heldout-$m-$bound" "$model" "$R" "$H" 2
     ev=$(D eval "$O" --compare "$model" --seeds "$SEEDS" "${PRE[@]}" --limit "$EVAL_LIMIT" --json)
     rows+=("$(jq -c --arg bound "$bound" --arg m "$m" --argjson size "$(stat -c %s "$model")" --argjson rd "$repair_devs" --argjson ev "$ev" \
       '{bound:$bound, method:$m, repairDeviations:$rd, heldOutSeeds:.summary.seeds, heldOutDeviations:(.summary.triggered + .summary.alreadyDeviating),

@@ -158,6 +158,44 @@ public sealed class RepairTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Ranking_on_the_seeds_puts_the_only_compressed_layer_first()
+    {
+        var e = SharedModels.Get("cnn-pytorch");
+        var original = OnnxModel.Load(SharedData.Require(e.Path));
+        var compressed = TensorMatcherTests.Compress(original, "prune:0.5");
+        // Restore every layer but conv2: only conv2 differs from the original, so the clean error first appears there.
+        foreach (var name in TensorMatcher.Match(original, compressed).Matched.Where(m => m.OriginalLayer is not null && m.Name != "/conv2/Conv").Select(m => m.Name).ToList())
+            GraphRepairs.RestoreLayer(compressed, original, TensorMatcher.Match(original, compressed).Matched.First(m => m.Name == name));
+
+        var ranking = Repairer.RankOnSeeds(original, compressed, e.Options, e.Options, SharedModels.Images(e, 8));
+
+        ranking.Select(m => m.Name).Should().HaveCount(4).And.StartWith("/conv2/Conv");
+    }
+
+    [Fact]
+    public void Ordered_fallback_restores_exactly_the_first_layers_of_the_ranking()
+    {
+        var inputs = RealPairInputs();
+
+        var r = Repairer.Repair(inputs, new RepairSettings { Method = RepairMethod.Fallback, FallbackMode = FallbackMode.Ordered, MaxLayers = 2 });
+        output.WriteLine(string.Join("\n", r.Changes));
+
+        var ranking = r.Changes[0][(r.Changes[0].IndexOf("): ", StringComparison.Ordinal) + 3)..].Split(" > ");
+        ranking.Should().HaveCount(10, "the real pair has 10 weighted layers");
+        var restored = r.Changes.Where(c => c.Contains("replaced by DequantizeLinear", StringComparison.Ordinal)).Select(c => c[..c.IndexOf(':', StringComparison.Ordinal)]).ToList();
+        if (r.DeviationsAfter > 0)
+        {
+            restored.Should().Equal(ranking.Take(2), "ordered mode restores the top of the ranking whether or not each step helps");
+            r.Changes.Should().Contain("layer limit reached (2 restored)");
+        }
+        else restored.Should().Equal(ranking.Take(restored.Count));
+        r.Model.Graph.Node.Count(n => n.OpType == "QLinearConv" || n.OpType == "QLinearMatMul").Should().Be(
+            inputs.Compressed.Graph.Node.Count(n => n.OpType == "QLinearConv" || n.OpType == "QLinearMatMul") - restored.Count);
+        var bad = () => Repairer.Repair(inputs, new RepairSettings { Method = RepairMethod.Fallback, MaxLayers = -1 });
+        bad.Should().Throw<DflareException>().WithMessage("*layer limit*");
+    }
+
+    [Fact]
     public void Ridge_recovers_an_exact_linear_map_and_a_huge_strength_keeps_the_prior()
     {
         var rng = new Random(7);
