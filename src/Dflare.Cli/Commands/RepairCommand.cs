@@ -18,7 +18,7 @@ internal static class RepairCommand
     public static Command Create()
     {
         var common = new LocalizeCommand.PairAndResults();
-        var method = new Option<string>("--method") { Description = "fallback, bias-correction, recalibrate (static int8 QDQ models) or head-refit.", Required = true };
+        var method = new Option<string>("--method") { Description = "fallback, bias-correction, recalibrate (static int8 QDQ models), head-refit or activation-fallback (float compute, integer weights kept).", Required = true };
         var output = new Option<string>("--out") { Description = "The repaired model to write (atomically).", Required = true };
         var target = new Option<double>("--target") { Description = "fallback: stop when at most this fraction of the repair set (seeds + deviations) deviates (default 0).", DefaultValueFactory = _ => 0 };
         var fallbackMode = new Option<string>("--fallback-mode") { Description = "fallback: 'greedy' keeps a layer restored only if the repair set's deviations fall (default); 'ordered' restores the layers in ranking order regardless.", DefaultValueFactory = _ => "greedy" };
@@ -29,7 +29,7 @@ internal static class RepairCommand
         var biasData = new Option<string>("--bias-data") { Description = "bias-correction: measure the mean error on 'all' (seeds and deviations, default) or on 'seeds' only.", DefaultValueFactory = _ => "all" };
         var calibration = new Option<string?>("--calibration") { Description = "recalibrate: calibration images (default: the results folder's seeds); the triggering inputs are added." };
         var calibrationLimit = new Option<int>("--calibration-limit") { Description = "recalibrate: calibration images taken from --calibration (default 200).", DefaultValueFactory = _ => 200 };
-        var cmd = new Command("repair", "Repair a compressed model with the triggering inputs of a search: float fallback, bias correction, int8-static re-calibration or head refit (no training framework).");
+        var cmd = new Command("repair", "Repair a compressed model with the triggering inputs of a search: float fallback, bias correction, int8-static re-calibration, head refit or activation fallback (no training framework).");
         common.AddTo(cmd);
         cmd.AddOptions([method, output, target, fallbackMode, maxLayers, rankBy, ridge, floatHead, biasData, calibration, calibrationLimit]);
         cmd.SetAction(r => CommandRunner.Run(() =>

@@ -19,6 +19,8 @@ public enum RepairMethod
     Recalibrate,
     /// <summary>Refit the last Gemm/MatMul to the original's logits by ridge regression on the compressed model's penultimate features.</summary>
     HeadRefit,
+    /// <summary>Activation fallback: compute in float with the integer weights kept (dequantized by nodes); each activation's rounding is removed, its range kept as a Clip (<see cref="Repair.ActivationFallback"/>).</summary>
+    ActivationFallback,
 }
 
 /// <summary>How fallback walks the layer ranking.</summary>
@@ -111,7 +113,7 @@ public sealed record RepairResult
 /// </summary>
 public static class Repairer
 {
-    /// <summary>Parses a method name: <c>fallback</c>, <c>bias-correction</c>, <c>recalibrate</c>, <c>head-refit</c>.</summary>
+    /// <summary>Parses a method name: <c>fallback</c>, <c>bias-correction</c>, <c>recalibrate</c>, <c>head-refit</c>, <c>activation-fallback</c>.</summary>
     /// <exception cref="DflareException">Unknown name.</exception>
     public static RepairMethod ParseMethod(string text) => (text ?? "").Trim().ToLowerInvariant() switch
     {
@@ -119,7 +121,8 @@ public static class Repairer
         "bias-correction" or "bias" => RepairMethod.BiasCorrection,
         "recalibrate" or "recalibration" => RepairMethod.Recalibrate,
         "head-refit" or "head" => RepairMethod.HeadRefit,
-        _ => throw new DflareException($"Unknown repair method '{text}'; the methods are: fallback, bias-correction, recalibrate, head-refit."),
+        "activation-fallback" => RepairMethod.ActivationFallback,
+        _ => throw new DflareException($"Unknown repair method '{text}'; the methods are: fallback, bias-correction, recalibrate, head-refit, activation-fallback."),
     };
 
     /// <summary>The method's name as written on the command line.</summary>
@@ -128,6 +131,7 @@ public static class Repairer
         RepairMethod.Fallback => "fallback",
         RepairMethod.BiasCorrection => "bias-correction",
         RepairMethod.Recalibrate => "recalibrate",
+        RepairMethod.ActivationFallback => "activation-fallback",
         _ => "head-refit",
     };
 
@@ -147,6 +151,7 @@ public static class Repairer
             RepairMethod.Fallback => Fallback(inputs, settings, match, set, reference, changes),
             RepairMethod.BiasCorrection => BiasCorrection(inputs, match, settings.BiasOnSeedsOnly ? inputs.Seeds : set, changes),
             RepairMethod.Recalibrate => Recalibrate(inputs, settings, match, changes),
+            RepairMethod.ActivationFallback => ActivationFallbackOf(inputs, changes),
             _ => HeadRefit(inputs, settings, match, set, changes),
         };
         int after = CountDeviations(repaired, inputs.CompressedOptions, set, reference); // also proves ORT loads and runs it
@@ -249,6 +254,13 @@ public static class Repairer
             else changes.Add($"{name}: restoring it would not lower the deviations ({now} → {dev}); kept compressed");
         }
         if (now > target) changes.Add($"target not reached: {now} of {set.Count} inputs still deviate (target {target})");
+        return current;
+    }
+
+    private static OnnxModel ActivationFallbackOf(RepairInputs inputs, List<string> changes)
+    {
+        var current = inputs.Compressed.Clone($"{inputs.Compressed.Name} (repaired)");
+        changes.AddRange(ActivationFallback.Apply(current));
         return current;
     }
 

@@ -196,6 +196,37 @@ public sealed class RepairTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Activation_fallback_keeps_the_integer_weights_removes_every_activation_rounding_and_moves_the_logits_toward_the_original()
+    {
+        var inputs = RealPairInputs();
+        var e = SharedModels.Get("resnet8");
+
+        var r = Repairer.Repair(inputs, new RepairSettings { Method = RepairMethod.ActivationFallback });
+        output.WriteLine(string.Join("\n", r.Changes) + $"\n{r.DeviationsBefore} -> {r.DeviationsAfter}, {r.BytesBefore} -> {r.BytesAfter} B");
+
+        r.Model.Graph.Node.Should().NotContain(n => n.OpType.StartsWith("QLinear", StringComparison.Ordinal) || n.OpType == "QuantizeLinear",
+            "every quantized operator computes in float and every activation's rounding is gone");
+        r.Model.Graph.Node.Should().Contain(n => n.OpType == "Clip", "the ranges stay");
+        foreach (var t in inputs.Compressed.Graph.Initializer.Where(t => t.DataType == 3 && t.Dims.Count == 4))
+            r.Model.Initializer(t.Name).RawData.Should().Equal(t.RawData, $"the int8 weight '{t.Name}' is kept as stored");
+        r.BytesAfter.Should().BeLessThan(r.BytesBefore + r.BytesBefore / 10, "the weights stay 8-bit");
+        double Sqnr(OnnxModel model)
+        {
+            using var a = OnnxClassifier.FromBytes(inputs.Original.ToBytes(), "a", e.Options);
+            using var b = OnnxClassifier.FromBytes(model.ToBytes(), "b", e.Options);
+            var (ya, yb) = (a.PredictScores(inputs.Seeds), b.PredictScores(inputs.Seeds));
+            return ya.Zip(yb).Average(p => Localizer.Compare(p.First, p.Second).Sqnr);
+        }
+        double before = Sqnr(inputs.Compressed), after = Sqnr(r.Model);
+        output.WriteLine($"logit SQNR on the seeds: {before:F1} -> {after:F1} dB");
+        after.Should().BeGreaterThan(before + 3, "without the activation rounding the logits are much closer to the original's");
+
+        var pruned = TensorMatcherTests.Compress(OnnxModel.Load(SharedData.Require(SharedModels.Get("cnn-pytorch").Path)), "prune:0.5");
+        var act = () => ActivationFallback.Apply(pruned);
+        act.Should().Throw<DflareException>().WithMessage("*has no quantized activation*");
+    }
+
+    [Fact]
     public void Ridge_recovers_an_exact_linear_map_and_a_huge_strength_keeps_the_prior()
     {
         var rng = new Random(7);
