@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Held-out evaluation of `dflare repair` (docs/repair.md). Run on demand from the repository root:
 #   nice -n 10 benchmarks/repair-eval.sh PAIR [REPAIR_SEEDS] [HELD_OUT_SEEDS] [BUDGET] [BOUNDS]
-# PAIR: resnet8-real | cnn-METHOD | mnist8-METHOD, METHOD = int8-static | int8 | bits4 | prune0.5 (a `dflare compress` of
-# cnn-pytorch / mnist-8). BOUNDS: space-separated L∞ bounds, "none" = unbounded.
+# PAIR: resnet8-real | cnn-METHOD | mnist8-METHOD | resnet8-METHOD, METHOD = int8-static | int8 | bits4 | prune0.5 (a
+# `dflare compress` of cnn-pytorch / mnist-8 / resnet8; int8-static calibrates on the first 200 test images of the pair's
+# seed set: MNIST t10k or the 932 CIFAR-10 test images). BOUNDS: space-separated L∞ bounds, "none" = unbounded.
 # What counts as a deviation (both searches): $STRATEGY (default dflare) and $MIN_MARGIN (default 0 = any label change).
 # Meaningful deviations as the gate counts them (docs/gate.md):
 #   STRATEGY=square MIN_MARGIN=0.1 SUFFIX=-confident nice -n 10 benchmarks/repair-eval.sh PAIR 100 100 1000 "16 32"
@@ -18,38 +19,62 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 S=${DFLARE_SHARED:-$ROOT/../shared}
 W=$ROOT/benchmarks/.cache/repair-eval/$PAIR${SUFFIX:-}
 mkdir -p "$W" "$ROOT/benchmarks/results"
-DLL=$ROOT/src/Dflare.Cli/bin/Release/net10.0/dflare.dll
+DLL=${DFLARE_DLL:-$ROOT/src/Dflare.Cli/bin/Release/net10.0/dflare.dll} # DFLARE_DLL: a copy of the build, so rebuilding does not disturb a long run
 [ -f "$DLL" ] || dotnet build "$ROOT/src/Dflare.Cli" -c Release >/dev/null
 D() { dotnet "$DLL" "$@"; }
 MN=$S/data/mnist/t10k-images-idx3-ubyte.gz
 case $PAIR in
   resnet8-real) O=$S/models/cifar10/resnet8.onnx; C=$S/models/cifar10/resnet8-int8.onnx; SEEDS=$S/data/cifar10/test_first932.bin
     PRE=(--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225); EVAL_LIMIT=932;;
-  cnn-*|mnist8-*) SEEDS=$MN; EVAL_LIMIT=10000
-    if [[ $PAIR == cnn-* ]]; then O=$S/models/mnist/cnn-pytorch.onnx; PRE=(--mean 0.5 --std 0.5); else O=$S/models/mnist/mnist-8.onnx; PRE=(); fi
+  cnn-*|mnist8-*|resnet8-*) SEEDS=$MN; EVAL_LIMIT=10000
+    if [[ $PAIR == cnn-* ]]; then O=$S/models/mnist/cnn-pytorch.onnx; PRE=(--mean 0.5 --std 0.5)
+    elif [[ $PAIR == mnist8-* ]]; then O=$S/models/mnist/mnist-8.onnx; PRE=()
+    else O=$S/models/cifar10/resnet8.onnx; SEEDS=$S/data/cifar10/test_first932.bin; EVAL_LIMIT=932
+      PRE=(--mean 0.485,0.456,0.406 --std 0.229,0.224,0.225); fi
     METHOD=${PAIR#*-}; METHOD=${METHOD/prune/prune:}; METHOD=${METHOD/bits/bits:}; C=$W/compressed.onnx
     if [ ! -f "$C" ]; then
-      CAL=(); [ "$METHOD" = int8-static ] && CAL=(--calibration "$MN" --limit 200)
+      CAL=(); [ "$METHOD" = int8-static ] && CAL=(--calibration "$SEEDS" --limit 200)
       D compress "$O" --method "$METHOD" --out "$C" "${PRE[@]}" "${CAL[@]}" >/dev/null
     fi;;
   *) echo "unknown pair $PAIR" >&2; exit 2;;
 esac
 METHODS="fallback bias-correction head-refit"
 [ "${METHOD:-}" = int8-static ] && METHODS="fallback bias-correction recalibrate head-refit"
+# $VARIANTS (optional) replaces the default methods: "LABEL:STEP[ >> STEP...];LABEL:..." where a STEP is `dflare repair`'s
+# method and options, e.g. "ordered-3:fallback --fallback-mode ordered --max-layers 3;bc+head:bias-correction >> head-refit --ridge 1e6".
+# Steps chain: each repairs the previous step's model with the same repair set. LABEL names the row and the files.
+VARIANTS=${VARIANTS:-$(for m in $METHODS; do printf '%s:%s;' "$m" "$m"; done)}
+# Searches whose settings did not change are reused (stamp files in the work folder), so more variants can be added cheaply.
+search_once() { # OUT MODEL OFFSET LIMIT RUNSEED
+  local stamp="$1.args" args="$(stat -c '%s %Y' "$2") $3 $4 $5 $B ${BND[*]} ${SEARCH[*]}"
+  if [ -f "$1/results.json" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$args" ]; then return; fi
+  rm -rf "$1"
+  D search --original "$O" --compressed "$2" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" "${SEARCH[@]}" --offset "$3" --limit "$4" --budget "$B" --seed "$5" --out "$1" >/dev/null
+  echo "$args" > "$stamp"
+}
 rows=()
 for bound in $BOUNDS; do
   BND=(); [ "$bound" != none ] && BND=(--max-linf "$bound")
-  D search --original "$O" --compressed "$C" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" "${SEARCH[@]}" --offset 0 --limit "$R" --budget "$B" --seed 1 --out "$W/repair-$bound" >/dev/null
+  search_once "$W/repair-$bound" "$C" 0 "$R" 1
   repair_devs=$(jq '.summary.triggered + .summary.alreadyDeviating' "$W/repair-$bound/results.json")
-  for m in unrepaired $METHODS; do
+  IFS=';' read -ra VS <<< "unrepaired:;$VARIANTS"
+  for v in "${VS[@]}"; do
+    [ -n "$v" ] || continue
+    m=${v%%:*}; steps=${v#*:}
     model=$C
     if [ "$m" != unrepaired ]; then
-      model=$W/$m-$bound.onnx
-      if ! D repair --original "$O" --compressed "$C" --results "$W/repair-$bound" "${PRE[@]}" --method "$m" --out "$model" > "$W/$m-$bound.log" 2>&1; then
+      prev=$C; i=0; : > "$W/$m-$bound.log"; failed=
+      while IFS= read -r step; do
+        i=$((i + 1)); model=$W/$m-$bound-step$i.onnx
+        read -ra STEP <<< "$step"
+        if ! D repair --original "$O" --compressed "$prev" --results "$W/repair-$bound" "${PRE[@]}" --method "${STEP[@]}" --out "$model" >> "$W/$m-$bound.log" 2>&1; then failed=1; break; fi
+        prev=$model
+      done < <(sed 's/ >> /\n/g' <<< "$steps")
+      if [ -n "$failed" ]; then
         rows+=("{\"bound\":\"$bound\",\"method\":\"$m\",\"error\":$(jq -Rs . < "$W/$m-$bound.log")}"); continue
       fi
     fi
-    D search --original "$O" --compressed "$model" --seeds "$SEEDS" "${PRE[@]}" "${BND[@]}" "${SEARCH[@]}" --offset "$R" --limit "$H" --budget "$B" --seed 2 --out "$W/heldout-$m-$bound" >/dev/null
+    search_once "$W/heldout-$m-$bound" "$model" "$R" "$H" 2
     ev=$(D eval "$O" --compare "$model" --seeds "$SEEDS" "${PRE[@]}" --limit "$EVAL_LIMIT" --json)
     rows+=("$(jq -c --arg bound "$bound" --arg m "$m" --argjson size "$(stat -c %s "$model")" --argjson rd "$repair_devs" --argjson ev "$ev" \
       '{bound:$bound, method:$m, repairDeviations:$rd, heldOutSeeds:.summary.seeds, heldOutDeviations:(.summary.triggered + .summary.alreadyDeviating),

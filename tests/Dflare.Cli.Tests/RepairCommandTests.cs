@@ -120,5 +120,11 @@ public sealed class RepairCommandTests : IDisposable
         var (c5, _, e5) = Run(Pair("repair", "--method", "fallback", "--bias-data", "seeds", "--out", Path.Combine(_dir, "r.onnx")));
         c5.Should().Be(2);
         e5.Should().Contain("--bias-data applies to --method bias-correction only");
+        var (c6, _, e6) = Run(Pair("repair", "--method", "head-refit", "--max-layers", "2", "--out", Path.Combine(_dir, "r.onnx")));
+        c6.Should().Be(2);
+        e6.Should().Contain("--max-layers and --rank-by apply to --method fallback only");
+        var (c7, _, e7) = Run(Pair("repair", "--method", "fallback", "--fallback-mode", "random", "--out", Path.Combine(_dir, "r.onnx")));
+        c7.Should().Be(2);
+        e7.Should().Contain("Unknown fallback mode 'random'; the modes are: greedy, ordered");
     }
 }

@@ -18,17 +18,20 @@ internal static class RepairCommand
     public static Command Create()
     {
         var common = new LocalizeCommand.PairAndResults();
-        var method = new Option<string>("--method") { Description = "fallback, bias-correction, recalibrate (static int8 QDQ models) or head-refit.", Required = true };
+        var method = new Option<string>("--method") { Description = "fallback, bias-correction, recalibrate (static int8 QDQ models), head-refit or activation-fallback (float compute, integer weights kept).", Required = true };
         var output = new Option<string>("--out") { Description = "The repaired model to write (atomically).", Required = true };
         var target = new Option<double>("--target") { Description = "fallback: stop when at most this fraction of the repair set (seeds + deviations) deviates (default 0).", DefaultValueFactory = _ => 0 };
+        var fallbackMode = new Option<string>("--fallback-mode") { Description = "fallback: 'greedy' keeps a layer restored only if the repair set's deviations fall (default); 'ordered' restores the layers in ranking order regardless.", DefaultValueFactory = _ => "greedy" };
+        var maxLayers = new Option<int>("--max-layers") { Description = "fallback: restore at most N layers (default 0: no limit).", DefaultValueFactory = _ => 0 };
+        var rankBy = new Option<string>("--rank-by") { Description = "fallback: rank the layers on the 'triggers' (localisation, default) or on the clean 'seeds' alone.", DefaultValueFactory = _ => "triggers" };
         var ridge = new Option<double>("--ridge") { Description = "head-refit: ridge strength relative to the mean feature energy; the fit is pulled toward the original's head (default 0.1).", DefaultValueFactory = _ => 0.1 };
         var floatHead = new Option<bool>("--float-head") { Description = "head-refit: a float Gemm on float features, dropping the quantization of the head's input and output (by default the refit head keeps both grids)." };
         var biasData = new Option<string>("--bias-data") { Description = "bias-correction: measure the mean error on 'all' (seeds and deviations, default) or on 'seeds' only.", DefaultValueFactory = _ => "all" };
         var calibration = new Option<string?>("--calibration") { Description = "recalibrate: calibration images (default: the results folder's seeds); the triggering inputs are added." };
         var calibrationLimit = new Option<int>("--calibration-limit") { Description = "recalibrate: calibration images taken from --calibration (default 200).", DefaultValueFactory = _ => 200 };
-        var cmd = new Command("repair", "Repair a compressed model with the triggering inputs of a search: float fallback, bias correction, int8-static re-calibration or head refit (no training framework).");
+        var cmd = new Command("repair", "Repair a compressed model with the triggering inputs of a search: float fallback, bias correction, int8-static re-calibration, head refit or activation fallback (no training framework).");
         common.AddTo(cmd);
-        cmd.AddOptions([method, output, target, ridge, floatHead, biasData, calibration, calibrationLimit]);
+        cmd.AddOptions([method, output, target, fallbackMode, maxLayers, rankBy, ridge, floatHead, biasData, calibration, calibrationLimit]);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var m = Repairer.ParseMethod(r.GetValue(method)!);
@@ -44,6 +47,11 @@ internal static class RepairCommand
             };
             if (r.GetValue(floatHead) && m != RepairMethod.HeadRefit) throw new DflareException($"--float-head applies to --method head-refit only (the method is {Repairer.Name(m)}).");
             if (onSeeds && m != RepairMethod.BiasCorrection) throw new DflareException($"--bias-data applies to --method bias-correction only (the method is {Repairer.Name(m)}).");
+            var mode = Repairer.ParseFallbackMode(r.GetValue(fallbackMode)!);
+            var ranking = Repairer.ParseRanking(r.GetValue(rankBy)!);
+            if (m != RepairMethod.Fallback && (mode != FallbackMode.Greedy || ranking != FallbackRanking.Triggers || r.GetValue(maxLayers) != 0))
+                throw new DflareException($"--fallback-mode, --max-layers and --rank-by apply to --method fallback only (the method is {Repairer.Name(m)}).");
+            if (r.GetValue(maxLayers) < 0) throw new DflareException($"--max-layers must be 0 (no limit) or positive (got {r.GetValue(maxLayers)}).");
             var (pair, original, compressed, o, co, set) = common.Load(r);
             var inputs = new RepairInputs
             {
@@ -54,7 +62,7 @@ internal static class RepairCommand
             };
             var settings = new RepairSettings
             {
-                Method = m, TargetRate = r.GetValue(target), Ridge = r.GetValue(ridge), FloatHead = r.GetValue(floatHead), BiasOnSeedsOnly = onSeeds,
+                Method = m, TargetRate = r.GetValue(target), FallbackMode = mode, MaxLayers = r.GetValue(maxLayers), Ranking = ranking, Ridge = r.GetValue(ridge), FloatHead = r.GetValue(floatHead), BiasOnSeedsOnly = onSeeds,
                 Calibration = r.GetValue(calibration) is { } c ? SeedSource.Open(c) : null, CalibrationLimit = r.GetValue(calibrationLimit),
             };
             var result = Repairer.Repair(inputs, settings);

@@ -19,6 +19,26 @@ public enum RepairMethod
     Recalibrate,
     /// <summary>Refit the last Gemm/MatMul to the original's logits by ridge regression on the compressed model's penultimate features.</summary>
     HeadRefit,
+    /// <summary>Activation fallback: compute in float with the integer weights kept (dequantized by nodes); each activation's rounding is removed, its range kept as a Clip (<see cref="Repair.ActivationFallback"/>).</summary>
+    ActivationFallback,
+}
+
+/// <summary>How fallback walks the layer ranking.</summary>
+public enum FallbackMode
+{
+    /// <summary>A layer is kept restored only if the repair set's deviations fall (Intel Neural Compressor's loop, judged on deviations).</summary>
+    Greedy,
+    /// <summary>Every layer is restored in ranking order, whether or not that step lowers the repair set's deviations (with a layer limit: the first N of the ranking).</summary>
+    Ordered,
+}
+
+/// <summary>What fallback ranks the layers on.</summary>
+public enum FallbackRanking
+{
+    /// <summary>Localisation of the triggers against their seeds: the SQNR drop that first appears at a layer (<see cref="LocalizationResult.Ranking"/>).</summary>
+    Triggers,
+    /// <summary>The error on the clean seeds alone: the relative L2 error against the original that first appears at a layer, averaged over seeds (no trigger involved).</summary>
+    Seeds,
 }
 
 /// <summary>What <see cref="Repairer"/> is given.</summary>
@@ -47,6 +67,12 @@ public sealed record RepairSettings
     public required RepairMethod Method { get; init; }
     /// <summary>Fallback: stop when the deviation rate on the repair set is at or below this (0..1; default 0).</summary>
     public double TargetRate { get; init; }
+    /// <summary>Fallback: greedy (keep a layer only if it helps, default) or ordered (restore in ranking order).</summary>
+    public FallbackMode FallbackMode { get; init; }
+    /// <summary>Fallback: restore at most this many layers (0 = no limit, default).</summary>
+    public int MaxLayers { get; init; }
+    /// <summary>Fallback: rank the layers on the triggers (default) or on the clean seeds.</summary>
+    public FallbackRanking Ranking { get; init; }
     /// <summary>Head refit: ridge strength relative to the mean diagonal of the feature Gram matrix (default 0.1); the fit is pulled toward the original's head.</summary>
     public double Ridge { get; init; } = 0.1;
     /// <summary>Head refit: replace the head by a float Gemm on float features (the behaviour before the quantization grid of the head's input and output was kept).</summary>
@@ -87,7 +113,7 @@ public sealed record RepairResult
 /// </summary>
 public static class Repairer
 {
-    /// <summary>Parses a method name: <c>fallback</c>, <c>bias-correction</c>, <c>recalibrate</c>, <c>head-refit</c>.</summary>
+    /// <summary>Parses a method name: <c>fallback</c>, <c>bias-correction</c>, <c>recalibrate</c>, <c>head-refit</c>, <c>activation-fallback</c>.</summary>
     /// <exception cref="DflareException">Unknown name.</exception>
     public static RepairMethod ParseMethod(string text) => (text ?? "").Trim().ToLowerInvariant() switch
     {
@@ -95,7 +121,8 @@ public static class Repairer
         "bias-correction" or "bias" => RepairMethod.BiasCorrection,
         "recalibrate" or "recalibration" => RepairMethod.Recalibrate,
         "head-refit" or "head" => RepairMethod.HeadRefit,
-        _ => throw new DflareException($"Unknown repair method '{text}'; the methods are: fallback, bias-correction, recalibrate, head-refit."),
+        "activation-fallback" => RepairMethod.ActivationFallback,
+        _ => throw new DflareException($"Unknown repair method '{text}'; the methods are: fallback, bias-correction, recalibrate, head-refit, activation-fallback."),
     };
 
     /// <summary>The method's name as written on the command line.</summary>
@@ -104,6 +131,7 @@ public static class Repairer
         RepairMethod.Fallback => "fallback",
         RepairMethod.BiasCorrection => "bias-correction",
         RepairMethod.Recalibrate => "recalibrate",
+        RepairMethod.ActivationFallback => "activation-fallback",
         _ => "head-refit",
     };
 
@@ -123,6 +151,7 @@ public static class Repairer
             RepairMethod.Fallback => Fallback(inputs, settings, match, set, reference, changes),
             RepairMethod.BiasCorrection => BiasCorrection(inputs, match, settings.BiasOnSeedsOnly ? inputs.Seeds : set, changes),
             RepairMethod.Recalibrate => Recalibrate(inputs, settings, match, changes),
+            RepairMethod.ActivationFallback => ActivationFallbackOf(inputs, changes),
             _ => HeadRefit(inputs, settings, match, set, changes),
         };
         int after = CountDeviations(repaired, inputs.CompressedOptions, set, reference); // also proves ORT loads and runs it
@@ -140,6 +169,47 @@ public static class Repairer
         return clf.PredictScores(images).Select(r => Models.Labels.ArgMax(r)).ToArray();
     }
 
+    /// <summary>Parses a fallback mode: <c>greedy</c> or <c>ordered</c>.</summary>
+    /// <exception cref="DflareException">Unknown name.</exception>
+    public static FallbackMode ParseFallbackMode(string text) => (text ?? "").Trim().ToLowerInvariant() switch
+    {
+        "greedy" => FallbackMode.Greedy,
+        "ordered" => FallbackMode.Ordered,
+        _ => throw new DflareException($"Unknown fallback mode '{text}'; the modes are: greedy, ordered."),
+    };
+
+    /// <summary>Parses a fallback ranking: <c>triggers</c> or <c>seeds</c>.</summary>
+    /// <exception cref="DflareException">Unknown name.</exception>
+    public static FallbackRanking ParseRanking(string text) => (text ?? "").Trim().ToLowerInvariant() switch
+    {
+        "triggers" => FallbackRanking.Triggers,
+        "seeds" => FallbackRanking.Seeds,
+        _ => throw new DflareException($"Unknown fallback ranking '{text}'; the rankings are: triggers, seeds."),
+    };
+
+    /// <summary>
+    /// The weighted layers ranked on clean images alone: per image, the relative L2 error against the original that first
+    /// appears at a layer (its error less the largest error at any earlier matched tensor), averaged over the images;
+    /// largest first.
+    /// </summary>
+    /// <exception cref="DflareException">No images, or they do not fit the models.</exception>
+    public static IReadOnlyList<MatchedTensor> RankOnSeeds(OnnxModel original, OnnxModel compressed, ModelOptions? originalOptions, ModelOptions? compressedOptions, IReadOnlyList<Image> seeds)
+    {
+        if (seeds.Count == 0) throw new DflareException("Ranking layers on the seeds needs seeds; the repair set has none.");
+        var match = TensorMatcher.Match(original, compressed);
+        var (_, rel) = Localizer.Errors(original, compressed, originalOptions, compressedOptions, match, seeds);
+        int n = match.Matched.Count;
+        var attributed = new double[n];
+        foreach (var row in rel)
+        {
+            double runningMax = 0;
+            for (int l = 0; l < n; l++)
+                if (row[l] > runningMax) { attributed[l] += row[l] - runningMax; runningMax = row[l]; }
+        }
+        return Enumerable.Range(0, n).Where(l => match.Matched[l].OriginalLayer is not null)
+            .OrderByDescending(l => Math.Round(attributed[l], 9)).ThenBy(l => l).Select(l => match.Matched[l]).ToList();
+    }
+
     /// <summary>Inputs on which <paramref name="model"/>'s top-1 differs from <paramref name="reference"/> (run as deployed; throws if ORT cannot load it).</summary>
     public static int CountDeviations(OnnxModel model, ModelOptions? options, IReadOnlyList<Image> images, int[] reference)
     {
@@ -149,28 +219,48 @@ public static class Repairer
 
     private static OnnxModel Fallback(RepairInputs inputs, RepairSettings settings, TensorMatch match, List<Image> set, int[] reference, List<string> changes)
     {
-        var pairs = inputs.Pairs ?? inputs.Deviations.Select((d, i) => new SeedTriggerPair(i.ToString(System.Globalization.CultureInfo.InvariantCulture), inputs.Seeds[i % inputs.Seeds.Count], d)).ToList();
-        var loc = Localizer.Run(inputs.Original, inputs.Compressed, inputs.OriginalOptions, inputs.CompressedOptions, pairs);
+        if (settings.MaxLayers < 0) throw new DflareException($"The layer limit must be 0 (none) or positive (got {settings.MaxLayers}).");
+        IReadOnlyList<string> ranking;
+        if (settings.Ranking == FallbackRanking.Seeds)
+        {
+            ranking = RankOnSeeds(inputs.Original, inputs.Compressed, inputs.OriginalOptions, inputs.CompressedOptions, inputs.Seeds).Select(m => m.Name).ToList();
+            changes.Add($"layers ranked on the {inputs.Seeds.Count} clean seeds (relative L2 error first appearing at the layer): {string.Join(" > ", ranking)}");
+        }
+        else
+        {
+            var pairs = inputs.Pairs ?? inputs.Deviations.Select((d, i) => new SeedTriggerPair(i.ToString(System.Globalization.CultureInfo.InvariantCulture), inputs.Seeds[i % inputs.Seeds.Count], d)).ToList();
+            ranking = Localizer.Run(inputs.Original, inputs.Compressed, inputs.OriginalOptions, inputs.CompressedOptions, pairs).Ranking.Select(l => l.Name).ToList();
+            changes.Add($"layers ranked by localisation (SQNR drop seed → trigger first appearing at the layer): {string.Join(" > ", ranking)}");
+        }
         var current = inputs.Compressed.Clone($"{inputs.Compressed.Name} (repaired)");
         int target = (int)Math.Floor(settings.TargetRate * set.Count + 1e-9);
         int now = CountDeviations(current, inputs.CompressedOptions, set, reference);
-        changes.Add($"layers ranked by localisation (SQNR drop seed → trigger first appearing at the layer): {string.Join(" > ", loc.Ranking.Select(l => l.Name))}");
-        foreach (var layer in loc.Ranking)
+        int restored = 0;
+        foreach (var name in ranking)
         {
             if (now <= target) break;
+            if (settings.MaxLayers > 0 && restored >= settings.MaxLayers) { changes.Add($"layer limit reached ({settings.MaxLayers} restored)"); break; }
             var candidate = current.Clone();
-            var m = TensorMatcher.Match(inputs.Original, candidate).Matched.First(x => x.Name == layer.Name && x.OriginalLayer is not null);
+            var m = TensorMatcher.Match(inputs.Original, candidate).Matched.First(x => x.Name == name && x.OriginalLayer is not null);
             var what = GraphRepairs.RestoreLayer(candidate, inputs.Original, m);
             int dev = CountDeviations(candidate, inputs.CompressedOptions, set, reference);
-            if (dev < now)
+            if (settings.FallbackMode == FallbackMode.Ordered || dev < now)
             {
-                changes.Add($"{what}: deviations on the repair set {now} → {dev}");
+                restored++;
+                changes.Add($"{what}: deviations on the repair set {now} → {dev}, size {candidate.ToBytes().Length} B");
                 current = candidate;
                 now = dev;
             }
-            else changes.Add($"{layer.Name}: restoring it would not lower the deviations ({now} → {dev}); kept compressed");
+            else changes.Add($"{name}: restoring it would not lower the deviations ({now} → {dev}); kept compressed");
         }
         if (now > target) changes.Add($"target not reached: {now} of {set.Count} inputs still deviate (target {target})");
+        return current;
+    }
+
+    private static OnnxModel ActivationFallbackOf(RepairInputs inputs, List<string> changes)
+    {
+        var current = inputs.Compressed.Clone($"{inputs.Compressed.Name} (repaired)");
+        changes.AddRange(ActivationFallback.Apply(current));
         return current;
     }
 

@@ -158,6 +158,75 @@ public sealed class RepairTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Ranking_on_the_seeds_puts_the_only_compressed_layer_first()
+    {
+        var e = SharedModels.Get("cnn-pytorch");
+        var original = OnnxModel.Load(SharedData.Require(e.Path));
+        var compressed = TensorMatcherTests.Compress(original, "prune:0.5");
+        // Restore every layer but conv2: only conv2 differs from the original, so the clean error first appears there.
+        foreach (var name in TensorMatcher.Match(original, compressed).Matched.Where(m => m.OriginalLayer is not null && m.Name != "/conv2/Conv").Select(m => m.Name).ToList())
+            GraphRepairs.RestoreLayer(compressed, original, TensorMatcher.Match(original, compressed).Matched.First(m => m.Name == name));
+
+        var ranking = Repairer.RankOnSeeds(original, compressed, e.Options, e.Options, SharedModels.Images(e, 8));
+
+        ranking.Select(m => m.Name).Should().HaveCount(4).And.StartWith("/conv2/Conv");
+    }
+
+    [Fact]
+    public void Ordered_fallback_restores_exactly_the_first_layers_of_the_ranking()
+    {
+        var inputs = RealPairInputs();
+
+        var r = Repairer.Repair(inputs, new RepairSettings { Method = RepairMethod.Fallback, FallbackMode = FallbackMode.Ordered, MaxLayers = 2 });
+        output.WriteLine(string.Join("\n", r.Changes));
+
+        var ranking = r.Changes[0][(r.Changes[0].IndexOf("): ", StringComparison.Ordinal) + 3)..].Split(" > ");
+        ranking.Should().HaveCount(10, "the real pair has 10 weighted layers");
+        var restored = r.Changes.Where(c => c.Contains("replaced by DequantizeLinear", StringComparison.Ordinal)).Select(c => c[..c.IndexOf(':', StringComparison.Ordinal)]).ToList();
+        if (r.DeviationsAfter > 0)
+        {
+            restored.Should().Equal(ranking.Take(2), "ordered mode restores the top of the ranking whether or not each step helps");
+            r.Changes.Should().Contain("layer limit reached (2 restored)");
+        }
+        else restored.Should().Equal(ranking.Take(restored.Count));
+        r.Model.Graph.Node.Count(n => n.OpType == "QLinearConv" || n.OpType == "QLinearMatMul").Should().Be(
+            inputs.Compressed.Graph.Node.Count(n => n.OpType == "QLinearConv" || n.OpType == "QLinearMatMul") - restored.Count);
+        var bad = () => Repairer.Repair(inputs, new RepairSettings { Method = RepairMethod.Fallback, MaxLayers = -1 });
+        bad.Should().Throw<DflareException>().WithMessage("*layer limit*");
+    }
+
+    [Fact]
+    public void Activation_fallback_keeps_the_integer_weights_removes_every_activation_rounding_and_moves_the_logits_toward_the_original()
+    {
+        var inputs = RealPairInputs();
+        var e = SharedModels.Get("resnet8");
+
+        var r = Repairer.Repair(inputs, new RepairSettings { Method = RepairMethod.ActivationFallback });
+        output.WriteLine(string.Join("\n", r.Changes) + $"\n{r.DeviationsBefore} -> {r.DeviationsAfter}, {r.BytesBefore} -> {r.BytesAfter} B");
+
+        r.Model.Graph.Node.Should().NotContain(n => n.OpType.StartsWith("QLinear", StringComparison.Ordinal) || n.OpType == "QuantizeLinear",
+            "every quantized operator computes in float and every activation's rounding is gone");
+        r.Model.Graph.Node.Should().Contain(n => n.OpType == "Clip", "the ranges stay");
+        foreach (var t in inputs.Compressed.Graph.Initializer.Where(t => t.DataType == 3 && t.Dims.Count == 4))
+            r.Model.Initializer(t.Name).RawData.Should().Equal(t.RawData, $"the int8 weight '{t.Name}' is kept as stored");
+        r.BytesAfter.Should().BeLessThan(r.BytesBefore + r.BytesBefore / 10, "the weights stay 8-bit");
+        double Sqnr(OnnxModel model)
+        {
+            using var a = OnnxClassifier.FromBytes(inputs.Original.ToBytes(), "a", e.Options);
+            using var b = OnnxClassifier.FromBytes(model.ToBytes(), "b", e.Options);
+            var (ya, yb) = (a.PredictScores(inputs.Seeds), b.PredictScores(inputs.Seeds));
+            return ya.Zip(yb).Average(p => Localizer.Compare(p.First, p.Second).Sqnr);
+        }
+        double before = Sqnr(inputs.Compressed), after = Sqnr(r.Model);
+        output.WriteLine($"logit SQNR on the seeds: {before:F1} -> {after:F1} dB");
+        after.Should().BeGreaterThan(before + 3, "without the activation rounding the logits are much closer to the original's");
+
+        var pruned = TensorMatcherTests.Compress(OnnxModel.Load(SharedData.Require(SharedModels.Get("cnn-pytorch").Path)), "prune:0.5");
+        var act = () => ActivationFallback.Apply(pruned);
+        act.Should().Throw<DflareException>().WithMessage("*has no quantized activation*");
+    }
+
+    [Fact]
     public void Ridge_recovers_an_exact_linear_map_and_a_huge_strength_keeps_the_prior()
     {
         var rng = new Random(7);
