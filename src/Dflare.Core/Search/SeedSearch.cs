@@ -23,10 +23,13 @@ public abstract class SeedSearch
     private Square.SquareSearch? _nearer;
     private long _shrinkBudget;
     private bool _nearerFound;
+    private int _nearerRadius;
     private (Image Image, float[] Original, float[] Compressed) _best;
     /// <summary>Largest radius (grey levels) of the short square attack that shrinking tries first on a far triggering input.</summary>
     public const int NearerRadius = 24;
-    /// <summary>That attack's radius per grey level of the seed's local standard deviation (see <see cref="LocalRadius"/>).</summary>
+    /// <summary>Largest radius of a second, closer attempt made when the first one found a deviation.</summary>
+    public const int CloserRadius = 12;
+    /// <summary>Those attacks' radius per grey level of the seed's local standard deviation (see <see cref="LocalRadius"/>).</summary>
     public const double NearerContrastScale = 0.75;
     private const ulong ShrinkStream = 0x5348_5249_4E4B; // "SHRINK"
 
@@ -100,6 +103,9 @@ public abstract class SeedSearch
             {
                 _best = (r.Trigger!, r.OriginalProbabilities!, r.CompressedProbabilities!);
                 _nearerFound = true;
+                // Found: a second, closer attempt with 60 % of what is left (once, and only when enough is left).
+                long left = _shrinkBudget - ShrinkQueries;
+                if (_nearerRadius > CloserRadius && r.LInf > CloserRadius && left >= 40 && StartNearer(CloserRadius, left * 3 / 5)) return Propose();
             }
             _nearer = null;
             StartShrinker();
@@ -281,7 +287,8 @@ public abstract class SeedSearch
     /// (not found by <c>square</c>) first gets a short <c>square</c> attack from the seed within that radius, each value
     /// moving at most <see cref="NearerContrastScale"/> × the seed's local standard deviation (<see cref="LocalRadius"/>),
     /// with 80 % of the shrinking budget: a deviation it finds replaces the input when it is no farther in L2 and L∞ and
-    /// no less similar (SSIM). Then the <see cref="Shrinker"/> passes run with the rest.
+    /// no less similar (SSIM), and is followed by one closer attempt within <see cref="CloserRadius"/> with 60 % of what
+    /// is left. Then the <see cref="Shrinker"/> passes run with the rest.
     /// </summary>
     protected void Triggered(Image image, float[] original, float[] compressed)
     {
@@ -292,23 +299,31 @@ public abstract class SeedSearch
         _found = found;
         _best = (image, original, compressed);
         int radius = Math.Min(NearerRadius, Settings.Bound.MaxLInf ?? NearerRadius);
-        var radii = Settings.Strategy != SearchStrategy.Square && found.LInf > radius && _shrinkBudget >= 20
-            ? LocalRadius.For(SeedImage, NearerContrastScale, radius) : null;
-        if (radii is not null && radii.Any(r => r > 0))
+        bool far = Settings.Strategy != SearchStrategy.Square && found.LInf > radius && _shrinkBudget >= 20;
+        if (!far || !StartNearer(radius, _shrinkBudget * 4 / 5)) StartShrinker();
+    }
+
+    /// <summary>
+    /// Starts the first queries of a full-budget square search (its p schedule laid out for the seed's budget) from the
+    /// seed, with at most <paramref name="budget"/> queries, each value moving at most in proportion to the seed's local
+    /// contrast, up to <paramref name="radius"/> (flat regions stay untouched). False when no value may move.
+    /// </summary>
+    private bool StartNearer(int radius, long budget)
+    {
+        var radii = LocalRadius.For(SeedImage, NearerContrastScale, radius);
+        if (!radii.Any(r => r > 0)) return false;
+        var near = Settings with
         {
-            var near = Settings with
-            {
-                Strategy = SearchStrategy.Square, Budget = _shrinkBudget * 4 / 5 + 2, ShrinkFraction = 0, TimeLimit = null,
-                Bound = Settings.Bound with { MaxLInf = radius }, Square = Settings.Square with { StartFromSeed = true },
-            };
-            // The first queries of a full-budget square search (its p schedule laid out for the seed's budget), from the
-            // seed, each value moving at most in proportion to the seed's local contrast (flat regions stay untouched).
-            _nearer = new Square.SquareSearch(Seed, SeedImage, near, Settings.Budget, radii);
-            // Its first proposal is the seed, whose answers are known: given, not queried again.
-            _nearer.Propose();
-            _nearer.Observe([SeedOriginal], [SeedCompressed]);
-        }
-        else StartShrinker();
+            // + 2: the seed's check, given below and not charged.
+            Strategy = SearchStrategy.Square, Budget = budget + 2, ShrinkFraction = 0, TimeLimit = null,
+            Bound = Settings.Bound with { MaxLInf = radius }, Square = Settings.Square with { StartFromSeed = true },
+        };
+        _nearerRadius = radius;
+        _nearer = new Square.SquareSearch(Seed, SeedImage, near, Settings.Budget, radii);
+        // Its first proposal is the seed, whose answers are known: given, not queried again.
+        _nearer.Propose();
+        _nearer.Observe([SeedOriginal], [SeedCompressed]);
+        return true;
     }
 
     private void StartShrinker()
