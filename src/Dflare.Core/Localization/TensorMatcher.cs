@@ -62,7 +62,7 @@ public sealed record TensorMatch
 /// </summary>
 public static class TensorMatcher
 {
-    private static readonly string[] Suffixes = ["_quantized", "_dequantized", "_quant", "_MatMul", "_output_0_QuantizeLinear"];
+    private static readonly string[] Suffixes = ["_quantized", "_dequantized", "_quant", "_MatMul", "_output_0_QuantizeLinear", "_float", "_fallback"];
     private static readonly HashSet<string> Activations = new(StringComparer.Ordinal) { "Relu", "Clip", "LeakyRelu" };
 
     /// <summary>A name with the suffixes quantization tools append removed (repeatedly).</summary>
@@ -92,7 +92,7 @@ public static class TensorMatcher
         {
             var oName = oNodes[o.NodeIndex].Name;
             var c = cLayers.FirstOrDefault(c => !usedC.Contains(c) &&
-                ((oName.Length > 0 && Normalize(cNodes[c.NodeIndex].Name) == oName) || Normalize(c.OutputTensor) == o.OutputTensor));
+                ((oName.Length > 0 && SameName(cNodes[c.NodeIndex].Name, oName)) || SameName(c.OutputTensor, o.OutputTensor)));
             if (c is null) continue;
             usedC.Add(c);
             pairs.Add((o, c, "name"));
@@ -120,7 +120,7 @@ public static class TensorMatcher
         // Residual joins: Add nodes of two activations, matched by output name.
         var cByNorm = new Dictionary<string, NodeProto>(StringComparer.Ordinal);
         foreach (var n in cNodes)
-            if (n.OpType is "Add" or "QLinearAdd" && n.Output.Count > 0) cByNorm.TryAdd(Normalize(n.Output[0]), n);
+            if (n.OpType is "Add" or "QLinearAdd" && n.Output.Count > 0) { cByNorm.TryAdd(n.Output[0], n); cByNorm.TryAdd(Normalize(n.Output[0]), n); }
         var oInits = original.InitializersByName();
         var taken = matched.Select(m => m.M.OriginalTensor).Concat(matched.Select(m => m.M.OriginalLayer!.OutputTensor)).ToHashSet(StringComparer.Ordinal);
         for (int i = 0; i < oNodes.Count; i++)
@@ -148,16 +148,23 @@ public static class TensorMatcher
         };
     }
 
+    /// <summary>A compressed model's name stands for an original's: the same, or the same with quantizer suffixes removed.</summary>
+    private static bool SameName(string compressed, string original) => compressed == original || Normalize(compressed) == original;
+
     /// <summary>
-    /// From a compressed layer's output: past a bias Add/QLinearAdd that carries the original's name, then past a
-    /// QuantizeLinear → DequantizeLinear pair. Integer tensors are QOperator outputs.
+    /// From a compressed layer's output: past a bias Add/QLinearAdd that carries the original's name (also when a Clip
+    /// stands between them, as in an activation-fallback model where a QuantizeLinear → DequantizeLinear pair became a
+    /// Clip), then past a QuantizeLinear → DequantizeLinear pair. Integer tensors are QOperator outputs.
     /// </summary>
     private static (string Tensor, MatchForm Form) Follow(OnnxModel model, string tensor, string originalTensor)
     {
         var t = tensor;
         var consumers = model.Consumers(t);
+        if (t != originalTensor && consumers.Count == 1 && consumers[0].Node.OpType == "Clip" && consumers[0].Node.Output.Count > 0
+            && model.Consumers(consumers[0].Node.Output[0]) is [{ Node: { OpType: "Add" } add }] && add.Output.Count > 0 && SameName(add.Output[0], originalTensor))
+            consumers = model.Consumers(consumers[0].Node.Output[0]);
         if (consumers.Count == 1 && consumers[0].Node.OpType is "Add" or "QLinearAdd" && consumers[0].Node.Output.Count > 0
-            && Normalize(consumers[0].Node.Output[0]) == originalTensor && t != originalTensor)
+            && SameName(consumers[0].Node.Output[0], originalTensor) && t != originalTensor)
             t = consumers[0].Node.Output[0];
         var producer = model.Producer(t);
         if (producer is not null && (producer.OpType.StartsWith("QLinear", StringComparison.Ordinal) || producer.OpType is "ConvInteger" or "MatMulInteger"))

@@ -34,7 +34,23 @@ public static class GraphRepairs
             if (cL.WeightCount != oL.WeightCount)
                 throw new DflareException($"Layer '{m.Name}': the compressed weight has {cL.WeightCount} values, the original's {oL.WeightCount}.");
             var wName = editor.Unique(oL.WeightSource + "_restored");
-            editor.AddInitializer(OnnxTensors.FromFloats(wName, cL.WeightShape, w));
+            if (cNode.OpType == "MatMul" && oNode.OpType == "Gemm")
+            {
+                // A Gemm split into MatMul + bias Add (QLinearMatMul + QLinearAdd unquantized by activation fallback):
+                // the weight as K×N, and the bias into the Add that carries the Gemm's output name.
+                var (kn, k, n) = AsKxN(oL, oNode, w);
+                editor.AddInitializer(OnnxTensors.FromFloats(wName, [k, n], kn));
+                if (bias is not null && m.CompressedTensor != cNode.Output[0] && compressed.Producer(m.CompressedTensor) is { OpType: "Add" } add
+                    && ConstantInput(compressed, add) is { } bi)
+                {
+                    float beta = oNode.Attribute.FirstOrDefault(a => a.Name == "beta") is { } be ? be.F : 1f;
+                    var bName = editor.Unique(oL.BiasSource + "_restored");
+                    editor.AddInitializer(OnnxTensors.FromFloats(bName, [bias.Length], bias.Select(v => v * beta).ToArray()));
+                    add.Input[bi] = bName;
+                }
+                else bias = null;
+            }
+            else editor.AddInitializer(OnnxTensors.FromFloats(wName, cL.WeightShape, w));
             cNode.Input[cL.WeightInputIndex] = wName;
             if (bias is not null && cNode.OpType is "Conv" or "Gemm")
             {
@@ -90,6 +106,18 @@ public static class GraphRepairs
         compressed.Graph.Node.Remove(cNode);
         RemoveDead(editor);
         return $"{m.Name}: {cNode.OpType} replaced by DequantizeLinear → float {(cNode.OpType == "QLinearConv" ? "Conv" : "MatMul")} with the original's weights{(m.ActivationFused ? " → Relu" : "")} → QuantizeLinear";
+    }
+
+    /// <summary>The input of <paramref name="node"/> that is constant (an initializer, or a DequantizeLinear / Cast of one), or null.</summary>
+    private static int? ConstantInput(OnnxModel model, NodeProto node)
+    {
+        for (int i = 0; i < node.Input.Count; i++)
+        {
+            var x = node.Input[i];
+            if (model.FindInitializer(x) is not null) return i;
+            if (model.Producer(x) is { OpType: "DequantizeLinear" or "Cast" } p && model.FindInitializer(p.Input[0]) is not null) return i;
+        }
+        return null;
     }
 
     /// <summary>The original layer's weight as a K×N matrix (row-major) for <c>x · W</c>: Gemm's transB and alpha applied.</summary>

@@ -227,6 +227,43 @@ public sealed class RepairTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void The_layers_of_an_activation_fallback_model_match_the_originals_and_restoring_them_all_gives_the_originals_logits()
+    {
+        var inputs = RealPairInputs();
+        var e = SharedModels.Get("resnet8");
+        var act = inputs.Compressed.Clone("act");
+        ActivationFallback.Apply(act);
+
+        var match = TensorMatcher.Match(inputs.Original, act);
+        match.UnmatchedOriginal.Should().BeEmpty();
+        match.UnmatchedCompressed.Should().BeEmpty();
+        var layers = match.Matched.Where(m => m.OriginalLayer is not null).ToList();
+        layers.Should().HaveCount(10).And.OnlyContain(m => m.PairedBy == "name" && m.Form == MatchForm.Float && m.CompressedLayer!.Storage == WeightStorage.DequantizeLinear);
+        var head = layers[^1];
+        (head.OpType, head.CompressedOpType).Should().Be(("Gemm", "MatMul"));
+        act.Producer(head.CompressedTensor)!.OpType.Should().Be("Add", "the head is compared after its bias Add, past the Clip between them");
+
+        var restored = act.Clone("restored");
+        foreach (var name in layers.Select(m => m.Name))
+            output.WriteLine(GraphRepairs.RestoreLayer(restored, inputs.Original, TensorMatcher.Match(inputs.Original, restored).Matched.Single(m => m.Name == name)));
+        restored.Graph.Node.Should().NotContain(n => n.OpType == "DequantizeLinear", "every weight and bias is the original's float one");
+        double Sqnr(OnnxModel model)
+        {
+            using var a = OnnxClassifier.FromBytes(inputs.Original.ToBytes(), "a", e.Options);
+            using var b = OnnxClassifier.FromBytes(model.ToBytes(), "b", e.Options);
+            var (ya, yb) = (a.PredictScores(inputs.Seeds), b.PredictScores(inputs.Seeds));
+            return ya.Zip(yb).Average(p => Localizer.Compare(p.First, p.Second).Sqnr);
+        }
+        double before = Sqnr(act), after = Sqnr(restored);
+        output.WriteLine($"logit SQNR on the seeds: activation fallback {before:F1} dB, every layer restored {after:F1} dB");
+        after.Should().BeGreaterThan(60, "only the activations' range clips remain, which these seeds do not reach");
+
+        var chained = Repairer.Repair(inputs with { Compressed = act }, new RepairSettings { Method = RepairMethod.HeadRefit, Ridge = 1e6 });
+        using var session = SessionCache.CreateSession(chained.Model.ToBytes(), "head-refit after activation fallback");
+        session.OutputMetadata.Keys.Should().Equal("76");
+    }
+
+    [Fact]
     public void Ridge_recovers_an_exact_linear_map_and_a_huge_strength_keeps_the_prior()
     {
         var rng = new Random(7);
