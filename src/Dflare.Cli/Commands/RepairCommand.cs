@@ -26,12 +26,13 @@ internal static class RepairCommand
         var rankBy = new Option<string>("--rank-by") { Description = "fallback: rank the layers on the 'triggers' (localisation, default) or on the clean 'seeds' alone.", DefaultValueFactory = _ => "triggers" };
         var ridge = new Option<double>("--ridge") { Description = "head-refit: ridge strength relative to the mean feature energy; the fit is pulled toward the original's head (default 0.1).", DefaultValueFactory = _ => 0.1 };
         var floatHead = new Option<bool>("--float-head") { Description = "head-refit: a float Gemm on float features, dropping the quantization of the head's input and output (by default the refit head keeps both grids)." };
+        var dropRanges = new Option<bool>("--drop-ranges") { Description = "activation-fallback: also drop each activation's range (its saturation; a Relu stays where the range starts at 0), leaving only the weights integer." };
         var biasData = new Option<string>("--bias-data") { Description = "bias-correction: measure the mean error on 'all' (seeds and deviations, default) or on 'seeds' only.", DefaultValueFactory = _ => "all" };
         var calibration = new Option<string?>("--calibration") { Description = "recalibrate: calibration images (default: the results folder's seeds); the triggering inputs are added." };
         var calibrationLimit = new Option<int>("--calibration-limit") { Description = "recalibrate: calibration images taken from --calibration (default 200).", DefaultValueFactory = _ => 200 };
         var cmd = new Command("repair", "Repair a compressed model with the triggering inputs of a search: float fallback, bias correction, int8-static re-calibration, head refit or activation fallback (no training framework).");
         common.AddTo(cmd);
-        cmd.AddOptions([method, output, target, fallbackMode, maxLayers, rankBy, ridge, floatHead, biasData, calibration, calibrationLimit]);
+        cmd.AddOptions([method, output, target, fallbackMode, maxLayers, rankBy, ridge, floatHead, dropRanges, biasData, calibration, calibrationLimit]);
         cmd.SetAction(r => CommandRunner.Run(() =>
         {
             var m = Repairer.ParseMethod(r.GetValue(method)!);
@@ -46,6 +47,7 @@ internal static class RepairCommand
                 var other => throw new DflareException($"--bias-data must be 'all' or 'seeds' (got '{other}')."),
             };
             if (r.GetValue(floatHead) && m != RepairMethod.HeadRefit) throw new DflareException($"--float-head applies to --method head-refit only (the method is {Repairer.Name(m)}).");
+            if (r.GetValue(dropRanges) && m != RepairMethod.ActivationFallback) throw new DflareException($"--drop-ranges applies to --method activation-fallback only (the method is {Repairer.Name(m)}).");
             if (onSeeds && m != RepairMethod.BiasCorrection) throw new DflareException($"--bias-data applies to --method bias-correction only (the method is {Repairer.Name(m)}).");
             var mode = Repairer.ParseFallbackMode(r.GetValue(fallbackMode)!);
             var ranking = Repairer.ParseRanking(r.GetValue(rankBy)!);
@@ -62,7 +64,7 @@ internal static class RepairCommand
             };
             var settings = new RepairSettings
             {
-                Method = m, TargetRate = r.GetValue(target), FallbackMode = mode, MaxLayers = r.GetValue(maxLayers), Ranking = ranking, Ridge = r.GetValue(ridge), FloatHead = r.GetValue(floatHead), BiasOnSeedsOnly = onSeeds,
+                Method = m, TargetRate = r.GetValue(target), FallbackMode = mode, MaxLayers = r.GetValue(maxLayers), Ranking = ranking, Ridge = r.GetValue(ridge), FloatHead = r.GetValue(floatHead), DropRanges = r.GetValue(dropRanges), BiasOnSeedsOnly = onSeeds,
                 Calibration = r.GetValue(calibration) is { } c ? SeedSource.Open(c) : null, CalibrationLimit = r.GetValue(calibrationLimit),
             };
             var result = Repairer.Repair(inputs, settings);

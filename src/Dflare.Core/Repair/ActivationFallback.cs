@@ -9,14 +9,18 @@ namespace Dflare.Repair;
 /// a DequantizeLinear node, per channel where they were) → float Conv / MatMul / Add → QuantizeLinear on its output
 /// grid; then every QuantizeLinear → DequantizeLinear pair on the same grid (QDQ form, or made by the first step) is
 /// replaced by a Clip to the grid's range: the rounding of the activation goes, its range (including a Relu expressed by
-/// a zero point at the bottom of the range, and the saturation at the top) stays.
+/// a zero point at the bottom of the range, and the saturation at the top) stays. With <c>dropRanges</c> the range goes
+/// too: a pair whose range starts at 0 (a fused Relu) becomes a Relu, any other an Identity, so only the weights stay
+/// integers (a weight-only int8 model computed in float).
 /// </summary>
 public static class ActivationFallback
 {
     /// <summary>Applies activation fallback to <paramref name="compressed"/> in place.</summary>
+    /// <param name="compressed">The quantized model, edited in place.</param>
+    /// <param name="dropRanges">Also drop each activation's range (its saturation at the top and a negative bottom): a Relu where the range starts at 0, else nothing.</param>
     /// <returns>What changed, one line per kind of edit.</returns>
     /// <exception cref="DflareException">A quantization parameter is not an initializer, or the model has no quantized activation.</exception>
-    public static IReadOnlyList<string> Apply(OnnxModel compressed)
+    public static IReadOnlyList<string> Apply(OnnxModel compressed, bool dropRanges = false)
     {
         var editor = new GraphEditor(compressed);
         editor.AllowFreeInitializers();
@@ -28,13 +32,24 @@ public static class ActivationFallback
             compressed.Graph.Node.Remove(node);
             counts[node.OpType] = counts.GetValueOrDefault(node.OpType) + 1;
         }
-        int clips = 0;
+        int clips = 0, relus = 0;
         foreach (var q in compressed.Graph.Node.Where(n => n.OpType == "QuantizeLinear").ToList())
         {
             var readers = compressed.Consumers(q.Output[0]);
             if (readers.Count == 0 || compressed.Graph.Output.Any(o => o.Name == q.Output[0])) continue;
             if (!readers.All(r => r.Node.OpType == "DequantizeLinear" && r.Input == 0 && SameGrid(compressed, q, r.Node))) continue;
             var (lo, hi) = Range(compressed, q);
+            if (dropRanges)
+            {
+                foreach (var (dq, _) in readers)
+                {
+                    var op = lo == 0 ? "Relu" : "Identity";
+                    editor.InsertBefore(dq, GraphEditor.Node(op, editor.Unique(dq.Name + "_" + op.ToLowerInvariant()), [q.Input[0]], [dq.Output[0]]));
+                    compressed.Graph.Node.Remove(dq);
+                    if (lo == 0) relus++; else clips++;
+                }
+                continue;
+            }
             var loName = editor.Unique(q.Output[0] + "_clip_min");
             var hiName = editor.Unique(q.Output[0] + "_clip_max");
             editor.AddInitializer(OnnxTensors.FromFloats(loName, [], [lo]));
@@ -47,12 +62,14 @@ public static class ActivationFallback
                 clips++;
             }
         }
-        if (counts.Count == 0 && clips == 0)
+        if (counts.Count == 0 && clips + relus == 0)
             throw new DflareException($"Model '{compressed.Name}' has no quantized activation (no QLinearConv/QLinearMatMul/QLinearAdd and no QuantizeLinear → DequantizeLinear pair); activation fallback has nothing to do.");
         GraphRepairs.RemoveDead(editor);
         var changes = counts.OrderBy(c => c.Key, StringComparer.Ordinal)
             .Select(c => $"{c.Value} {c.Key} → DequantizeLinear → float {c.Key[7..]} (integer weights kept, dequantized by a node) → QuantizeLinear").ToList();
-        changes.Add($"{clips} QuantizeLinear → DequantizeLinear pair(s) replaced by Clip to the grid's range (the activation's rounding removed, its range kept)");
+        changes.Add(dropRanges
+            ? $"{relus + clips} QuantizeLinear → DequantizeLinear pair(s) removed with their ranges: {relus} became a Relu (range starting at 0), {clips} an Identity"
+            : $"{clips} QuantizeLinear → DequantizeLinear pair(s) replaced by Clip to the grid's range (the activation's rounding removed, its range kept)");
         return changes;
     }
 

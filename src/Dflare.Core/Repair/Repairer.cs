@@ -77,6 +77,8 @@ public sealed record RepairSettings
     public double Ridge { get; init; } = 0.1;
     /// <summary>Head refit: replace the head by a float Gemm on float features (the behaviour before the quantization grid of the head's input and output was kept).</summary>
     public bool FloatHead { get; init; }
+    /// <summary>Activation fallback: also drop each activation's range (a Relu where it starts at 0), leaving a weight-only int8 model computed in float.</summary>
+    public bool DropRanges { get; init; }
     /// <summary>Bias correction: measure the mean error on the seeds only (clean data, as Nagel et al. do) instead of seeds and deviations.</summary>
     public bool BiasOnSeedsOnly { get; init; }
     /// <summary>Re-calibration: the calibration images (before the triggers are added); null uses the repair set's seeds.</summary>
@@ -151,7 +153,7 @@ public static class Repairer
             RepairMethod.Fallback => Fallback(inputs, settings, match, set, reference, changes),
             RepairMethod.BiasCorrection => BiasCorrection(inputs, match, settings.BiasOnSeedsOnly ? inputs.Seeds : set, changes),
             RepairMethod.Recalibrate => Recalibrate(inputs, settings, match, changes),
-            RepairMethod.ActivationFallback => ActivationFallbackOf(inputs, changes),
+            RepairMethod.ActivationFallback => ActivationFallbackOf(inputs, settings, changes),
             _ => HeadRefit(inputs, settings, match, set, changes),
         };
         int after = CountDeviations(repaired, inputs.CompressedOptions, set, reference); // also proves ORT loads and runs it
@@ -257,10 +259,10 @@ public static class Repairer
         return current;
     }
 
-    private static OnnxModel ActivationFallbackOf(RepairInputs inputs, List<string> changes)
+    private static OnnxModel ActivationFallbackOf(RepairInputs inputs, RepairSettings settings, List<string> changes)
     {
         var current = inputs.Compressed.Clone($"{inputs.Compressed.Name} (repaired)");
-        changes.AddRange(ActivationFallback.Apply(current));
+        changes.AddRange(ActivationFallback.Apply(current, settings.DropRanges));
         return current;
     }
 

@@ -227,6 +227,37 @@ public sealed class RepairTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void Activation_fallback_with_dropped_ranges_keeps_only_the_relus_and_follows_the_original_where_the_ranges_saturate()
+    {
+        var inputs = RealPairInputs();
+        var e = SharedModels.Get("resnet8");
+        var (ranged, dropped) = (inputs.Compressed.Clone("ranged"), inputs.Compressed.Clone("dropped"));
+        ActivationFallback.Apply(ranged);
+        output.WriteLine(string.Join("\n", ActivationFallback.Apply(dropped, dropRanges: true)));
+
+        dropped.Graph.Node.Should().NotContain(n => n.OpType == "Clip" || n.OpType == "QuantizeLinear" || n.OpType.StartsWith("QLinear", StringComparison.Ordinal));
+        dropped.Graph.Node.Count(n => n.OpType == "Relu").Should().Be(ranged.Graph.Node.Count(n => n.OpType == "Clip" && ranged.FindInitializer(n.Input[1]) is { } lo && OnnxTensors.ToFloats(lo)[0] == 0),
+            "a Relu exactly where the kept range started at 0");
+        foreach (var t in inputs.Compressed.Graph.Initializer.Where(t => t.DataType == 3 && t.Dims.Count == 4))
+            dropped.Initializer(t.Name).RawData.Should().Equal(t.RawData, $"the int8 weight '{t.Name}' is kept as stored");
+
+        // Uniform noise images drive activations past the ranges the quantizer calibrated on natural images.
+        var rng = new Random(11);
+        var noise = Enumerable.Range(0, 16).Select(_ => { var px = new byte[32 * 32 * 3]; rng.NextBytes(px); return new Image(32, 32, 3, px); }).ToList();
+        double Sqnr(OnnxModel model, IReadOnlyList<Image> images)
+        {
+            using var a = OnnxClassifier.FromBytes(inputs.Original.ToBytes(), "a", e.Options);
+            using var b = OnnxClassifier.FromBytes(model.ToBytes(), "b", e.Options);
+            var (ya, yb) = (a.PredictScores(images), b.PredictScores(images));
+            return ya.Zip(yb).Average(p => Localizer.Compare(p.First, p.Second).Sqnr);
+        }
+        double seedsRanged = Sqnr(ranged, inputs.Seeds), seedsDropped = Sqnr(dropped, inputs.Seeds), noiseRanged = Sqnr(ranged, noise), noiseDropped = Sqnr(dropped, noise);
+        output.WriteLine($"logit SQNR, seeds: ranges kept {seedsRanged:F1} dB, dropped {seedsDropped:F1} dB; noise: kept {noiseRanged:F1} dB, dropped {noiseDropped:F1} dB");
+        seedsDropped.Should().BeApproximately(seedsRanged, 1, "natural images stay inside the ranges");
+        noiseDropped.Should().BeGreaterThan(noiseRanged + 3, "on noise the saturated ranges were a large part of the error");
+    }
+
+    [Fact]
     public void The_layers_of_an_activation_fallback_model_match_the_originals_and_restoring_them_all_gives_the_originals_logits()
     {
         var inputs = RealPairInputs();
