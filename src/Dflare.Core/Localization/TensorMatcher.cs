@@ -152,15 +152,15 @@ public static class TensorMatcher
     private static bool SameName(string compressed, string original) => compressed == original || Normalize(compressed) == original;
 
     /// <summary>
-    /// From a compressed layer's output: past a bias Add/QLinearAdd that carries the original's name (also when a Clip
-    /// stands between them, as in an activation-fallback model where a QuantizeLinear → DequantizeLinear pair became a
-    /// Clip), then past a QuantizeLinear → DequantizeLinear pair. Integer tensors are QOperator outputs.
+    /// From a compressed layer's output: past a bias Add/QLinearAdd that carries the original's name (also when a Clip or
+    /// Identity stands between them, as in an activation-fallback model where a QuantizeLinear → DequantizeLinear pair
+    /// became one), then past a QuantizeLinear → DequantizeLinear pair. Integer tensors are QOperator outputs.
     /// </summary>
     private static (string Tensor, MatchForm Form) Follow(OnnxModel model, string tensor, string originalTensor)
     {
         var t = tensor;
         var consumers = model.Consumers(t);
-        if (t != originalTensor && consumers.Count == 1 && consumers[0].Node.OpType == "Clip" && consumers[0].Node.Output.Count > 0
+        if (t != originalTensor && consumers.Count == 1 && consumers[0].Node.OpType is "Clip" or "Identity" && consumers[0].Node.Output.Count > 0
             && model.Consumers(consumers[0].Node.Output[0]) is [{ Node: { OpType: "Add" } add }] && add.Output.Count > 0 && SameName(add.Output[0], originalTensor))
             consumers = model.Consumers(consumers[0].Node.Output[0]);
         if (consumers.Count == 1 && consumers[0].Node.OpType is "Add" or "QLinearAdd" && consumers[0].Node.Output.Count > 0

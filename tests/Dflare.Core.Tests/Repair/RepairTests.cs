@@ -240,6 +240,8 @@ public sealed class RepairTests(ITestOutputHelper output)
             "a Relu exactly where the kept range started at 0");
         foreach (var t in inputs.Compressed.Graph.Initializer.Where(t => t.DataType == 3 && t.Dims.Count == 4))
             dropped.Initializer(t.Name).RawData.Should().Equal(t.RawData, $"the int8 weight '{t.Name}' is kept as stored");
+        var head = TensorMatcher.Match(inputs.Original, dropped).Matched.Last(m => m.OriginalLayer is not null);
+        dropped.Producer(head.CompressedTensor)!.OpType.Should().Be("Add", "the split Gemm is compared after its bias Add, past the Identity between them");
 
         // Uniform noise images drive activations past the ranges the quantizer calibrated on natural images.
         var rng = new Random(11);
