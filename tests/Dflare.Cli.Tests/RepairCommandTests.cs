@@ -126,5 +126,8 @@ public sealed class RepairCommandTests : IDisposable
         var (c7, _, e7) = Run(Pair("repair", "--method", "fallback", "--fallback-mode", "random", "--out", Path.Combine(_dir, "r.onnx")));
         c7.Should().Be(2);
         e7.Should().Contain("Unknown fallback mode 'random'; the modes are: greedy, ordered");
+        var (c8, _, e8) = Run(Pair("repair", "--method", "fallback", "--drop-ranges", "--out", Path.Combine(_dir, "r.onnx")));
+        c8.Should().Be(2);
+        e8.Should().Contain("--drop-ranges applies to --method activation-fallback only");
     }
 }
