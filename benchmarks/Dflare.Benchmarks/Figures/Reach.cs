@@ -73,7 +73,7 @@ internal static class Reach
             Output.Write(outDir, Name, new { figure = Name, pairs = previous }, Markdown(previous));
             return 0;
         }
-        if (budget < 2) throw new ArgumentException($"--budget must be at least 2 (got {budget})");
+        if (budget < QueryBudget.Minimum) throw new ArgumentException($"--budget must be {QueryBudget.Rule} (got {budget})");
 
         var catalog = new Catalog();
         var file = ReadBounds(input);

@@ -90,47 +90,33 @@ public static class ActivationFallback
         var nodes = new List<NodeProto>();
         var i = node.Input;
         var yf = editor.Unique(node.Output[0] + "_float");
-        switch (node.OpType)
+        NodeProto floatOp;
+        if (node.OpType == "QLinearConv")
         {
-            case "QLinearConv":
+            var inputs = new List<string> { Dq(nodes, i[0], i[1], i[2], "x"), Dq(nodes, i[3], i[4], i[5], "w") };
+            if (i.Count > 8 && i[8].Length > 0)
             {
-                var x = Dq(nodes, i[0], i[1], i[2], "x");
-                var w = Dq(nodes, i[3], i[4], i[5], "w");
-                var inputs = new List<string> { x, w };
-                if (i.Count > 8 && i[8].Length > 0)
-                {
-                    // INT32 bias at scale x_scale · w_scale (per channel), zero point 0: stored as float (small).
-                    var b = OnnxTensors.ToFloats(Init(model, i[8]));
-                    float xs = OnnxTensors.ToFloats(Init(model, i[1]))[0];
-                    var ws = OnnxTensors.ToFloats(Init(model, i[4]));
-                    var bf = b.Select((v, c) => v * xs * ws[ws.Length == 1 ? 0 : c]).ToArray();
-                    var bName = editor.Unique(i[8] + "_float");
-                    editor.AddInitializer(OnnxTensors.FromFloats(bName, [bf.Length], bf));
-                    inputs.Add(bName);
-                }
-                var conv = GraphEditor.Node("Conv", editor.Unique(node.Name + "_float"), inputs, [yf]);
-                conv.Attribute.AddRange(node.Attribute.Select(a => a.Clone()));
-                nodes.Add(conv);
-                nodes.Add(GraphEditor.Node("QuantizeLinear", editor.Unique(node.Name + "_Q"), [yf, i[6], i[7]], [node.Output[0]]));
-                break;
+                // INT32 bias at scale x_scale · w_scale (per channel), zero point 0: stored as float (small).
+                var b = OnnxTensors.ToFloats(Init(model, i[8]));
+                float xs = OnnxTensors.ToFloats(Init(model, i[1]))[0];
+                var ws = OnnxTensors.ToFloats(Init(model, i[4]));
+                var bf = b.Select((v, c) => v * xs * ws[ws.Length == 1 ? 0 : c]).ToArray();
+                var bName = editor.Unique(i[8] + "_float");
+                editor.AddInitializer(OnnxTensors.FromFloats(bName, [bf.Length], bf));
+                inputs.Add(bName);
             }
-            case "QLinearMatMul":
-            {
-                var a = Dq(nodes, i[0], i[1], i[2], "a");
-                var b = Dq(nodes, i[3], i[4], i[5], "b");
-                nodes.Add(GraphEditor.Node("MatMul", editor.Unique(node.Name + "_float"), [a, b], [yf]));
-                nodes.Add(GraphEditor.Node("QuantizeLinear", editor.Unique(node.Name + "_Q"), [yf, i[6], i[7]], [node.Output[0]]));
-                break;
-            }
-            default: // QLinearAdd (com.microsoft): A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp
-            {
-                var a = Dq(nodes, i[0], i[1], i[2], "a");
-                var b = Dq(nodes, i[3], i[4], i[5], "b");
-                nodes.Add(GraphEditor.Node("Add", editor.Unique(node.Name + "_float"), [a, b], [yf]));
-                nodes.Add(GraphEditor.Node("QuantizeLinear", editor.Unique(node.Name + "_Q"), [yf, i[6], i[7]], [node.Output[0]]));
-                break;
-            }
+            floatOp = GraphEditor.Node("Conv", editor.Unique(node.Name + "_float"), inputs, [yf]);
+            floatOp.Attribute.AddRange(node.Attribute.Select(a => a.Clone()));
         }
+        else
+        {
+            // QLinearMatMul, or QLinearAdd (com.microsoft): A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp
+            var a = Dq(nodes, i[0], i[1], i[2], "a");
+            var b = Dq(nodes, i[3], i[4], i[5], "b");
+            floatOp = GraphEditor.Node(node.OpType == "QLinearMatMul" ? "MatMul" : "Add", editor.Unique(node.Name + "_float"), [a, b], [yf]);
+        }
+        nodes.Add(floatOp);
+        nodes.Add(GraphEditor.Node("QuantizeLinear", editor.Unique(node.Name + "_Q"), [yf, i[6], i[7]], [node.Output[0]]));
         return nodes;
     }
 
