@@ -70,6 +70,16 @@ public sealed class DeviationSearchIntegrationTests
         Directory.GetFiles(first.ResultsDirectory, "*.composite.png", SearchOption.AllDirectories).Should().HaveCount(2, "each failed case attaches its review picture");
         first.Matching("Identical_models_never_deviate").Should().ContainSingle().Which.Failed.Should().BeFalse();
 
+        // A case with SkipUnless whose condition holds runs its check and hands the outcome to the method; an explicit
+        // case is left out until asked for, and then runs with its class fixture (the case executes itself).
+        var conditional = first.Matching("Conditionally_skipped_case_runs_its_check").Should().ContainSingle().Which;
+        (conditional.Failed || conditional.Skipped).Should().BeFalse(first.ToString());
+        first.Matching("Explicit_case_keeps_its_class_fixture").Should().OnlyContain(c => !c.Failed, first.ToString());
+        var explicitRun = fx.Run("--explicit", "only", "--filter-class", "*ExplicitAndConditionalTests");
+        explicitRun.ExitCode.Should().Be(0, explicitRun.ToString());
+        var explicitCase = explicitRun.Matching("Explicit_case_keeps_its_class_fixture").Should().ContainSingle().Which;
+        (explicitCase.Failed || explicitCase.Skipped).Should().BeFalse(explicitRun.ToString());
+
         // Bad configuration fails its own case at run time, with a clear message; discovery is unaffected.
         first.Matching("Missing_model").Should().ContainSingle().Which.Message.Should().Contain("models/missing.onnx").And.Contain("does not exist");
         first.Matching("Zero_budget").Should().ContainSingle().Which.Message.Should().Contain("Budget must be at least 2 model queries");

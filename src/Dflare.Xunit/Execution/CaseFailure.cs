@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Reflection;
 using Xunit;
 using Xunit.Sdk;
 
@@ -20,15 +19,6 @@ public sealed record CaseFailureReport(string Message, IReadOnlyList<CaseAttachm
     public override string ToString() => "failure";
 }
 
-/// <summary>An explicit case whose search runs only when the test is really run.</summary>
-public sealed class DeferredCase
-{
-    internal DeferredCase(DflareTestCase testCase) => TestCase = testCase;
-    internal DflareTestCase TestCase { get; }
-    /// <inheritdoc />
-    public override string ToString() => "deferred";
-}
-
 /// <summary>
 /// Methods the Dflare test cases invoke in place of the user's test method, inside the test, so that messages and
 /// attachments reach the test result. Not meant to be called directly.
@@ -41,34 +31,6 @@ public static class CaseFailure
     {
         Attach(report.Attachments);
         throw new DflareFailure(report.Message);
-    }
-
-    /// <summary>Runs an explicit case's search now; fails like <see cref="Fail"/>, or runs the test method when it passes.</summary>
-    public static async Task RunDeferred(DeferredCase deferred)
-    {
-        var tc = deferred.TestCase;
-        var (outcome, failure) = await tc.Execute(TestContext.Current.CancellationToken);
-        if (failure is not null) Fail(failure);
-        // The user's method needs an instance of its class: explicit deviation tests need a parameterless constructor.
-        var type = tc.TestMethod.TestClass.Class;
-        var method = tc.TestMethod.Method;
-        object? instance = method.IsStatic ? null : Activator.CreateInstance(type);
-        try
-        {
-            var args = tc.ArgumentsFor(method, outcome);
-            var ret = method.Invoke(instance, args);
-            if (ret is Task t) await t;
-            else if (ret is ValueTask vt) await vt;
-        }
-        catch (TargetInvocationException e) when (e.InnerException is not null)
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
-        }
-        finally
-        {
-            if (instance is IAsyncDisposable ad) await ad.DisposeAsync();
-            else if (instance is IDisposable d) d.Dispose();
-        }
     }
 
     private static void Attach(IReadOnlyList<CaseAttachment> attachments)

@@ -22,7 +22,7 @@ internal static class ModelCache
     private static readonly ConcurrentDictionary<string, Lazy<SanityResult>> Checks = new();
 
     /// <summary>The pair's <see cref="SanityCheck"/> on its seed source, run once per pair and seeds for the whole test run.</summary>
-    public static SanityResult Sanity(CaseFiles files, ModelPair pair, Datasets.SeedSource source) =>
-        Checks.GetOrAdd($"{files.Original}|{files.Compressed}|{files.SeedPath}|{pair.Original.Info.DescribePreprocessing()}|{pair.Compressed.Info.DescribePreprocessing()}",
+    public static SanityResult Sanity(Check.CheckSettings check, ModelPair pair, Datasets.SeedSource source) =>
+        Checks.GetOrAdd($"{check.Original}|{check.Compressed}|{check.Seeds}|{pair.Original.Info.DescribePreprocessing()}|{pair.Compressed.Info.DescribePreprocessing()}",
             _ => new Lazy<SanityResult>(() => SanityCheck.Run(pair.Original, pair.Compressed, source))).Value;
 }

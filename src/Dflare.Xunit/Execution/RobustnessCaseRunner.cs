@@ -1,73 +1,30 @@
-using System.ComponentModel;
 using System.Globalization;
 using System.Reflection;
-using Dflare.Attacks;
 using Dflare.Datasets;
 using Dflare.Models;
 using Dflare.Quanos.Adversarial;
-using Dflare.Quanos.Gradients;
 using Dflare.Onnx;
 using Dflare.Quanos.Robustness;
 using Dflare.Quanos.Sensitivity;
 using Dflare.Reports;
 using Dflare.Xunit.Reporting;
-using Xunit.Sdk;
-using Xunit.v3;
 
 namespace Dflare.Xunit.Execution;
 
 /// <summary>Runs a robustness check.</summary>
 internal static class RobustnessCaseRunner
 {
-    public static RobustnessOutcome Run(QuanosRobustnessAttribute a, CancellationToken cancellation)
+    /// <summary>Runs the check the settings describe.</summary>
+    public static RobustnessOutcome Run(RobustnessCaseSettings plan, CancellationToken cancellation)
     {
-        var plan = RobustnessPlan.Create(a);
-        var options = a.ToModelOptions();
-        var names = new List<string>();
-        foreach (var part in a.Attack.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var p = part.ToLowerInvariant();
-            if (p == "all") names.AddRange(["square", "fgsm"]);
-            else if (p is "square" or "fgsm") names.Add(p);
-            else throw new DflareException($"Attack '{part}' is not one of square, fgsm, all.");
-        }
-        if (names.Count == 0) throw new DflareException("Attack names no attack; use square, fgsm or all.");
-        names = names.Distinct().ToList();
-        var ro = new RobustnessOptions
-        {
-            Epsilon = a.Epsilon > 0 ? a.Epsilon : a.MinEpsilon,
-            MaxEpsilon = a.MaxEpsilon > 0 ? a.MaxEpsilon : Math.Min(0.99, Math.Max(4 * a.MinEpsilon, Math.Min(4 * (a.Epsilon > 0 ? a.Epsilon : a.MinEpsilon), 0.5))),
-            Grid = a.Grid,
-        };
-        ro.Validate();
-        // A scan that stops below the floor could never find a flip under it, and the check would pass unseen.
-        if (ro.ScanMax < a.MinEpsilon)
-            throw new DflareException($"MaxEpsilon {ro.ScanMax} is below the required MinEpsilon {a.MinEpsilon}: the flip scan must reach the floor.");
-        var attacks = new List<IRobustnessAttack>();
-        foreach (var name in names)
-        {
-            if (name == "square")
-            {
-                if (a.Queries < 1) throw new DflareException($"Queries must be positive (got {a.Queries}).");
-                attacks.Add(new SquareRobustnessAnalyzer(ro, new SquareAttackOptions { QueriesPerSeed = a.Queries, PInit = a.PInit, Seed = unchecked((ulong)a.RunSeed) }, a.FlipSteps));
-                continue;
-            }
-            IGradientEstimator estimator = a.Gradient.Trim().ToLowerInvariant() switch
-            {
-                "fd" => a.FiniteDifferenceStep > 0 ? new FiniteDifferenceGradient(a.FiniteDifferenceStep)
-                    : throw new DflareException($"FiniteDifferenceStep must be positive (got {a.FiniteDifferenceStep})."),
-                "spsa" => a.Samples > 0 ? new SpsaGradient(a.Samples, unchecked((ulong)a.RunSeed))
-                    : throw new DflareException($"Samples must be positive (got {a.Samples})."),
-                _ => throw new DflareException($"Gradient '{a.Gradient}' is not one of fd, spsa."),
-            };
-            attacks.Add(new RobustnessAnalyzer(estimator, ro));
-        }
-        var check = new RobustnessCheck(attacks, unchecked((ulong)a.RunSeed));
+        var options = plan.ModelOptions;
+        var ro = plan.Scan;
+        var check = plan.CreateCheck();
         var model = OnnxClassifier.Load(plan.Model, options);
         var original = plan.Original is null ? null : OnnxClassifier.Load(plan.Original, options);
         if (original is not null) ModelPair.EnsureMatch(original, model);
-        var seeds = SeedSource.Open(plan.Seeds).Load(a.Offset, a.Limit);
-        if (seeds.Count == 0) throw new DflareException($"No seeds in '{plan.Seeds}' after offset {a.Offset}.");
+        var seeds = SeedSource.Open(plan.Seeds).Load(plan.Offset, plan.Limit);
+        if (seeds.Count == 0) throw new DflareException($"No seeds in '{plan.Seeds}' after offset {plan.Offset}.");
         cancellation.ThrowIfCancellationRequested();
         var inputs = AttackInput.From(model, seeds);
         ModelRobustness evidence;
@@ -100,13 +57,13 @@ internal static class RobustnessCaseRunner
         double median = evidence.MedianFlipEpsilon ?? double.PositiveInfinity;
         var evidenceName = string.Join(" + ", evidence.Attacks.Select(r => r.Attack).Concat(evidence.TransferPredictions is null ? [] : ["transfer"]));
         var failures = new List<string>();
-        if (median < a.MinEpsilon)
-            failures.Add($"{Path.GetFileName(plan.Model)} is not robust enough: its median flipping ε over {evidence.Count} seeds is {F(median)}, below the required {F(a.MinEpsilon)}.");
-        if (originalEvidence is not null && a.Tolerance >= 0)
+        if (median < plan.MinEpsilon)
+            failures.Add($"{Path.GetFileName(plan.Model)} is not robust enough: its median flipping ε over {evidence.Count} seeds is {F(median)}, below the required {F(plan.MinEpsilon)}.");
+        if (originalEvidence is not null && plan.Tolerance >= 0)
         {
             double om = originalEvidence.MedianFlipEpsilon ?? double.PositiveInfinity;
-            if (!double.IsPositiveInfinity(om) && median < om - a.Tolerance)
-                failures.Add($"{Path.GetFileName(plan.Model)} is less robust than its original {Path.GetFileName(plan.Original)}: median flipping ε {F(median)} vs {F(om)}, a drop of more than the tolerance {a.Tolerance.ToString("0.####", inv)}.");
+            if (!double.IsPositiveInfinity(om) && median < om - plan.Tolerance)
+                failures.Add($"{Path.GetFileName(plan.Model)} is less robust than its original {Path.GetFileName(plan.Original)}: median flipping ε {F(median)} vs {F(om)}, a drop of more than the tolerance {plan.Tolerance.ToString("0.####", inv)}.");
         }
         string PerAttack(ModelRobustness m) => string.Join("; ", m.Attacks.Select(r => $"{r.Attack}: {r.Flips} of {r.Count} flip" +
             (r.AdversarialAccuracy is { } x ? string.Create(inv, $", adversarial accuracy {x:P1}") : "")));
@@ -119,11 +76,11 @@ internal static class RobustnessCaseRunner
         var table = ans is null ? ansNote! : $"Per-layer sensitivity (ANS) and bits (k_init {ans.KInit}), from the {report.Attack} images:\n" + string.Join("\n", ans.Layers.Select(l =>
             string.Create(inv, $"  {l.Name} ({l.Op}): ANS {l.Ans:0.####} → {l.Bits} bits{(l.Clamped ? " (clamped)" : "")}{(l.Fragile ? " (fragile: near a rounding boundary)" : "")}")));
         var message = string.Join("\n", failures.Concat([summary]).Concat(warnings).Concat([table]));
-        return new RobustnessOutcome(plan.Model, plan.Original, evidence, originalEvidence, a.MinEpsilon, failures.Count == 0, message, ans);
+        return new RobustnessOutcome(plan.Model, plan.Original, evidence, originalEvidence, plan.MinEpsilon, failures.Count == 0, message, ans);
     }
 
     /// <summary>Records a check that could not run as a failed check in the report, with its message (never throws).</summary>
-    public static void RecordError(Type testClass, MethodInfo method, QuanosRobustnessAttribute a, string message)
+    public static void RecordError(Type testClass, MethodInfo method, RobustnessCasePlan plan, string message)
     {
         try
         {
@@ -133,7 +90,7 @@ internal static class RobustnessCaseRunner
             {
                 Id = $"{testClass.FullName}.{method.Name}",
                 TestClass = testClass.FullName!, TestMethod = method.Name,
-                Model = a.Model ?? "", Original = a.Original, SeedSource = a.Seeds,
+                Model = plan.Model ?? "", Original = plan.Original, SeedSource = plan.Seeds,
                 Passed = false, Message = message,
             });
         }
@@ -141,7 +98,7 @@ internal static class RobustnessCaseRunner
     }
 
     /// <summary>Adds the check to the run's report (a reporting problem becomes a warning, never a failure).</summary>
-    public static void Record(Type testClass, MethodInfo method, QuanosRobustnessAttribute a, RobustnessOutcome outcome)
+    public static void Record(Type testClass, MethodInfo method, RobustnessCasePlan plan, RobustnessOutcome outcome)
     {
         var recorder = DflareRun.For(testClass.Assembly);
         if (!recorder.IsEnabled) return;
@@ -153,7 +110,7 @@ internal static class RobustnessCaseRunner
             {
                 Id = $"{testClass.FullName}.{method.Name}",
                 TestClass = testClass.FullName!, TestMethod = method.Name,
-                Model = outcome.Model, Original = outcome.Original, SeedSource = a.Seeds, Seeds = r.Count,
+                Model = outcome.Model, Original = outcome.Original, SeedSource = plan.Seeds, Seeds = r.Count,
                 Epsilon = r.Options.Epsilon, CleanAccuracy = r.CleanAccuracy, AdversarialAccuracy = ev.AdversarialAccuracy,
                 OriginalAdversarialAccuracy = outcome.OriginalEvidence?.AdversarialAccuracy,
                 MedianFlipEpsilon = ev.MedianFlipEpsilon is { } m && double.IsFinite(m) ? m : null,

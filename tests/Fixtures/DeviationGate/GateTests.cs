@@ -79,3 +79,31 @@ public class GateTests
     public void Template_robustness_example_at_a_hopeless_epsilon(RobustnessOutcome outcome) =>
         outcome.Should().FlipAtEpsilonAtMost(0.5);
 }
+
+/// <summary>What the explicit case's class fixture holds (xunit.v3 makes one per class).</summary>
+public sealed class PairLabel
+{
+    public string Name { get; } = "identical pair";
+}
+
+// An explicit case runs only when asked (`--explicit on|only`), and then like any test of its class: with its class
+// fixture in the constructor. A case with SkipUnless runs its check when the condition holds.
+public class ExplicitAndConditionalTests(PairLabel label) : IClassFixture<PairLabel>
+{
+    public static bool DataIsThere => true;
+
+    [DeviationSearch("models/original.onnx", "models/original-again.onnx", 40, Seeds = "seeds", Limit = 2, Explicit = true)]
+    public void Explicit_case_keeps_its_class_fixture(DeviationOutcome outcome)
+    {
+        Assert.Equal("identical pair", label.Name);
+        Assert.Equal(2, outcome.Seeds.Count);
+        outcome.Should().HaveNoDeviations();
+    }
+
+    [DeviationSearch("models/original.onnx", "models/original-again.onnx", 40, Seeds = "seeds", Limit = 2, Skip = "only with the data", SkipUnless = nameof(DataIsThere))]
+    public void Conditionally_skipped_case_runs_its_check(DeviationOutcome outcome)
+    {
+        Assert.NotNull(outcome);
+        Assert.Equal(2, outcome.Seeds.Count);
+    }
+}
