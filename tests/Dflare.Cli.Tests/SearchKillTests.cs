@@ -47,6 +47,7 @@ public sealed class SearchKillTests(SearchKillTests.Folder folder) : IClassFixtu
         stderr.Should().Contain("interrupted").And.Contain("--resume").And.NotContain("   at ");
         var partial = Json(dir);
         partial["partial"]!["seedsPlanned"]!.GetValue<int>().Should().Be(24);
+        partial["partial"]!["note"]!.GetValue<string>().Should().EndWith("continue the run with --resume for its results.", "the CLI names its flag");
         int done = partial["partial"]!["seedsFinished"]!.GetValue<int>();
         done.Should().BeInRange(finished, 23, "the seeds journalled before the signal are in the partial results, and the run had not finished");
         partial["seeds"]!.AsArray().Count.Should().Be(done);

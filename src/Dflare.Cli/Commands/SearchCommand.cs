@@ -177,7 +177,7 @@ internal static class SearchCommand
 
             var all = journal.Seeds.OrderBy(s => s.SeedIndex).ThenBy(s => s.SeedId, StringComparer.Ordinal).ToArray();
             run = run with { Seeds = all };
-            var partial = all.Length < total ? new PartialRun(all.Length, total, cts.IsCancellationRequested ? "interrupted" : "stopped") : null;
+            var partial = all.Length < total ? new PartialRun(all.Length, total, cts.IsCancellationRequested ? "interrupted" : "stopped", "continue the run with --resume") : null;
             string path = null!;
             OutputLocation.WriteOrKeep("search", dir, d => path = SearchResultsWriter.Write(run, d, context, partial));
             if (partial is null) journal.Complete();

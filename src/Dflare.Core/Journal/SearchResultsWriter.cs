@@ -8,7 +8,8 @@ namespace Dflare.Journal;
 /// <param name="Finished">Seeds that finished.</param>
 /// <param name="Planned">Seeds the run was to search.</param>
 /// <param name="Reason">Why it stopped early, in words (e.g. <c>interrupted</c>).</param>
-public sealed record PartialRun(int Finished, int Planned, string Reason);
+/// <param name="HowToContinue">How to complete the run, in the words of the tool that wrote it (the CLI names its <c>--resume</c> flag).</param>
+public sealed record PartialRun(int Finished, int Planned, string Reason, string HowToContinue = "resume the run from its journal");
 
 /// <summary>
 /// Writes a search run's output folder: the trigger pictures, then <c>results.json</c> (atomically), then removes
@@ -93,7 +94,7 @@ public static class SearchResultsWriter
                     ["seedsFinished"] = partial.Finished,
                     ["seedsPlanned"] = partial.Planned,
                     ["note"] = "Only the seeds that finished are listed. Easy seeds finish first, so the partial rates are not the run's; " +
-                               "continue the run with --resume for its results.",
+                               $"{partial.HowToContinue} for its results.",
                 };
         }
         return marked;

@@ -113,6 +113,7 @@ public sealed class SearchJournalTests : IDisposable
         json.Select(p => p.Key).Should().StartWith(["tool", "partial"]);
         json["partial"]!["seedsFinished"]!.GetValue<int>().Should().Be(2);
         json["partial"]!["seedsPlanned"]!.GetValue<int>().Should().Be(10);
+        json["partial"]!["note"]!.GetValue<string>().Should().EndWith("resume the run from its journal for its results.", "Core names no CLI flag");
         var summary = json["summary"]!.AsObject();
         summary["partial"]!.GetValue<bool>().Should().BeTrue();
         foreach (var rate in SearchResultsWriter.RateFields)
