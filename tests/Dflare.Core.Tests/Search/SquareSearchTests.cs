@@ -150,8 +150,6 @@ public sealed class SquareSearchTests
         SquareSearch.ConfidentLoss([0.7f, 0.2f, 0.1f], [0.1f, 0.45f, 0.45f], y: 0, m: 0.1).Should().BeGreaterThan(0, "the compressed model's top-1 is a tie");
         SquareSearch.ConfidentLoss([0.5f, 0.45f, 0.05f], [0.1f, 0.8f, 0.1f], y: 0, m: 0.1).Should().BeApproximately(0.05, 1e-6);
         SquareSearch.BoundaryLoss([0.5f, 0.25f, 0.25f], y: 0).Should().BeApproximately(Math.Log(2), 1e-6);
-        SquareSearch.P(0.3, 0, 2000).Should().Be(0.3);
-        SquareSearch.P(0.3, 1999, 2000).Should().Be(0.3 / 512);
     }
 
     private static string Json(SearchRunResult r) =>

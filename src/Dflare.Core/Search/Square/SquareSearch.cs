@@ -1,4 +1,5 @@
-// Over 300 lines on purpose: the whole square strategy (schedule, objectives, windows, lock-step state) in one reading.
+// Over 300 lines on purpose: the whole square strategy (objectives, bisection, windows, lock-step state) in one reading.
+using Dflare.Attacks;
 using Dflare.Datasets;
 using Dflare.Images;
 using Dflare.Models;
@@ -14,7 +15,8 @@ namespace Dflare.Search.Square;
 /// <para>The image is the seed plus ±ε on every changed value (clipped to 0..255). It starts from the paper's vertical
 /// stripes (a random sign per column and channel) or, with <see cref="SquareSettings.StartFromSeed"/>, from the seed.
 /// Each step sets one random s×s square to seed + ε or seed − ε (one sign per channel), the side s = round(√(p·H·W))
-/// shrinking on the paper's schedule from p_init, and the step is kept iff the loss falls.</para>
+/// shrinking on the paper's schedule from p_init (<see cref="SquareSchedule"/>, shared with the robustness attack), and
+/// the step is kept iff the loss falls.</para>
 /// <para><see cref="SquareObjective.Boundary"/>: the loss is the original model's log-probability margin
 /// log p(y) − max_{j≠y} log p(j) (y: the seed's label), and only the original is queried (1 query a step). When a step
 /// makes the original leave y, the search bisects between the last image that kept y (A) and the first that did not
@@ -120,25 +122,6 @@ public sealed class SquareSearch : SeedSearch
         return Math.Max(m - (original[y] - other), 0) + Math.Max(m - (compressed[jStar] - rest), 0);
     }
 
-    /// <summary>The paper's schedule of p (the fraction of pixels a square covers) at step <paramref name="step"/> of <paramref name="steps"/>.</summary>
-    public static double P(double pInit, long step, long steps)
-    {
-        long it = (long)(step * 10000.0 / steps);
-        return it switch
-        {
-            <= 10 => pInit,
-            <= 50 => pInit / 2,
-            <= 200 => pInit / 4,
-            <= 500 => pInit / 8,
-            <= 1000 => pInit / 16,
-            <= 2000 => pInit / 32,
-            <= 4000 => pInit / 64,
-            <= 6000 => pInit / 128,
-            <= 8000 => pInit / 256,
-            _ => pInit / 512,
-        };
-    }
-
     /// <inheritdoc />
     protected override void ObserveSeed(float[] original, float[] compressed)
     {
@@ -204,9 +187,7 @@ public sealed class SquareSearch : SeedSearch
     /// <summary>The next step's deltas: the current ones with one random square set to ±1 per channel (changing at least one value when possible).</summary>
     private sbyte[] NextSquare()
     {
-        double p = P(Settings.Square.PInit, Iterations, _steps);
-        int s = (int)Math.Round(Math.Sqrt(p * _h * _w));
-        s = Math.Clamp(s, 1, Math.Max(1, Math.Min(_h, _w) - 1));
+        int s = SquareSchedule.Side(SquareSchedule.Share(Settings.Square.PInit, Iterations, _steps), _h, _w);
         int top = _rng.NextInt(_h - s + 1), left = _rng.NextInt(_w - s + 1);
         var d = (sbyte[])_delta.Clone();
         for (int attempt = 0; attempt < 10; attempt++)
