@@ -137,7 +137,7 @@ internal static class SearchCommand
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
             string what = settings.Strategy == SearchStrategy.Square
                 ? $"square, {SquareSettings.Name(settings.Square.Resolve(settings.MinMargin))} objective" +
-                  (settings.Square.Toward == SquareToward.Compressed ? " toward the compressed model's boundary" : "")
+                  (settings.Square.Toward == SquareToward.Compressed ? " toward the compressed model" : "")
                 : settings.Strategy.Name();
             console.MarkupLine($"[bold]dflare search[/] ({what}): {Markup.Escape(pair.ToString())}, {total} seeds from {Markup.Escape(source.Kind)}, " +
                                $"budget {settings.Budget} queries/seed, run seed {settings.RunSeed}" +
