@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dflare.Benchmarks.Figures;
 using Dflare.Benchmarks.Harness;
+using Dflare.Search.Square;
 
 namespace Dflare.Benchmarks.Tests;
 
@@ -55,7 +56,7 @@ public sealed class ReachTests : IDisposable
         Reach.ParseLInf("none").Should().BeNull();
 
         var attempts = ReachAttempt.Parse(["original", "compressed-from-seed"]);
-        attempts.Should().Equal(new ReachAttempt("original", false, false, 1), new ReachAttempt("compressed-from-seed", true, true, 2));
+        attempts.Should().Equal(new ReachAttempt("original", SquareToward.Original, false, 1), new ReachAttempt("compressed-from-seed", SquareToward.Compressed, true, 2));
         var bad = () => ReachAttempt.Parse(["both"]);
         bad.Should().Throw<ArgumentException>().WithMessage("*'both'*");
 

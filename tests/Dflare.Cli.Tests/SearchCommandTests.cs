@@ -73,7 +73,7 @@ public sealed class SearchCommandTests : IDisposable
     }
 
     [Fact]
-    public void A_bound_makes_square_the_default_strategy_and_objective_and_margin_reach_the_results()
+    public void A_bound_makes_square_the_default_strategy_and_objective_margin_and_direction_reach_the_results()
     {
         var args = new[]
         {
@@ -91,6 +91,7 @@ public sealed class SearchCommandTests : IDisposable
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(boundary, "results.json")))!;
         json["summary"]!["strategy"]!.GetValue<string>().Should().Be("square");
         json["run"]!["square"]!["objective"]!.GetValue<string>().Should().Be("boundary");
+        json["run"]!["square"]!.AsObject().ContainsKey("toward").Should().BeFalse("the default direction is not written, so results.json stays as it was");
         json["summary"]!["triggered"]!.GetValue<int>().Should().BeGreaterThan(0);
         foreach (var s in json["seeds"]!.AsArray().Where(s => s!["status"]!.GetValue<string>() == "triggered"))
         {
@@ -107,6 +108,19 @@ public sealed class SearchCommandTests : IDisposable
         json["run"]!["minMargin"]!.GetValue<double>().Should().Be(0.1);
 
         Run([.. args, "--objective", "sure", "--out", confident]).Err.Should().Contain("Unknown objective 'sure'");
+
+        var toward = Path.Combine(_dir, "toward");
+        (code, stdout, stderr) = Run([.. args, "--toward", "compressed", "--out", toward]);
+        code.Should().Be(0, stderr);
+        stdout.Should().Contain("square, boundary objective toward the compressed model)");
+        json = JsonNode.Parse(File.ReadAllText(Path.Combine(toward, "results.json")))!;
+        json["run"]!["square"]!["toward"]!.GetValue<string>().Should().Be("compressed");
+        foreach (var s in json["seeds"]!.AsArray().Where(s => s!["status"]!.GetValue<string>() == "triggered"))
+            (s!["queries"]!.GetValue<long>() - s["originalQueries"]!.GetValue<long>()).Should().BeGreaterThan(s["originalQueries"]!.GetValue<long>(),
+                "walking toward the compressed model's boundary asks the original only at the ends of a crossing");
+        var err = Run([.. args, "--toward", "compressed", "--min-margin", "0.1", "--out", toward]).Err;
+        err.Should().Contain("--toward must be original with the confident objective (--objective, or --min-margin > 0").And.NotContain("   at ");
+        Run([.. args, "--toward", "sideways", "--out", toward]).Err.Should().Contain("Unknown model 'sideways' to walk toward");
     }
 
     [Fact]

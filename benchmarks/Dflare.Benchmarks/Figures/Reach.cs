@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dflare.Benchmarks.Harness;
-using Dflare.Models;
 using Dflare.Search;
 using Dflare.Search.Square;
 
@@ -13,11 +12,11 @@ namespace Dflare.Benchmarks.Figures;
 internal sealed record MissedSeeds(string Bound, int LInf, int Searched, IReadOnlyList<string> Strategies, IReadOnlyList<string> SeedIds);
 
 /// <summary>
-/// One attempt of the long attack: the <c>square</c> strategy's boundary objective toward the original's decision
-/// boundary (<see cref="Swapped"/> false) or the compressed model's (the pair with its roles swapped; a label change is
-/// a deviation either way), from the ±ε stripes or from the seed, under its own run seed.
+/// One attempt of the long attack: the <c>square</c> strategy's boundary objective toward the original's or the
+/// compressed model's decision boundary (<see cref="SquareSettings.Toward"/>), from the ±ε stripes or from the seed,
+/// under its own run seed.
 /// </summary>
-internal sealed record ReachAttempt(string Label, bool Swapped, bool FromSeed, ulong RunSeed)
+internal sealed record ReachAttempt(string Label, SquareToward Toward, bool FromSeed, ulong RunSeed)
 {
     /// <summary>Parses <c>original</c>, <c>compressed</c>, <c>original-from-seed</c>, <c>compressed-from-seed</c>; the n-th attempt (from 1) runs under run seed n (the 2,000-query runs used 0).</summary>
     public static IReadOnlyList<ReachAttempt> Parse(IReadOnlyList<string> names) => names.Select((n, i) =>
@@ -26,7 +25,7 @@ internal sealed record ReachAttempt(string Label, bool Swapped, bool FromSeed, u
         bool fromSeed = parts.Length == 2 && parts[1] == "seed";
         if (parts.Length == 2 && !fromSeed || parts[0] is not ("original" or "compressed"))
             throw new ArgumentException($"unknown attempt '{n}' (original, compressed, original-from-seed, compressed-from-seed)");
-        return new ReachAttempt(n, parts[0] == "compressed", fromSeed, (ulong)i + 1);
+        return new ReachAttempt(n, SquareSettings.ParseToward(parts[0]), fromSeed, (ulong)i + 1);
     }).ToArray();
 }
 
@@ -101,7 +100,6 @@ internal static class Reach
                 foreach (var id in missed.SelectMany(m => m.SeedIds))
                     if (!byId.ContainsKey(id))
                         throw new ArgumentException($"{input}: pair {entry.Pair}: seed '{id}' is not among today's {sel.Describe()} (models or data changed since the file was written?)");
-                var swapped = new ModelPair(p.Pair.Compressed, p.Pair.Original);
                 Console.WriteLine($"== {entry.Pair}: {sel.Describe()}");
                 var bounds = new List<ReachBound>();
                 foreach (var m in missed)
@@ -117,9 +115,9 @@ internal static class Reach
                         var settings = Runs.Settings(SearchStrategy.Square, budget, new(), new DistortionBound { MaxLInf = m.LInf }) with
                         {
                             RunSeed = t.RunSeed,
-                            Square = new SquareSettings { Objective = SquareObjective.Boundary, StartFromSeed = t.FromSeed },
+                            Square = new SquareSettings { Objective = SquareObjective.Boundary, StartFromSeed = t.FromSeed, Toward = t.Toward },
                         };
-                        var run = new SearchRunner(t.Swapped ? swapped : p.Pair, settings).Run(left);
+                        var run = new SearchRunner(p.Pair, settings).Run(left);
                         foreach (var s in run.Seeds)
                         {
                             var before = outcomes[s.SeedId];
@@ -212,7 +210,7 @@ internal static class Reach
         sb.AppendLine();
         sb.AppendLine("Queries are summed over the attempts up to the one that triggered the seed (a seed no attempt triggers spent every attempt's budget); " +
             "\"in its attempt\" counts only the attempt that triggered it. Attempts: `original` walks toward the original model's decision boundary, " +
-            "`compressed` toward the compressed model's (the pair with its roles swapped), both with the square strategy's boundary objective; `-from-seed`: starting from the seed instead of ±ε stripes.");
+            "`compressed` toward the compressed model's (`--toward compressed`), both with the square strategy's boundary objective; `-from-seed`: starting from the seed instead of ±ε stripes.");
         sb.AppendLine();
         foreach (var r in all.Where(r => r.Bounds.All(b => b.Missed == 0)))
             sb.AppendLine($"- **{r.Pair}**: {r.Seeds}; every seed triggered by one of {r.ShortStrategies} at {r.ShortBudget:N0} queries at every bound: nothing to attack.");

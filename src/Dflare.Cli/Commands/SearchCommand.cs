@@ -34,6 +34,7 @@ internal static class SearchCommand
         var strategy = new Option<string?>("--strategy") { Description = "square (Square Attack toward the decision boundary; the default with --max-linf), dflare (the default without a bound), diffchaser, random-ops (ablation: uniform operator choice), gap-only (ablation: no novelty) or dflare-reference (DFlare as the authors' shipped code behaves)." };
         var objective = new Option<string>("--objective") { Description = "square: boundary (seek the original's decision boundary, 1 query a step), confident (both models' top-1 margins ≥ --min-margin, 2 queries a step) or auto (confident when --min-margin > 0).", DefaultValueFactory = _ => "auto" };
         var startFromSeed = new Option<bool>("--start-from-seed") { Description = "square: start from the seed instead of ±ε stripes (higher SSIM, more queries)." };
+        var toward = new Option<string>("--toward") { Description = "square, boundary objective: walk toward the original model's decision boundary (the default) or the compressed model's, bisecting on it and asking the other model at the two ends of each crossing; deviations are judged the same way.", DefaultValueFactory = _ => "original" };
         var pInit = new Option<double>("--p-init") { Description = "square: initial fraction of the pixels a square covers (default 0.3).", DefaultValueFactory = _ => 0.3 };
         var shrink = new Option<double>("--shrink") { Description = "Shrink each triggering input toward its seed with up to this fraction of the budget as extra queries (default 0.1; 0 = off).", DefaultValueFactory = _ => 0.1 };
         var outDir = new Option<string>("--out") { Description = "Output folder for results.json and the trigger pictures.", DefaultValueFactory = _ => "dflare-out" };
@@ -57,7 +58,7 @@ internal static class SearchCommand
         var cmd = new Command("search", "Search seeds for inputs on which the compressed model's top-1 label differs from the original's (DFlare, or the DiffChaser baseline).")
         {
             original, compressed, seeds, labels, limit, offset, sample, budget, timeLimit, runSeed, strategy, outDir, operators,
-            maxLinf, minSsim, minMargin, objective, startFromSeed, pInit, shrink, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation, resume, noSanity,
+            maxLinf, minSsim, minMargin, objective, toward, startFromSeed, pInit, shrink, queryUnchanged, dcPopulation, dcRate, dcStep, dcCrossover, dcTournament, dcWeight, lockStep, threads, noSpeculation, resume, noSanity,
         };
         opts.AddTo(cmd);
         var compressedOpts = ModelOptionSet.ForCompressed();
@@ -84,6 +85,7 @@ internal static class SearchCommand
                 Square = new SquareSettings
                 {
                     Objective = SquareSettings.ParseObjective(r.GetValue(objective)!),
+                    Toward = SquareSettings.ParseToward(r.GetValue(toward)!),
                     StartFromSeed = r.GetValue(startFromSeed),
                     PInit = r.GetValue(pInit),
                 },
@@ -133,7 +135,10 @@ internal static class SearchCommand
 
             // A console over the current Console.Out (not the cached AnsiConsole.Console), so redirection is honoured.
             var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-            string what = settings.Strategy == SearchStrategy.Square ? $"square, {SquareSettings.Name(settings.Square.Resolve(settings.MinMargin))} objective" : settings.Strategy.Name();
+            string what = settings.Strategy == SearchStrategy.Square
+                ? $"square, {SquareSettings.Name(settings.Square.Resolve(settings.MinMargin))} objective" +
+                  (settings.Square.Toward == SquareToward.Compressed ? " toward the compressed model" : "")
+                : settings.Strategy.Name();
             console.MarkupLine($"[bold]dflare search[/] ({what}): {Markup.Escape(pair.ToString())}, {total} seeds from {Markup.Escape(source.Kind)}, " +
                                $"budget {settings.Budget} queries/seed, run seed {settings.RunSeed}" +
                                (settings.Bound.IsNone ? "" : $", bound {Markup.Escape(settings.Bound.ToString())}"));

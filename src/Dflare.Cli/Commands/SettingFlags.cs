@@ -19,6 +19,7 @@ internal static class SettingFlags
         ["MinSsim"] = "--min-ssim",
         ["Square.PInit"] = "--p-init",
         ["Square.Objective"] = "--objective",
+        ["Square.Toward"] = "--toward",
         ["DiffChaser.Population"] = "--dc-population",
         ["DiffChaser.MutationRate"] = "--dc-mutation-rate",
         ["DiffChaser.MutationStep"] = "--dc-mutation-step",

@@ -14,7 +14,7 @@ public sealed record SquareAttackOptions
     public int QueriesPerSeed { get; init; } = 1000;
     /// <summary>
     /// Share of the image's pixels the first squares cover, 0 &lt; p ≤ 1; it is halved on the fixed schedule of
-    /// <see cref="SquareAttack.SquareShare"/>. The original paper uses 0.05 on ImageNet and 0.3 on MNIST; the default
+    /// <see cref="SquareSchedule.Share"/>. The original paper uses 0.05 on ImageNet and 0.3 on MNIST; the default
     /// <see cref="DefaultPInit"/> is MNIST's, for the small images this project attacks (on the demo Fashion-MNIST LeNet at
     /// ε = 0.05, 20 seeds, 1,000 queries: 14 flips with 0.3 and 0.5, 12 with 0.1, 11 with 0.05; see docs/quanos.md).
     /// </summary>
@@ -199,9 +199,7 @@ public sealed class SquareAttack
     // Redraws one square window of the image to x₀ ± ε per channel (in place), remembering what it replaced.
     private void Propose(State s, int h, int w, int ch, int budget)
     {
-        double p = SquareShare(Options.PInit, (int)s.Queries, budget);
-        int side = (int)Math.Round(Math.Sqrt(p * h * w));
-        side = Math.Clamp(side, 1, Math.Max(1, Math.Min(h, w) - 1));
+        int side = SquareSchedule.Side(SquareSchedule.Share(Options.PInit, s.Queries, budget), h, w);
         var x0 = s.Target.Pixels;
         float e = (float)(255.0 * s.Target.Epsilon);
         int r = 0, c0 = 0;
@@ -245,20 +243,6 @@ public sealed class SquareAttack
         for (int y = s.R; y < s.R + s.S; y++)
             for (int x = s.C; x < s.C + s.S; x++)
                 for (int c = 0; c < ch; c++) s.X[(y * w + x) * ch + c] = s.Saved[k++];
-    }
-
-    /// <summary>
-    /// The share of the image a square covers after <paramref name="spent"/> of <paramref name="budget"/> queries:
-    /// <paramref name="pInit"/>, halved each time the spent share of the budget passes 0.1 %, 0.5 %, 2 %, 5 %, 10 %,
-    /// 20 %, 40 %, 60 % and 80 % (the paper's schedule, stated for 10,000 queries, rescaled to the budget).
-    /// </summary>
-    public static double SquareShare(double pInit, int spent, int budget)
-    {
-        int t = (int)((long)spent * 10000 / Math.Max(1, budget));
-        ReadOnlySpan<int> marks = [10, 50, 200, 500, 1000, 2000, 4000, 6000, 8000];
-        double p = pInit;
-        foreach (var m in marks) if (t > m) p /= 2;
-        return p;
     }
 
     // The tie-break on a margin plateau (quantized outputs): the cross-entropy of the target, which every class moves.

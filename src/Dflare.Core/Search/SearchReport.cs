@@ -83,6 +83,19 @@ public static class SearchReport
         ]);
     }
 
+    // The square settings; "toward" only when it is not the default, so files written before it existed stay the same.
+    private static JsonObject SquareJson(SearchSettings st)
+    {
+        var square = new JsonObject
+        {
+            ["objective"] = Square.SquareSettings.Name(st.Square.Resolve(st.MinMargin)),
+            ["pInit"] = st.Square.PInit,
+            ["startFromSeed"] = st.Square.StartFromSeed,
+        };
+        if (st.Square.Toward != Square.SquareToward.Original) square["toward"] = Square.SquareSettings.Name(st.Square.Toward);
+        return square;
+    }
+
     /// <summary>The results as JSON: <c>run</c> (settings), <c>summary</c>, <c>operators</c> and <c>seeds</c>.</summary>
     /// <param name="run">The run.</param>
     /// <param name="context">Where the inputs came from.</param>
@@ -111,12 +124,7 @@ public static class SearchReport
             ["gapEpsilon"] = st.GapEpsilon,
             ["skipUnchanged"] = st.SkipUnchanged,
             ["shrinkFraction"] = st.ShrinkFraction,
-            ["square"] = new JsonObject
-            {
-                ["objective"] = Square.SquareSettings.Name(st.Square.Resolve(st.MinMargin)),
-                ["pInit"] = st.Square.PInit,
-                ["startFromSeed"] = st.Square.StartFromSeed,
-            },
+            ["square"] = SquareJson(st),
             ["diffChaser"] = new JsonObject
             {
                 ["population"] = st.DiffChaser.Population,

@@ -97,6 +97,7 @@ public sealed record SearchSettings
         if (!(ShrinkFraction >= 0 && ShrinkFraction <= 1)) throw new SettingException($"ShrinkFraction must be between 0 and 1 (a fraction of the budget; got {ShrinkFraction}).", nameof(ShrinkFraction));
         Bound.Validate();
         Square.Validate();
+        if (Strategy == SearchStrategy.Square) Square.ValidateFor(MinMargin);
         DiffChaser.Validate();
     }
 }

@@ -74,12 +74,8 @@ public sealed class SquareAttackTests
     }
 
     [Fact]
-    public void The_square_share_halves_on_the_schedule_and_the_margin_is_the_logit_or_log_probability_gap()
+    public void The_margin_is_the_logit_or_log_probability_gap_and_bad_settings_are_refused()
     {
-        SquareAttack.SquareShare(0.1, 0, 1000).Should().Be(0.1);
-        SquareAttack.SquareShare(0.1, 1, 1000).Should().Be(0.1);   // 10 of 10,000: not yet past the first mark
-        SquareAttack.SquareShare(0.1, 2, 1000).Should().Be(0.05);
-        SquareAttack.SquareShare(0.1, 999, 1000).Should().BeApproximately(0.1 / 512, 1e-15);
         SquareAttack.Margin([1f, 3f, 2f], 1, OutputKind.Logits).Should().Be(1);
         SquareAttack.Margin([1f, 3f, 2f], 0, OutputKind.Logits).Should().Be(-2);
         SquareAttack.Margin([0.2f, 0.7f, 0.1f], 1, OutputKind.Probabilities).Should().BeApproximately(Math.Log(0.7f) - Math.Log(0.2f), 1e-12);

@@ -1,4 +1,5 @@
-// Over 300 lines on purpose: the whole square strategy (schedule, objectives, windows, lock-step state) in one reading.
+// Over 300 lines on purpose: the whole square strategy (objectives, bisection, windows, lock-step state) in one reading.
+using Dflare.Attacks;
 using Dflare.Datasets;
 using Dflare.Images;
 using Dflare.Models;
@@ -14,15 +15,18 @@ namespace Dflare.Search.Square;
 /// <para>The image is the seed plus ±ε on every changed value (clipped to 0..255). It starts from the paper's vertical
 /// stripes (a random sign per column and channel) or, with <see cref="SquareSettings.StartFromSeed"/>, from the seed.
 /// Each step sets one random s×s square to seed + ε or seed − ε (one sign per channel), the side s = round(√(p·H·W))
-/// shrinking on the paper's schedule from p_init, and the step is kept iff the loss falls.</para>
-/// <para><see cref="SquareObjective.Boundary"/>: the loss is the original model's log-probability margin
-/// log p(y) − max_{j≠y} log p(j) (y: the seed's label), and only the original is queried (1 query a step). When a step
-/// makes the original leave y, the search bisects between the last image that kept y (A) and the first that did not
-/// (B): first over the values that differ (switched from A to B in a fixed pseudo-random order), then over the grey
-/// levels of the one value that makes the difference, down to two images L and U one grey level apart on either side
-/// of the original's boundary. Only then is the compressed model queried, at L and, if needed, at U: an end where the
-/// two labels differ (by <see cref="Deviation.Judge"/>, ties never count) is the triggering input. When both models
-/// flip together the attack goes on from L.</para>
+/// shrinking on the paper's schedule from p_init (<see cref="SquareSchedule"/>, shared with the robustness attack), and
+/// the step is kept iff the loss falls.</para>
+/// <para><see cref="SquareObjective.Boundary"/>: the loss is the walked model's log-probability margin
+/// log p(y) − max_{j≠y} log p(j) (y: its label on the seed), and only the walked model is queried (1 query a step).
+/// The walked model is the original, or the compressed model with <see cref="SquareSettings.Toward"/> =
+/// <see cref="SquareToward.Compressed"/>; the other one is the checked model. When a step makes the walked model leave
+/// y, the search bisects between the last image that kept y (A) and the first that did not (B): first over the values
+/// that differ (switched from A to B in a fixed pseudo-random order), then over the grey levels of the one value that
+/// makes the difference, down to two images L and U one grey level apart on either side of the walked model's
+/// boundary. Only then is the checked model queried, at L and, if needed, at U: an end where the two labels differ (by
+/// <see cref="Deviation.Judge"/> of the original's and the compressed model's outputs, ties never count) is the
+/// triggering input. When both models flip together the attack goes on from L.</para>
 /// <para><see cref="SquareObjective.Confident"/>: both models are queried on every image (2 queries a step), with the
 /// loss max(m − (p_M(y) − max_{j≠y} p_M(j)), 0) + max(m − (p_C(j*) − max_{k≠j*} p_C(k)), 0), j* the compressed model's
 /// most likely class other than y; it reaches 0 exactly when the original keeps y and the compressed model picks j*,
@@ -41,13 +45,16 @@ public sealed class SquareSearch : SeedSearch
     private readonly int _eps;
     private readonly byte[]? _radii;
     private readonly bool _confident;
+    // Boundary objective: the model whose margin is walked and bisected on, and the one asked at the ends.
+    private readonly bool _walkCompressed;
+    private readonly IReadOnlyList<QueryTarget> _toWalked, _toChecked;
     private readonly double _margin;
     private readonly long _steps;
     private readonly int _h, _w, _c;
     private int _y;
     private sbyte[] _delta;
     private Image _current;
-    private float[] _currentOriginal = [];
+    private float[] _currentWalked = [];
     private double _currentLoss;
     private int _unevaluated;
 
@@ -59,7 +66,7 @@ public sealed class SquareSearch : SeedSearch
     private Image? _a, _b;
     private int[] _diff = [];
     private int _lo, _hi, _greyLo, _greyHi, _value;
-    private float[] _loOriginal = [], _hiOriginal = [];
+    private float[] _loWalked = [], _hiWalked = [];
     private Image? _loImage, _hiImage;
 
     private enum Phase { Init, Step, BisectValues, BisectGrey, CheckLow, CheckHigh }
@@ -81,6 +88,8 @@ public sealed class SquareSearch : SeedSearch
         _rng = Rng.For(settings.RunSeed, seed.Id, Stream);
         _eps = settings.Bound.MaxLInf ?? 255;
         _confident = settings.Square.Resolve(settings.MinMargin) == SquareObjective.Confident;
+        _walkCompressed = !_confident && settings.Square.Toward == SquareToward.Compressed;
+        (_toWalked, _toChecked) = _walkCompressed ? (ToCompressed, ToOriginal) : (ToOriginal, ToCompressed);
         _margin = settings.MinMargin;
         _steps = Math.Max(1, scheduleBudget / (_confident ? 2 : 1));
         (_h, _w, _c) = (image.Height, image.Width, image.Channels);
@@ -91,7 +100,10 @@ public sealed class SquareSearch : SeedSearch
     /// <summary>True when this search uses the confident objective.</summary>
     public bool Confident => _confident;
 
-    /// <summary>Times the original's boundary was crossed and bisected (boundary objective).</summary>
+    /// <summary>True when the boundary objective walks toward the compressed model's boundary (see <see cref="SquareSettings.Toward"/>).</summary>
+    public bool WalksCompressed => _walkCompressed;
+
+    /// <summary>Times the walked model's boundary was crossed and bisected (boundary objective).</summary>
     public int Crossings { get; private set; }
 
     /// <inheritdoc />
@@ -100,12 +112,12 @@ public sealed class SquareSearch : SeedSearch
     /// <inheritdoc />
     protected override IReadOnlyList<QueryTarget>? ProposedTargets => _targets;
 
-    /// <summary>The original model's margin loss for the boundary objective: log p(y) − max_{j≠y} log p(j).</summary>
-    public static double BoundaryLoss(ReadOnlySpan<float> original, int y)
+    /// <summary>The walked model's margin loss for the boundary objective: log p(y) − max_{j≠y} log p(j).</summary>
+    public static double BoundaryLoss(ReadOnlySpan<float> probabilities, int y)
     {
         double best = double.NegativeInfinity;
-        for (int j = 0; j < original.Length; j++) if (j != y) best = Math.Max(best, original[j]);
-        return Math.Log(Math.Max(original[y], 1e-45)) - Math.Log(Math.Max(best, 1e-45));
+        for (int j = 0; j < probabilities.Length; j++) if (j != y) best = Math.Max(best, probabilities[j]);
+        return Math.Log(Math.Max(probabilities[y], 1e-45)) - Math.Log(Math.Max(best, 1e-45));
     }
 
     /// <summary>The confident objective's loss (0 exactly when the image is a deviation with both margins ≥ <paramref name="m"/>).</summary>
@@ -120,31 +132,14 @@ public sealed class SquareSearch : SeedSearch
         return Math.Max(m - (original[y] - other), 0) + Math.Max(m - (compressed[jStar] - rest), 0);
     }
 
-    /// <summary>The paper's schedule of p (the fraction of pixels a square covers) at step <paramref name="step"/> of <paramref name="steps"/>.</summary>
-    public static double P(double pInit, long step, long steps)
-    {
-        long it = (long)(step * 10000.0 / steps);
-        return it switch
-        {
-            <= 10 => pInit,
-            <= 50 => pInit / 2,
-            <= 200 => pInit / 4,
-            <= 500 => pInit / 8,
-            <= 1000 => pInit / 16,
-            <= 2000 => pInit / 32,
-            <= 4000 => pInit / 64,
-            <= 6000 => pInit / 128,
-            <= 8000 => pInit / 256,
-            _ => pInit / 512,
-        };
-    }
-
     /// <inheritdoc />
     protected override void ObserveSeed(float[] original, float[] compressed)
     {
-        _y = SeedLabel;
-        _currentOriginal = original;
-        _currentLoss = _confident ? ConfidentLoss(original, compressed, _y, _margin) : BoundaryLoss(original, _y);
+        // The walked model's label on the seed (the original's is SeedLabel; the compressed model's is the same unless
+        // the seed's labels differ without being a deviation, e.g. below the minimum margin).
+        _y = _walkCompressed ? Labels.ArgMax(compressed) : SeedLabel;
+        _currentWalked = _walkCompressed ? compressed : original;
+        _currentLoss = _confident ? ConfidentLoss(original, compressed, _y, _margin) : BoundaryLoss(_currentWalked, _y);
         _phase = Settings.Square.StartFromSeed ? Phase.Step : Phase.Init;
     }
 
@@ -173,13 +168,13 @@ public sealed class SquareSearch : SeedSearch
                     if (++_unevaluated >= Settings.MaxUnevaluatedInARow) { GiveUpReason = "too many mutants out of the SSIM bound in a row"; return null; }
                 }
             case Phase.BisectValues:
-                return Single(Switched((_lo + _hi) / 2), ToOriginal);
+                return Single(Switched((_lo + _hi) / 2), _toWalked);
             case Phase.BisectGrey:
-                return Single(WithValue(_loImage!, _value, (_greyLo + _greyHi) / 2), ToOriginal);
+                return Single(WithValue(_loImage!, _value, (_greyLo + _greyHi) / 2), _toWalked);
             case Phase.CheckLow:
-                return Single(_loImage!, ToCompressed);
+                return Single(_loImage!, _toChecked);
             case Phase.CheckHigh:
-                return Single(_hiImage!, ToCompressed);
+                return Single(_hiImage!, _toChecked);
             default:
                 throw new InvalidOperationException($"Seed {Seed.Id}: unknown phase {_phase}.");
         }
@@ -191,7 +186,7 @@ public sealed class SquareSearch : SeedSearch
         if (!Settings.Bound.Accepts(image, SeedImage)) return null;
         _unevaluated = 0;
         _proposedDelta = delta;
-        return Single(image, _confident ? ToBoth : ToOriginal);
+        return Single(image, _confident ? ToBoth : _toWalked);
     }
 
     private Image[] Single(Image image, IReadOnlyList<QueryTarget> targets)
@@ -204,9 +199,7 @@ public sealed class SquareSearch : SeedSearch
     /// <summary>The next step's deltas: the current ones with one random square set to ±1 per channel (changing at least one value when possible).</summary>
     private sbyte[] NextSquare()
     {
-        double p = P(Settings.Square.PInit, Iterations, _steps);
-        int s = (int)Math.Round(Math.Sqrt(p * _h * _w));
-        s = Math.Clamp(s, 1, Math.Max(1, Math.Min(_h, _w) - 1));
+        int s = SquareSchedule.Side(SquareSchedule.Share(Settings.Square.PInit, Iterations, _steps), _h, _w);
         int top = _rng.NextInt(_h - s + 1), left = _rng.NextInt(_w - s + 1);
         var d = (sbyte[])_delta.Clone();
         for (int attempt = 0; attempt < 10; attempt++)
@@ -262,6 +255,8 @@ public sealed class SquareSearch : SeedSearch
     {
         var image = _proposed!;
         float[] po = original[0], pc = compressed[0];
+        // Boundary objective: the walked model's answer (empty when the image went to the checked model only).
+        float[] pw = _walkCompressed ? pc : po;
         switch (_phase)
         {
             case Phase.Init or Phase.Step:
@@ -272,39 +267,39 @@ public sealed class SquareSearch : SeedSearch
                     double loss = ConfidentLoss(po, pc, _y, _margin);
                     if (loss < _currentLoss || _phase == Phase.Init) Accept(image, po, loss);
                 }
-                else if (Keeps(po))
+                else if (Keeps(pw))
                 {
-                    double loss = BoundaryLoss(po, _y);
-                    if (loss < _currentLoss || _phase == Phase.Init) Accept(image, po, loss);
+                    double loss = BoundaryLoss(pw, _y);
+                    if (loss < _currentLoss || _phase == Phase.Init) Accept(image, pw, loss);
                 }
-                else StartBisection(image, po);
+                else StartBisection(image, pw);
                 if (_phase == Phase.Init) _phase = Phase.Step;
                 return 1;
             case Phase.BisectValues:
             {
                 int mid = (_lo + _hi) / 2;
-                if (Keeps(po)) { _lo = mid; _loOriginal = po; } else { _hi = mid; _hiOriginal = po; }
+                if (Keeps(pw)) { _lo = mid; _loWalked = pw; } else { _hi = mid; _hiWalked = pw; }
                 if (_hi - _lo <= 1) StartGrey();
                 return 1;
             }
             case Phase.BisectGrey:
             {
                 int mid = (_greyLo + _greyHi) / 2;
-                if (Keeps(po)) { _greyLo = mid; _loOriginal = po; } else { _greyHi = mid; _hiOriginal = po; }
+                if (Keeps(pw)) { _greyLo = mid; _loWalked = pw; } else { _greyHi = mid; _hiWalked = pw; }
                 if (Math.Abs(_greyHi - _greyLo) <= 1) EndBisection();
                 return 1;
             }
             case Phase.CheckLow:
-                if (Judge(_loOriginal, pc) == Verdict.Deviate) { Triggered(image, _loOriginal, pc); return 1; }
+                if (CheckEnd(image, _loWalked, po, pc)) return 1;
                 _phase = Phase.CheckHigh;
                 return 1;
             case Phase.CheckHigh:
-                if (Judge(_hiOriginal, pc) == Verdict.Deviate) { Triggered(image, _hiOriginal, pc); return 1; }
+                if (CheckEnd(image, _hiWalked, po, pc)) return 1;
                 // Both models flipped together: go on from the last image that kept y on both.
                 _current = _loImage!;
                 _delta = DeltaOf(_current);
-                _currentOriginal = _loOriginal;
-                _currentLoss = BoundaryLoss(_loOriginal, _y);
+                _currentWalked = _loWalked;
+                _currentLoss = BoundaryLoss(_loWalked, _y);
                 _phase = Phase.Step;
                 return 1;
             default:
@@ -312,14 +307,26 @@ public sealed class SquareSearch : SeedSearch
         }
     }
 
-    /// <summary>True when the original's strict top-1 is still the seed's label.</summary>
-    private bool Keeps(float[] original) => !Labels.HasTopTie(original) && Labels.ArgMax(original) == _y;
+    /// <summary>
+    /// Judges a bisection end from the walked model's answer there (known) and the checked model's (just asked: in
+    /// <paramref name="po"/> or <paramref name="pc"/>), always as (original, compressed); true when it is the triggering input.
+    /// </summary>
+    private bool CheckEnd(Image image, float[] walked, float[] po, float[] pc)
+    {
+        var (original, compressed) = _walkCompressed ? (po, walked) : (walked, pc);
+        if (Judge(original, compressed) != Verdict.Deviate) return false;
+        Triggered(image, original, compressed);
+        return true;
+    }
 
-    private void Accept(Image image, float[] original, double loss)
+    /// <summary>True when the walked model's strict top-1 is still its label on the seed.</summary>
+    private bool Keeps(float[] walked) => !Labels.HasTopTie(walked) && Labels.ArgMax(walked) == _y;
+
+    private void Accept(Image image, float[] walked, double loss)
     {
         _current = image;
         _delta = _proposedDelta!;
-        _currentOriginal = original;
+        _currentWalked = walked;
         _currentLoss = loss;
     }
 
@@ -335,7 +342,7 @@ public sealed class SquareSearch : SeedSearch
         return d;
     }
 
-    private void StartBisection(Image leaves, float[] leavesOriginal)
+    private void StartBisection(Image leaves, float[] leavesWalked)
     {
         Crossings++;
         _a = _current;
@@ -345,7 +352,7 @@ public sealed class SquareSearch : SeedSearch
         _diff = diff.ToArray();
         _rng.Shuffle(_diff.AsSpan());
         _lo = 0; _hi = _diff.Length;
-        _loOriginal = _currentOriginal; _hiOriginal = leavesOriginal;
+        _loWalked = _currentWalked; _hiWalked = leavesWalked;
         if (_hi - _lo <= 1) StartGrey(); else _phase = Phase.BisectValues;
     }
 
