@@ -55,6 +55,20 @@ public sealed class CheckCommandTests : IDisposable
     }
 
     [Fact]
+    public void Sample_checks_that_many_seeds_spread_across_the_classes()
+    {
+        // --sample was listed in --help but not passed on: the check ran every seed of the source.
+        var r = CliRunner.Run("check", "--original", Demo("fashion-lenet.onnx"), "--compressed", Demo("fashion-lenet.int8.onnx"),
+            "--seeds", Demo("seeds"), "--sample", "5", "--budget", "20", "--json");
+        r.ExitCode.Should().Be(0, r.ToString());
+        var record = JsonSerializer.Deserialize<DeviationCaseRecord>(r.StdOut, GateResultsStore.Json)!;
+        record.Seeds.Should().HaveCount(5);
+        record.Seeds.Select(s => s.TrueClass).Distinct().Should().HaveCount(5, "a sample takes the classes in turn");
+        CliRunner.Run("check", "--original", Demo("fashion-lenet.onnx"), "--compressed", Demo("fashion-lenet.int8.onnx"),
+            "--seeds", Demo("seeds"), "--sample", "0").StdErr.Should().Contain("--sample must be positive");
+    }
+
+    [Fact]
     public void A_pair_that_is_not_a_compression_pair_is_refused_before_any_search_unless_the_sanity_check_is_off()
     {
         // 90 % of the weights pruned: the copy disagrees with the original on most unmodified seeds.

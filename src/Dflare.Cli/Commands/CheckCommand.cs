@@ -55,6 +55,7 @@ internal static class CheckCommand
                 ModelOptions = opts.Read(r),
                 Offset = r.GetValue(seeds.Offset),
                 Limit = r.GetValue(seeds.Limit) is { } lim ? (lim > 0 ? lim : throw new DflareException($"--limit must be positive (got {lim}).")) : null,
+                Sample = r.GetValue(seeds.Sample) is { } sa ? (sa > 0 ? sa : throw new DflareException($"--sample must be positive (got {sa}).")) : null,
                 Shard = r.GetValue(shard) is { } sh ? CheckSettings.ParseShard(sh, "--shard") : null,
                 Budget = r.GetValue(budget),
                 RunSeed = r.GetValue(runSeed),
