@@ -57,7 +57,10 @@ public sealed class OwnModelEndToEndTests : IDisposable
             "--package-source", feed));
         File.ReadAllText(Path.Combine(project, "nuget.config")).Should().Contain(feed);
         File.ReadAllText(Path.Combine(project, "sidecars", "original.onnx.json")).Should().Contain("\"mean\": [ 0.5 ]");
-        File.ReadAllText(Path.Combine(project, "ModelTests.cs")).Should().Contain("#if DFLARE_QUANOS");
+        File.ReadAllText(Path.Combine(project, "ModelTests.cs")).Should().Contain("#if DFLARE_QUANOS")
+            .And.Contain("""[DeviationSearch("dflare-models/original.onnx", "dflare-models/compressed.onnx", 300, Seeds = "../data/fashion",""",
+                "the examples use the output-folder copies that have the sidecars (the models themselves have none, so they would be fed pixel/255)")
+            .And.Contain("""Model = "dflare-models/compressed.onnx", Original = "dflare-models/original.onnx",""");
         Directory.Exists(Path.Combine(project, "models")).Should().BeFalse("the models are used where they are");
 
         var first = shell.Dotnet(project, "test", "-c", "Release");
