@@ -20,7 +20,7 @@ public sealed class AcceptCommandTests : IDisposable
         var r = CliRunner.Run("accept", _dir);
 
         r.ExitCode.Should().Be(0, r.ToString());
-        r.StdOut.Should().Contain("T.M.seed=1.verified.png").And.Contain("2 file(s) accepted");
+        r.StdOut.Should().Contain("T.M.seed=1.verified.png").And.Contain("1 snapshot(s) accepted (2 files); commit the *.verified.* files.");
         Directory.GetFiles(snaps).Select(Path.GetFileName).Should().BeEquivalentTo(["T.M.seed=1.verified.json", "T.M.seed=1.verified.png"]);
         File.ReadAllText(Path.Combine(snaps, "T.M.seed=1.verified.json")).Should().Be(Facts);
         File.Exists(Path.Combine(_dir, "bin", "X.received.json")).Should().BeTrue("build output is never touched");

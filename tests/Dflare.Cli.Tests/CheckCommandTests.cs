@@ -16,7 +16,9 @@ public sealed class CheckCommandTests : IDisposable
         var r = CliRunner.Run("check", "--original", Demo("fashion-lenet.onnx"), "--compressed", Demo("fashion-lenet.int8.onnx"),
             "--seeds", Demo("seeds"), "--limit", "4", "--budget", "200", "--json");
         r.ExitCode.Should().Be(0, r.ToString());
-        r.StdErr.Should().Contain("PASSED. 0 of 4 seeds deviate").And.Contain("margin ≥ 0.1, L∞ ≤ 16");
+        r.StdErr.Should().Contain("PASSED. 0 of 4 seeds deviate").And.Contain("margin ≥ 0.1, L∞ ≤ 16")
+            .And.Contain("dflare check: fashion-lenet.int8.onnx against fashion-lenet.onnx; a deviation counts when margin ≥ 0.1, L∞ ≤ 16; strategy square, budget 200 queries per seed",
+                "what the check is about to spend is said before it starts");
         var record = JsonSerializer.Deserialize<DeviationCaseRecord>(r.StdOut, GateResultsStore.Json)!;
         record.Passed.Should().BeTrue();
         record.Seeds.Should().HaveCount(4).And.OnlyContain(s => s.State == SeedState.Clean);
@@ -50,6 +52,20 @@ public sealed class CheckCommandTests : IDisposable
         rerun.Seeds.Should().NotContain(x => x.State == SeedState.Changed || x.State == SeedState.Error);
         again.ExitCode.Should().Be(rerun.Seeds.Any(x => x.State == SeedState.New) ? 1 : 0, again.ToString());
         again.StdErr.Should().Contain($"{accepted} known");
+    }
+
+    [Fact]
+    public void Sample_checks_that_many_seeds_spread_across_the_classes()
+    {
+        // --sample was listed in --help but not passed on: the check ran every seed of the source.
+        var r = CliRunner.Run("check", "--original", Demo("fashion-lenet.onnx"), "--compressed", Demo("fashion-lenet.int8.onnx"),
+            "--seeds", Demo("seeds"), "--sample", "5", "--budget", "20", "--json");
+        r.ExitCode.Should().Be(0, r.ToString());
+        var record = JsonSerializer.Deserialize<DeviationCaseRecord>(r.StdOut, GateResultsStore.Json)!;
+        record.Seeds.Should().HaveCount(5);
+        record.Seeds.Select(s => s.TrueClass).Distinct().Should().HaveCount(5, "a sample takes the classes in turn");
+        CliRunner.Run("check", "--original", Demo("fashion-lenet.onnx"), "--compressed", Demo("fashion-lenet.int8.onnx"),
+            "--seeds", Demo("seeds"), "--sample", "0").StdErr.Should().Contain("--sample must be positive");
     }
 
     [Fact]

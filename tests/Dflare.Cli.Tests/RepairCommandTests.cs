@@ -100,6 +100,14 @@ public sealed class RepairCommandTests : IDisposable
             err.Should().Contain("Results folder").And.Contain("does not exist").And.NotContain("   at ", "no stack trace");
         }
 
+        // A team after `dotnet test` has the gate's report directory, not a search folder: the error says what to run.
+        var gate = Directory.CreateDirectory(Path.Combine(_dir, "search")).FullName;
+        Dflare.Reports.GateResultsStore.Write(new Dflare.Reports.GateResults { Project = "T" }, gate);
+        var (cg, _, eg) = Run(Pair("localize"));
+        cg.Should().Be(2);
+        eg.Should().Contain("is the report of a Dflare test run").And.Contain("dflare search").And.Contain("--out DIR");
+        Directory.Delete(gate, recursive: true);
+
         Search();
         var (c2, _, e2) = Run(
         [

@@ -101,6 +101,16 @@ public sealed class ReportCommandTests : IDisposable
         CliRunner.Run("merge", Path.Combine(dir, "one"), a).ExitCode.Should().Be(0, "one shard alone still passes");
     }
 
+    [Fact]
+    public void Report_on_a_search_folder_says_which_folders_it_reads()
+    {
+        var search = Directory.CreateDirectory(Path.Combine(dir, "search")).FullName;
+        File.WriteAllText(Path.Combine(search, "results.json"), """{ "tool": "dflare search", "run": {}, "summary": {}, "seeds": [] }""");
+        var r = CliRunner.Run("report", search);
+        r.ExitCode.Should().Be(2, r.ToString());
+        r.StdErr.Should().Contain("expected 'dflare gate'").And.Contain("triggers/").And.Contain("TestResults/dflare").And.Contain("dflare check --report");
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }

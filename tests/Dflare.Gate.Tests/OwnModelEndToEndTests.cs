@@ -54,10 +54,14 @@ public sealed class OwnModelEndToEndTests : IDisposable
         Step(shell.Dotnet(repo, "new", "install", Path.Combine(feed, $"Dflare.Templates.{version}.nupkg")));
         Step(shell.Dotnet(repo, "new", "dflare-tests", "-n", "MyModelTests", "--original", "../models/original.onnx", "--compressed", "../models/compressed.onnx",
             "--seeds", "../data/fashion", "--scale", "0.00392156862745098", "--mean", "0.5", "--std", "0.5", "--sample", "20", "--budget", "300",
-            "--package-source", feed));
-        File.ReadAllText(Path.Combine(project, "nuget.config")).Should().Contain(feed);
+            "--package-source", Path.GetRelativePath(project, feed)));
+        // A relative feed is relative to the project folder, like the model paths (NuGet reads it from the nuget.config's folder).
+        File.ReadAllText(Path.Combine(project, "nuget.config")).Should().Contain("value=\"../../feed\"");
         File.ReadAllText(Path.Combine(project, "sidecars", "original.onnx.json")).Should().Contain("\"mean\": [ 0.5 ]");
-        File.ReadAllText(Path.Combine(project, "ModelTests.cs")).Should().Contain("#if DFLARE_QUANOS");
+        File.ReadAllText(Path.Combine(project, "ModelTests.cs")).Should().Contain("#if DFLARE_QUANOS")
+            .And.Contain("""[DeviationSearch("dflare-models/original.onnx", "dflare-models/compressed.onnx", 300, Seeds = "../data/fashion",""",
+                "the examples use the output-folder copies that have the sidecars (the models themselves have none, so they would be fed pixel/255)")
+            .And.Contain("""Model = "dflare-models/compressed.onnx", Original = "dflare-models/original.onnx",""");
         Directory.Exists(Path.Combine(project, "models")).Should().BeFalse("the models are used where they are");
 
         var first = shell.Dotnet(project, "test", "-c", "Release");

@@ -30,7 +30,8 @@ internal static class AcceptCommand
                 Console.Out.WriteLine(a.Verified is null
                     ? $"removed  {Path.GetRelativePath(folder, a.Received)}"
                     : $"accepted {Path.GetRelativePath(folder, a.Received)} -> {Path.GetFileName(a.Verified)}");
-            Console.Out.WriteLine(done.Count == 0 && result.Problems.Count == 0 ? "Nothing to accept: no *.received.* files." : $"{done.Count(a => a.Verified is not null)} file(s) accepted.");
+            int files = done.Count(a => a.Verified is not null), images = done.Count(a => a.Verified is { } v && v.EndsWith(".png", StringComparison.OrdinalIgnoreCase));
+            Console.Out.WriteLine(done.Count == 0 && result.Problems.Count == 0 ? "Nothing to accept: no *.received.* files." : $"{images} snapshot(s) accepted ({files} files); commit the *.verified.* files.");
             foreach (var p in result.Problems) Console.Error.WriteLine($"error: {p}");
             return result.Problems.Count == 0 ? CommandRunner.Ok : CommandRunner.BadInput;
         }));

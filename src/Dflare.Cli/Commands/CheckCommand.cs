@@ -4,6 +4,7 @@ using System.Text.Json;
 using Dflare.Check;
 using Dflare.Reports;
 using Dflare.Snapshots;
+using Spectre.Console;
 
 namespace Dflare.Cli.Commands;
 
@@ -54,6 +55,7 @@ internal static class CheckCommand
                 ModelOptions = opts.Read(r),
                 Offset = r.GetValue(seeds.Offset),
                 Limit = r.GetValue(seeds.Limit) is { } lim ? (lim > 0 ? lim : throw new DflareException($"--limit must be positive (got {lim}).")) : null,
+                Sample = r.GetValue(seeds.Sample) is { } sa ? (sa > 0 ? sa : throw new DflareException($"--sample must be positive (got {sa}).")) : null,
                 Shard = r.GetValue(shard) is { } sh ? CheckSettings.ParseShard(sh, "--shard") : null,
                 Budget = r.GetValue(budget),
                 RunSeed = r.GetValue(runSeed),
@@ -82,7 +84,13 @@ internal static class CheckCommand
             if (settings.SnapshotDirectory is { } snapDir) EnsureWritable(snapDir, "--snapshots");
             if (settings.Accept && CiEnvironment.IsCi) Console.Error.WriteLine("warning: CI is set; --accept is ignored on a build server.");
 
-            var verdict = DeviationCheck.Run(settings);
+            var human = r.GetValue(json) ? Console.Error : Console.Out;
+            human.WriteLine($"dflare check: {Path.GetFileName(comp)} against {Path.GetFileName(settings.Original)}; a deviation counts when {settings.DescribeMeaningful()}; " +
+                            $"strategy {settings.Strategy}, budget {settings.Budget} queries per seed (a seed without a deviation spends all of it), run seed {settings.RunSeed}.");
+            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            CheckVerdict verdict = null!;
+            CommandRunner.WithProgress(console, "checking", 1, step =>
+                verdict = DeviationCheck.Run(settings, progress: (done, total) => step(done / (double)Math.Max(total, 1), $"searched {done}/{total} seeds")));
             var record = CheckRecord.From(verdict, $"dflare check.{Path.GetFileName(comp)}", "dflare check", Path.GetFileNameWithoutExtension(comp),
                 settings.Shard is { } s ? $"{s.Index}/{s.Count}" : null,
                 reportDir is null ? null : (n, img) =>
@@ -100,7 +108,6 @@ internal static class CheckCommand
                 };
                 GateReport.WriteAll(results, reportDir);
             }
-            var human = r.GetValue(json) ? Console.Error : Console.Out;
             human.WriteLine(verdict.Message);
             if (reportDir is not null) human.WriteLine($"Report: {Path.Combine(reportDir, GateReport.HtmlFile)}");
             if (r.GetValue(json)) Console.Out.WriteLine(JsonSerializer.Serialize(record, GateResultsStore.Json));

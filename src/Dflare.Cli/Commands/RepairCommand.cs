@@ -18,7 +18,8 @@ internal static class RepairCommand
     public static Command Create()
     {
         var common = new LocalizeCommand.PairAndResults();
-        var method = new Option<string>("--method") { Description = "fallback, bias-correction, recalibrate (static int8 QDQ models), head-refit or activation-fallback (float compute, integer weights kept).", Required = true };
+        var method = new Option<string>("--method") { Description = "fallback, bias-correction, recalibrate (static int8 QDQ models), head-refit or activation-fallback (float compute, integer weights kept). " +
+            "For a static int8 model (integer activations) start with activation-fallback --drop-ranges: on the real resnet8 int8 pair it removes most held-out confident deviations, where fallback removes few (docs/repair.md).", Required = true };
         var output = new Option<string>("--out") { Description = "The repaired model to write (atomically).", Required = true };
         var target = new Option<double>("--target") { Description = "fallback: stop when at most this fraction of the repair set (seeds + deviations) deviates (default 0).", DefaultValueFactory = _ => 0 };
         var fallbackMode = new Option<string>("--fallback-mode") { Description = "fallback: 'greedy' keeps a layer restored only if the repair set's deviations fall (default); 'ordered' restores the layers in ranking order regardless.", DefaultValueFactory = _ => "greedy" };

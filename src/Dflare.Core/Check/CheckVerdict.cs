@@ -79,12 +79,23 @@ public sealed record CheckVerdict
             foreach (var f in listed.Take(st.MaxListed)) sb.Append("\n- ").Append(Describe(f));
             if (listed.Count > st.MaxListed) sb.Append(CultureInfo.InvariantCulture, $"\n…and {listed.Count - st.MaxListed} more (see the report).");
             if (Findings.Any(f => f.State.IsUnaccepted())) sb.Append('\n').Append(st.AcceptHint);
+            if (ManyNew) sb.Append('\n').Append(ManyNewHint);
             if (Findings.Any(f => f.State == SeedState.Fixed))
                 sb.Append("\nA fixed deviation's verified snapshot can be deleted (accept mode deletes it).");
             if (Violated && Passed) sb.Append("\n(report-only mode: DflareFailOnDeviation=false, the test passes)");
             return sb.ToString();
         }
     }
+
+    /// <summary>True when more than the listed findings are new and they are most of the seeds: a property of the model, not a few cases.</summary>
+    public bool ManyNew => Counts.New > Settings.MaxListed && Counts.Rate >= 0.5;
+
+    /// <summary>What to do when most seeds deviate (<see cref="ManyNew"/>).</summary>
+    public const string ManyNewHint =
+        "Most seeds deviate: the compressed model changes confident decisions near most inputs, not in a few cases. " +
+        "Look at a sample of the pictures in the report; then re-compress or repair the model (`dflare localize`, `dflare repair`), " +
+        "or, to adopt the gate on the model as it is, accept them (they are replayed as known, and only new ones fail) " +
+        "or set the rate you tolerate (DflareMaxDeviationRate, `dflare check --max-deviation-rate`).";
 
     /// <summary>One finding in a line: <c>new seed 17: original cat (margin 0.62) → compressed dog (margin 0.31); L∞ 24 …</c>.</summary>
     public string Describe(SeedFinding f)

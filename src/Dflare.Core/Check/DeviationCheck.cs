@@ -27,6 +27,9 @@ public static class DeviationCheck
 {
     private const int Batch = 64;
 
+    /// <summary>The note of a fixed deviation whose labels agree again.</summary>
+    private const string NoLongerDeviates = "The accepted input no longer deviates.";
+
     /// <summary>How to run anyway, after a sanity-check problem (names the setting in each adapter).</summary>
     public const string SanityHint = "If this is intended, turn the sanity check off (SanityCheck = false: `dflare check --no-sanity-check`, or `-p:DflareSanityCheck=false` for `dotnet test`).";
 
@@ -52,10 +55,12 @@ public static class DeviationCheck
     /// <param name="sanity">Runs the pair's sanity check on the seed source (an adapter may share one result between many
     /// checks of the same pair); null runs <see cref="Models.SanityCheck"/> directly. Not called when
     /// <see cref="CheckSettings.SanityCheck"/> is false.</param>
+    /// <param name="progress">Called on the calling thread as each searched seed finishes, with the seeds searched so far
+    /// and the seeds to search (those without a known or changed accepted input); null for none.</param>
     /// <exception cref="DflareException">Bad settings, models or seeds (the message names the file or setting), a pair
     /// the sanity check refuses, or no seed to check.</exception>
     public static CheckVerdict Run(CheckSettings settings, ModelPair? pair = null, CancellationToken cancellation = default,
-        Func<ModelPair, SeedSource, SanityResult>? sanity = null)
+        Func<ModelPair, SeedSource, SanityResult>? sanity = null, Action<int, int>? progress = null)
     {
         var clock = Stopwatch.StartNew();
         settings.Validate();
@@ -120,7 +125,7 @@ public static class DeviationCheck
                     Queries = findings[i].Queries + QueryBudget.Cost(QueryTarget.Both),
                     Operators = snap.Operators,
                     Note = state == SeedState.Fixed
-                        ? (lo == lc ? "The accepted input no longer deviates."
+                        ? (lo == lc ? NoLongerDeviates
                             : verdict == Verdict.OriginalMoved ? "The labels still differ, but the original no longer gives its label on the seed."
                             : $"The labels still differ, but not by the margin of {settings.MinMargin.ToString(CultureInfo.InvariantCulture)}.")
                         : null,
@@ -133,7 +138,10 @@ public static class DeviationCheck
         IReadOnlyList<OperatorStat> operators = [];
         if (toSearch.Count > 0)
         {
-            var run = new SearchRunner(pair, settings.SearchSettings()).Run(toSearch.Select(i => seeds[i]), cancellation: cancellation);
+            int searched = 0;
+            progress?.Invoke(0, toSearch.Count);
+            var run = new SearchRunner(pair, settings.SearchSettings()).Run(toSearch.Select(i => seeds[i]),
+                progress is null ? null : _ => progress(++searched, toSearch.Count), cancellation);
             cancellation.ThrowIfCancellationRequested();
             operators = run.OperatorTotals;
             var byId = run.Seeds.ToDictionary(r => r.SeedId, StringComparer.Ordinal);
@@ -148,7 +156,9 @@ public static class DeviationCheck
                 {
                     State = SeedState.New,
                     Operators = r.Mutations.Select(m => m.Operator).ToList(),
-                    Note = f.State == SeedState.Fixed ? $"Its accepted input no longer deviates (fixed), but the search found this one. {f.Note}".TrimEnd() : null,
+                    Note = f.State != SeedState.Fixed ? null
+                        : f.Note is null || f.Note == NoLongerDeviates ? "Its accepted input no longer deviates (fixed), but the search found this one."
+                        : $"Its accepted input no longer deviates (fixed): {char.ToLowerInvariant(f.Note[0])}{f.Note[1..]} The search found this one.",
                 };
             }
         }
@@ -183,9 +193,9 @@ public static class DeviationCheck
         };
         if (f.Input is { } input && (f.LInf ?? 0) > 0)
         {
-            var (diff, factor) = TriggerPicture.AmplifiedDifference(seed, input);
+            var (diff, factor) = TriggerPicture.SignedDifference(seed, input);
             panels.Add((input, [$"{f.State.Word()} input", $"orig: {N(f.OriginalLabel)}{P(f.OriginalProbabilities, f.OriginalLabel)}", $"comp: {N(f.CompressedLabel)}{P(f.CompressedProbabilities, f.CompressedLabel)}"]));
-            panels.Add((diff, [$"|diff| x{factor.ToString("F1", CultureInfo.InvariantCulture)}", $"Linf {f.LInf}", $"SSIM {(f.Ssim ?? 1).ToString("F3", CultureInfo.InvariantCulture)}"]));
+            panels.Add((diff, [TriggerPicture.SignedCaption(factor), $"Linf {f.LInf}", $"SSIM {(f.Ssim ?? 1).ToString("F3", CultureInfo.InvariantCulture)}"]));
         }
         else if (f.Input is not null)
             panels[0] = (seed, [$"seed {f.SeedId} ({f.State.Word()})", $"orig: {N(f.OriginalLabel)}{P(f.OriginalProbabilities, f.OriginalLabel)}", $"comp: {N(f.CompressedLabel)}{P(f.CompressedProbabilities, f.CompressedLabel)}"]);

@@ -82,7 +82,7 @@ public static class LocalizeReport
 
     /// <summary>
     /// The chart: one row per matched tensor (graph order), a bar of the mean SQNR on seeds and one on triggers (longer is
-    /// closer to the original), with values and the number of triggers whose largest rise is there.
+    /// closer to the original), with values and the number of triggers whose largest rise is there ("largest rise in 23 of 23 triggers").
     /// </summary>
     public static Image Chart(LocalizationResult r)
     {
@@ -96,7 +96,7 @@ public static class LocalizeReport
         const string title = "dflare localize: per-layer SQNR, original vs compressed";
         var subtitle = string.Create(CultureInfo.InvariantCulture, $"{r.Triggers.Count} triggers and their seeds; bars: mean SQNR in dB (full bar = {max:0} dB, longer = closer)");
         int top = 12 + 2 * line + 8 + 2 * line + 10;
-        int valueW = 34 * BitmapFont.Advance * scale;
+        int valueW = 44 * BitmapFont.Advance * scale;
         int width = Math.Max(16 + nameW + barArea + valueW, 32 + BitmapFont.MeasureWidth(subtitle, scale));
         int height = top + r.Layers.Count * rowH + 16;
         var img = new Image(width, height, 3);
@@ -116,7 +116,7 @@ public static class LocalizeReport
             if (i % 2 == 1) img.FillRect(8, y - 4, width - 16, rowH - 2, [246, 246, 246]);
             BitmapFont.DrawText(img, names[i], 16, y + (2 * (barH + 4) - line) / 2, Black, scale);
             Bar(img, x0, y, l.SeedSqnr / max, SeedColour, string.Create(CultureInfo.InvariantCulture, $"{l.SeedSqnr:0.0} dB"), barArea, barH, scale);
-            var rise = l.LargestRiseCount > 0 ? $"  largest rise for {l.LargestRiseCount}" : "";
+            var rise = l.LargestRiseCount > 0 ? string.Create(CultureInfo.InvariantCulture, $"  largest rise in {l.LargestRiseCount} of {r.Triggers.Count} triggers") : "";
             Bar(img, x0, y + barH + 4, l.TriggerSqnr / max, TriggerColour, string.Create(CultureInfo.InvariantCulture, $"{l.TriggerSqnr:0.0} dB{rise}"), barArea, barH, scale);
         }
         img.FillRect(x0 - 1, top - 4, 1, r.Layers.Count * rowH, Grey);

@@ -37,7 +37,8 @@ public static class GateResultsStore
         try { r = JsonSerializer.Deserialize<GateResults>(json, Json); }
         catch (JsonException e) { throw new DflareException($"{what} is not valid gate results JSON: {e.Message}"); }
         if (r is null || r.Tool != GateResults.ToolName)
-            throw new DflareException($"{what} is not the results.json of a Dflare test run (its \"tool\" is '{r?.Tool}', expected '{GateResults.ToolName}').");
+            throw new DflareException($"{what} is not the results.json of a Dflare test run (its \"tool\" is '{r?.Tool}', expected '{GateResults.ToolName}')." +
+                (r?.Tool == "dflare search" ? " A 'dflare search' folder has its pictures in triggers/ already; report and merge read the report directory of 'dotnet test' (TestResults/dflare) or of 'dflare check --report DIR'." : ""));
         if (r.FormatVersion > GateResults.CurrentFormatVersion)
             throw new DflareException($"{what} has format version {r.FormatVersion}; this Dflare reads up to {GateResults.CurrentFormatVersion}.");
         if (r.FormatVersion < GateResults.CurrentFormatVersion)

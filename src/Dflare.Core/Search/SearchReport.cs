@@ -66,18 +66,18 @@ public static class SearchReport
         return ($"triggers/seed-{safe}.png", $"triggers/seed-{safe}-input.png");
     }
 
-    /// <summary>The captioned picture of a triggering input: seed | input | amplified difference.</summary>
+    /// <summary>The captioned picture of a triggering input: seed | input | amplified signed difference (mid-grey = unchanged).</summary>
     /// <exception cref="ArgumentException">The seed has no triggering input.</exception>
     public static Image Picture(SeedSearchResult s, SearchReportContext context)
     {
         var trigger = s.Trigger ?? throw new ArgumentException($"Seed {s.SeedId} has no triggering input.");
-        var (diff, factor) = TriggerPicture.AmplifiedDifference(s.SeedImage, trigger);
+        var (diff, factor) = TriggerPicture.SignedDifference(s.SeedImage, trigger);
         string P(float[] p, int label) => $"{context.ClassName(label)} {p[label].ToString("F2", CultureInfo.InvariantCulture)}";
         return TriggerPicture.Compose(
         [
             (s.SeedImage, [$"seed {s.SeedId}", $"orig: {P(s.SeedOriginalProbabilities, s.SeedOriginalLabel)}", $"comp: {P(s.SeedCompressedProbabilities, s.SeedCompressedLabel)}"]),
             (trigger, ["triggering input", $"orig: {P(s.OriginalProbabilities!, s.OriginalLabel!.Value)}", $"comp: {P(s.CompressedProbabilities!, s.CompressedLabel!.Value)}"]),
-            (diff, [$"|diff| x{factor.ToString("F1", CultureInfo.InvariantCulture)}",
+            (diff, [TriggerPicture.SignedCaption(factor),
                     $"Linf {s.LInf} L2 {s.L2!.Value.ToString("F0", CultureInfo.InvariantCulture)}",
                     $"SSIM {s.Ssim!.Value.ToString("F3", CultureInfo.InvariantCulture)}"]),
         ]);

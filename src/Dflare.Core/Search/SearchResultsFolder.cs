@@ -81,7 +81,10 @@ public sealed class SearchResultsFolder
         try { root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new DflareException($"'{path}' is not a JSON object."); }
         catch (JsonException e) { throw new DflareException($"'{path}' is not valid JSON: {e.Message}", e); }
         if (root["run"] is not JsonObject run || root["seeds"] is not JsonArray seeds)
-            throw new DflareException($"'{path}' has no 'run' and 'seeds'; it is not a results file of 'dflare search'.");
+            throw new DflareException((string?)root["tool"] == Reports.GateResults.ToolName
+                ? $"'{path}' is the report of a Dflare test run (dotnet test or dflare check), not the output of 'dflare search'. " +
+                  $"Run 'dflare search --original ... --compressed ... --seeds ... --max-linf 16 --out DIR' on the same pair and seeds (with the same preprocessing options) and give that DIR."
+                : $"'{path}' has no 'run' and 'seeds'; it is not a results file of 'dflare search'.");
         var list = new List<StoredSeed>(seeds.Count);
         foreach (var node in seeds)
         {

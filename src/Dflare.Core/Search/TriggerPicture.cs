@@ -3,7 +3,7 @@ using Dflare.Images;
 namespace Dflare.Search;
 
 /// <summary>
-/// The picture written for each triggering input: seed | triggering input | amplified difference, upscaled so small
+/// The picture written for each triggering input: seed | triggering input | amplified signed difference, upscaled so small
 /// images are readable, each with a caption underneath (built-in 5×7 font).
 /// </summary>
 public static class TriggerPicture
@@ -20,6 +20,25 @@ public static class TriggerPicture
         for (int i = 0; i < d.Length; i++) d[i] = (byte)Math.Min(255, (int)Math.Round(Math.Abs(a.Pixels[i] - b.Pixels[i]) * f));
         return (new Image(a.Width, a.Height, a.Channels, d), f);
     }
+
+    /// <summary>
+    /// The signed difference <c>input − seed</c> per value on mid-grey: 128 is unchanged, lighter where the input is
+    /// brighter, darker where it is darker, scaled so that the largest change reaches 1 or 255. Unlike
+    /// <see cref="AmplifiedDifference"/> it keeps the pattern of a change that is ±ε almost everywhere (a bounded
+    /// search's usual result), which the absolute difference shows as a uniform white square. Returns the image and
+    /// the amplification factor.
+    /// </summary>
+    public static (Image Image, double Factor) SignedDifference(Image seed, Image input)
+    {
+        int max = Distances.LInf(seed, input); // checks the shapes
+        var d = new byte[seed.Pixels.Length];
+        double f = max == 0 ? 1 : 127.0 / max;
+        for (int i = 0; i < d.Length; i++) d[i] = (byte)Math.Clamp(128 + (int)Math.Round((input.Pixels[i] - seed.Pixels[i]) * f), 1, 255);
+        return (new Image(seed.Width, seed.Height, seed.Channels, d), f);
+    }
+
+    /// <summary>The caption of a <see cref="SignedDifference"/> panel: <c>diff x7.9 (grey 0)</c>.</summary>
+    public static string SignedCaption(double factor) => $"diff x{factor.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)} (grey 0)";
 
     /// <summary>The upscaling factor used for an image of width <paramref name="width"/>: the smallest integer that makes it at least 128 pixels wide (1 for wide images).</summary>
     public static int ScaleFor(int width) => Math.Max(1, (int)Math.Ceiling(128.0 / width));

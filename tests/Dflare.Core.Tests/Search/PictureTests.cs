@@ -57,4 +57,22 @@ public sealed class PictureTests
         var captionRows = Enumerable.Range(6 + 128 + 6, BitmapFont.LineHeight * 2).SelectMany(y => Enumerable.Range(x0, 128).Select(x => pic[y, x, 0]));
         captionRows.Should().Contain(0);
     }
+
+    [Fact]
+    public void The_signed_difference_keeps_the_pattern_of_a_change_that_is_plus_or_minus_epsilon_everywhere()
+    {
+        // A bounded search's usual result: every value moved by ±16. The absolute difference is one flat value (a white
+        // square on the white picture); the signed one shows which values went up and which down.
+        var seed = new Image(8, 8, 3); Array.Fill(seed.Pixels, (byte)100);
+        var input = seed.Clone();
+        for (int i = 0; i < input.Pixels.Length; i++) input.Pixels[i] = (byte)((i / 3) % 2 == 0 ? 116 : 84);
+        TriggerPicture.AmplifiedDifference(seed, input).Image.Pixels.Distinct().Should().ContainSingle();
+
+        var (diff, factor) = TriggerPicture.SignedDifference(seed, input);
+        factor.Should().BeApproximately(127.0 / 16, 1e-9);
+        diff.Pixels.Where((_, i) => (i / 3) % 2 == 0).Should().OnlyContain(v => v == 255, "brighter is light");
+        diff.Pixels.Where((_, i) => (i / 3) % 2 == 1).Should().OnlyContain(v => v == 1, "darker is dark");
+        TriggerPicture.SignedDifference(seed, seed).Image.Pixels.Should().OnlyContain(v => v == 128, "unchanged is mid-grey");
+        TriggerPicture.SignedCaption(factor).Should().Be("diff x7.9 (grey 0)");
+    }
 }
