@@ -59,7 +59,7 @@ public sealed record DeviationCasePlan
                 Policy = new CheckPolicy(a.AllowedDeviations, a.MaxDeviationRate >= 0 ? a.MaxDeviationRate : null, a.FailOnFixed),
                 SnapshotDirectory = dir,
                 SnapshotName = $"{testClass.Name}.{method.Name}",
-                AcceptHint = $"To accept after review: `dflare accept {dir}`, or run once with DFLARE_ACCEPT=1 (`dotnet test -p:DflareAcceptSnapshots=true`) on a developer machine; never on CI.",
+                AcceptHint = $"To accept after review: `dflare accept {dir}` (the tool: `dotnet tool install -g Dflare.Cli`), or run once with DFLARE_ACCEPT=1 (`dotnet test -p:DflareAcceptSnapshots=true`) on a developer machine; never on CI.",
             },
         };
     }
