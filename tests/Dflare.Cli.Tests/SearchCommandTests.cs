@@ -278,5 +278,24 @@ public sealed class SearchCommandTests : IDisposable
             "--seeds", SharedData.Require("data/cifar10/test_first932.bin"), "--limit", "1", "--budget", "20", "--scale", "1", "--out", Path.Combine(_dir, "out"));
         code.Should().Be(2, stdout);
         stderr.Should().Contain("preprocessing is probably wrong").And.Contain("scale 1 (option)");
+
+        // Fed [0,1] pixels without its mean and std, it is right on about a quarter of the seeds: above twice chance,
+        // but still far from a trained model, and refused.
+        var (code2, stdout2, stderr2) = Run(
+            "search", "--original", SharedData.Require("models/cifar10/resnet8.onnx"), "--compressed", SharedData.Require("models/cifar10/resnet8-int8.onnx"),
+            "--seeds", SharedData.Require("data/cifar10/test_first932.bin"), "--limit", "1", "--budget", "20", "--out", Path.Combine(_dir, "out2"));
+        code2.Should().Be(2, stdout2);
+        stderr2.Should().Contain("preprocessing is probably wrong").And.Contain("suspect at or below 32.5 %");
+    }
+
+    [Fact]
+    public void The_sanity_accuracy_floor_lies_between_chance_and_perfect_for_any_class_count()
+    {
+        var s = new Dflare.Models.SanitySettings();
+        s.AccuracyFloor(2).Should().BeApproximately(0.625, 1e-12, "a two-class model is not refused for being right on 90 %");
+        s.AccuracyFloor(10).Should().BeApproximately(0.325, 1e-12);
+        s.AccuracyFloor(1000).Should().BeApproximately(0.25075, 1e-12);
+        foreach (var k in new[] { 2, 3, 10, 100, 1000 })
+            s.AccuracyFloor(k).Should().BeGreaterThan(1.0 / k).And.BeLessThan(1.0);
     }
 }

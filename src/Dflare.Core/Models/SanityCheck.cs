@@ -8,14 +8,28 @@ public sealed record SanitySettings
 {
     /// <summary>Seeds looked at (sampled across the classes; default 200).</summary>
     public int Seeds { get; init; } = 200;
-    /// <summary>The original is suspect when its accuracy on labelled seeds is at most this multiple of chance (default 2).</summary>
-    public double ChanceFactor { get; init; } = 2.0;
-    /// <summary>Outputs are near-uniform when the mean top-1 probability is at most this multiple of 1/classes (default 1.5).</summary>
+    /// <summary>
+    /// The original is suspect when its accuracy on labelled seeds is at most chance plus this share of the way from
+    /// chance to 100 % (default 0.25: 32.5 % for 10 classes, 62.5 % for 2, 25.1 % for 1,000; see <see cref="AccuracyFloor"/>).
+    /// </summary>
+    public double MinShareAboveChance { get; init; } = 0.25;
+    /// <summary>Near-uniform outputs: the mean top-1 probability is at most this multiple of 1/classes (default 1.5).</summary>
     public double UniformFactor { get; init; } = 1.5;
     /// <summary>A pair is suspect when it disagrees on more than this share of the unmodified seeds (default 0.2).</summary>
     public double MaxDisagreement { get; init; } = 0.2;
     /// <summary>Labelled seeds needed before accuracy is judged (default 20).</summary>
     public int MinLabelled { get; init; } = 20;
+
+    /// <summary>
+    /// The accuracy at or below which an original with <paramref name="classes"/> classes is suspect:
+    /// chance + <see cref="MinShareAboveChance"/> × (1 − chance). (A multiple of chance would refuse every two-class
+    /// model at twice chance, and let a ten-class model fed the wrong normalisation through at 25 %.)
+    /// </summary>
+    public double AccuracyFloor(int classes)
+    {
+        double chance = 1.0 / Math.Max(classes, 1);
+        return chance + MinShareAboveChance * (1 - chance);
+    }
 }
 
 /// <summary>What <see cref="SanityCheck"/> saw on the unmodified seeds, and the problems it found.</summary>
@@ -43,7 +57,7 @@ public sealed record SanityResult(int Seeds, int Labelled, int Classes, double? 
 /// <summary>
 /// Checks, before a run spends its budget, that the models are fed the way they were trained and form a compression
 /// pair: on up to 200 unmodified seeds (sampled across the classes) the original's accuracy must be clearly above
-/// chance and its outputs not near-uniform ("preprocessing is probably wrong"), and the two models must agree on most
+/// chance (<see cref="SanitySettings.AccuracyFloor"/>) and its outputs not near-uniform ("preprocessing is probably wrong"), and the two models must agree on most
 /// seeds ("not a compression pair, or their preprocessing differs"). The evaluations are not counted as queries.
 /// </summary>
 public static class SanityCheck
@@ -88,8 +102,8 @@ public static class SanityCheck
         double? accuracy = labelled >= s.MinLabelled ? (double)correct / labelled : null;
         double meanTop = n == 0 ? 0 : topSum / n;
         string name = Path.GetFileName(original.Path);
-        if (accuracy is { } acc && acc <= s.ChanceFactor / k)
-            problems.Add(string.Create(inv, $"The original '{name}' is right on only {correct} of {labelled} labelled seeds ({acc:P1}; chance is {1.0 / k:P1}): its preprocessing is probably wrong ({original.Info.DescribePreprocessing()}). Give the model a sidecar (MODEL.onnx.json) or the options Scale/Mean/Std/Layout/Resize as it was trained, or check the labels."));
+        if (accuracy is { } acc && acc <= s.AccuracyFloor(k))
+            problems.Add(string.Create(inv, $"The original '{name}' is right on only {correct} of {labelled} labelled seeds ({acc:P1}; chance is {1.0 / k:P1}, suspect at or below {s.AccuracyFloor(k):P1}): its preprocessing is probably wrong ({original.Info.DescribePreprocessing()}). Give the model a sidecar (MODEL.onnx.json) or the options Scale/Mean/Std/Layout/Resize as it was trained, or check the labels."));
         else if (n > 0 && meanTop <= s.UniformFactor / k)
             problems.Add(string.Create(inv, $"The original '{name}' gives near-uniform outputs on the seeds (mean top-1 probability {meanTop:F3} for {k} classes): its preprocessing is probably wrong ({original.Info.DescribePreprocessing()})."));
         if (compressed is not null && n > 0 && (double)disagree / n > s.MaxDisagreement)
