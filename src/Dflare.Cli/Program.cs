@@ -11,7 +11,13 @@ public static partial class Program
     /// Runs the tool; returns the process exit code: 0 success, 1 a judging command (check, merge) found a problem, 2 bad input (an option, a
     /// file, an output that cannot be written), 130 interrupted. Errors are <c>error: …</c> lines on stderr.
     /// </summary>
-    public static int Main(string[] args) => Run(args);
+    public static int Main(string[] args)
+    {
+        // Lines the shared console writes to a file, a pipe or a CI log: as wide as the commands' own tables.
+        if (Console.IsOutputRedirected && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("COLUMNS")))
+            Spectre.Console.AnsiConsole.Profile.Width = CommandRunner.RedirectedWidth;
+        return Run(args);
+    }
 
     /// <summary>Parses and runs one command line (also used in-process by <c>demo</c> and the tests).</summary>
     public static int Run(IReadOnlyList<string> args)

@@ -28,6 +28,9 @@ public sealed class DemoCommandTests : IDisposable
         doc.RootElement.GetProperty("run").GetProperty("maxLinf").GetInt32().Should().Be(16);
         foreach (var s in doc.RootElement.GetProperty("seeds").EnumerateArray().Where(s => s.GetProperty("status").GetString() == "triggered"))
             s.GetProperty("linf").GetInt32().Should().BeLessThanOrEqualTo(16);
+        // Written to a pipe (as in a CI log), the table keeps one seed a line instead of wrapping at 80 columns.
+        var first = doc.RootElement.GetProperty("seeds").EnumerateArray().First(s => s.GetProperty("status").GetString() == "triggered").GetProperty("id").GetString();
+        r.StdOut.Split('\n').Should().Contain(line => line.StartsWith($"│ {first} ", StringComparison.Ordinal) && line.Contains("triggered"), r.StdOut);
     }
 
     [Fact]

@@ -87,7 +87,7 @@ internal static class CheckCommand
             var human = r.GetValue(json) ? Console.Error : Console.Out;
             human.WriteLine($"dflare check: {Path.GetFileName(comp)} against {Path.GetFileName(settings.Original)}; a deviation counts when {settings.DescribeMeaningful()}; " +
                             $"strategy {settings.Strategy}, budget {settings.Budget} queries per seed (a seed without a deviation spends all of it), run seed {settings.RunSeed}.");
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            var console = CommandRunner.HumanConsole(json: false);
             CheckVerdict verdict = null!;
             CommandRunner.WithProgress(console, "checking", 1, step =>
                 verdict = DeviationCheck.Run(settings, progress: (done, total) => step(done / (double)Math.Max(total, 1), $"searched {done}/{total} seeds")));

@@ -80,10 +80,22 @@ internal static partial class CommandRunner
     [GeneratedRegex(@"[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]+|\r?\n\s*")]
     private static partial Regex ControlChars();
 
-    /// <summary>A console for human output that never mixes with JSON on stdout: stderr when <paramref name="json"/>.</summary>
-    public static IAnsiConsole HumanConsole(bool json) => json
-        ? AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) })
-        : AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+    /// <summary>Columns of tables written to a file, a pipe or a CI log (no terminal to ask; <c>COLUMNS</c> overrides).</summary>
+    public const int RedirectedWidth = 160;
+
+    /// <summary>
+    /// A console for human output that never mixes with JSON on stdout: stderr when <paramref name="json"/>. Output that
+    /// goes to a file, a pipe or a CI log is <see cref="RedirectedWidth"/> columns wide, so tables keep one row a line
+    /// (the console library would assume 80 and wrap seed ids and layer names).
+    /// </summary>
+    public static IAnsiConsole HumanConsole(bool json)
+    {
+        var writer = json ? Console.Error : Console.Out;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
+        bool redirected = json ? Console.IsErrorRedirected : Console.IsOutputRedirected;
+        if (redirected && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("COLUMNS"))) console.Profile.Width = RedirectedWidth;
+        return console;
+    }
 
     /// <summary>
     /// True when progress bars should be drawn: the console is an interactive terminal. Redirected output (a file, a

@@ -66,7 +66,7 @@ internal static class LocalizeCommand
             };
             var dir = r.GetValue(outDir) ?? set.Folder.Directory;
             var (json, chart) = LocalizeReport.Write(result, dir, context);
-            Print(AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) }), result, set.Stale);
+            Print(CommandRunner.HumanConsole(json: false), result, set.Stale);
             Console.Out.WriteLine($"Wrote {json} and {chart}.");
             return CommandRunner.Ok;
         }));

@@ -75,7 +75,7 @@ internal static class RepairCommand
             if (File.Exists(sidecar) && ModelOptions.SidecarPath(Path.GetFullPath(outPath)) is var outSidecar && outSidecar != sidecar)
                 AtomicFile.WriteAllBytes(outSidecar, File.ReadAllBytes(sidecar));
 
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            var console = CommandRunner.HumanConsole(json: false);
             var inv = CultureInfo.InvariantCulture;
             console.MarkupLine($"[bold]dflare repair[/] ({Repairer.Name(m)}): {Markup.Escape(pair.ToString())}, repair set of {result.RepairSetSize} inputs " +
                 $"({set.Seeds.Count} seeds + {set.Deviations.Count} deviations from {Markup.Escape(set.Folder.Directory)})" + (set.Stale > 0 ? $"; {set.Stale} stored deviation(s) no longer deviate" : "") + ".");

@@ -134,7 +134,7 @@ internal static class SearchCommand
             var finishedBefore = journal.Seeds.Select(s => s.SeedId).ToHashSet(StringComparer.Ordinal);
 
             // A console over the current Console.Out (not the cached AnsiConsole.Console), so redirection is honoured.
-            var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+            var console = CommandRunner.HumanConsole(json: false);
             string what = settings.Strategy == SearchStrategy.Square
                 ? $"square, {SquareSettings.Name(settings.Square.Resolve(settings.MinMargin))} objective" +
                   (settings.Square.Toward == SquareToward.Compressed ? " toward the compressed model" : "")
