@@ -87,7 +87,8 @@ internal static class CheckCommand
             var human = r.GetValue(json) ? Console.Error : Console.Out;
             human.WriteLine($"dflare check: {Path.GetFileName(comp)} against {Path.GetFileName(settings.Original)}; a deviation counts when {settings.DescribeMeaningful()}; " +
                             $"strategy {settings.Strategy}, budget {settings.Budget} queries per seed (a seed without a deviation spends all of it), run seed {settings.RunSeed}.");
-            var console = CommandRunner.HumanConsole(json: false);
+            // Progress goes where the human output goes (stderr with --json), never into the JSON on stdout.
+            var console = CommandRunner.HumanConsole(json: r.GetValue(json));
             CheckVerdict verdict = null!;
             CommandRunner.WithProgress(console, "checking", 1, step =>
                 verdict = DeviationCheck.Run(settings, progress: (done, total) => step(done / (double)Math.Max(total, 1), $"searched {done}/{total} seeds")));
