@@ -14,8 +14,7 @@ public static partial class Program
     public static int Main(string[] args)
     {
         // Lines the shared console writes to a file, a pipe or a CI log: as wide as the commands' own tables.
-        if (Console.IsOutputRedirected && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("COLUMNS")))
-            Spectre.Console.AnsiConsole.Profile.Width = CommandRunner.RedirectedWidth;
+        CommandRunner.WidenWhenRedirected(Spectre.Console.AnsiConsole.Console, Console.IsOutputRedirected);
         return Run(args);
     }
 

@@ -152,7 +152,7 @@ public sealed class RobustnessCommandTests : IDisposable
     {
         var r = CliRunner.Run(MnistCnn("--limit", "1", "--epsilon", "0.1", "--attack", "pgd"));
         r.ExitCode.Should().Be(2, r.ToString());
-        r.StdErr.Should().Contain("Unknown attack 'pgd'; use square, fgsm or all");
+        r.StdErr.Should().Contain("Unknown attack 'pgd' in --attack; use square, fgsm or all");
         var q = CliRunner.Run(MnistCnn("--limit", "1", "--epsilon", "0.1", "--queries", "0"));
         q.ExitCode.Should().Be(2, q.ToString());
         q.StdErr.Should().Contain("at least 1 query per seed; got 0");

@@ -21,7 +21,7 @@ public sealed class ReportBrowserTests : IDisposable
             var seed = Image.Load(files[i]);
             var mutant = seed.Clone();
             for (int k = 0; k < mutant.Pixels.Length; k += 7) mutant.Pixels[k] = (byte)(255 - mutant.Pixels[k]);
-            var (diff, _) = Dflare.Search.TriggerPicture.AmplifiedDifference(seed, mutant);
+            var (diff, _) = Dflare.Search.TriggerPicture.SignedDifference(seed, mutant);
             var picture = Dflare.Search.TriggerPicture.Compose([(seed, ["seed " + i, "orig: Coat"]), (mutant, ["triggering input", "comp: Shirt"]), (diff, ["|diff|"])]);
             var rel = $"images/sample-{i}.png";
             picture.SavePng(Path.Combine(reportDir, rel));

@@ -119,11 +119,13 @@ public sealed class CasePlanTests
         (s.Scan.Epsilon, s.Scan.MaxEpsilon, s.Scan.Grid).Should().Be((0.05, (double?)0.2, 7));
         (s.Queries, s.PInit, s.FlipSteps, s.Gradient, s.Samples, s.RunSeed, s.Tolerance, s.MinEpsilon).Should().Be((40, 0.2, 2, "spsa", 8, 5L, 0.01, 0.02));
         s.ModelOptions.Mean.Should().Equal(0.5);
-        s.CreateCheck().Should().NotBeNull();
+        var check = s.CreateCheck();
+        check.Attacks.Select(x => x.Name).Should().Equal("square", "spsa-fgsm");
+        (check.ProbeSeed, check.Epsilon).Should().Be((5UL, 0.05));
 
         // Wrong words are found at discovery, with the value named.
         FluentActions.Invoking(() => RobustnessCasePlan.Create(new QuanosRobustnessAttribute(0.02) { Model = attr.Model, Seeds = attr.Seeds, Attack = "pgd" }))
-            .Should().Throw<DflareException>().WithMessage("Attack 'pgd' is not one of square, fgsm, all.");
+            .Should().Throw<DflareException>().WithMessage("Unknown attack 'pgd' in Attack; use square, fgsm or all (comma-separated).");
         FluentActions.Invoking(() => RobustnessCasePlan.Create(new QuanosRobustnessAttribute(0.3) { Model = attr.Model, Seeds = attr.Seeds, MaxEpsilon = 0.2 }))
             .Should().Throw<DflareException>().WithMessage("MaxEpsilon 0.2 is below the required MinEpsilon 0.3*");
     }

@@ -90,11 +90,15 @@ internal static partial class CommandRunner
     /// </summary>
     public static IAnsiConsole HumanConsole(bool json)
     {
-        var writer = json ? Console.Error : Console.Out;
-        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(writer) });
-        bool redirected = json ? Console.IsErrorRedirected : Console.IsOutputRedirected;
-        if (redirected && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("COLUMNS"))) console.Profile.Width = RedirectedWidth;
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(json ? Console.Error : Console.Out) });
+        WidenWhenRedirected(console, json ? Console.IsErrorRedirected : Console.IsOutputRedirected);
         return console;
+    }
+
+    /// <summary>Makes <paramref name="console"/> <see cref="RedirectedWidth"/> columns wide when it writes to a file, a pipe or a CI log and <c>COLUMNS</c> is not set.</summary>
+    public static void WidenWhenRedirected(IAnsiConsole console, bool redirected)
+    {
+        if (redirected && string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable("COLUMNS"))) console.Profile.Width = RedirectedWidth;
     }
 
     /// <summary>

@@ -64,15 +64,13 @@ internal static class RobustnessCommand
                 },
             };
             options.Validate();
-            var names = ReadAttacks(r.GetValue(attack)!);
+            var names = RobustnessAttacks.Parse(r.GetValue(attack)!);
             var estimator = gradients.Read(r);
             if (r.GetValue(cosine) && (estimator is FiniteDifferenceGradient || !names.Contains("fgsm")))
                 throw new DflareException("--cosine compares an SPSA estimate with finite differences; use it with --attack fgsm (or all) and --gradient spsa.");
             var reference = r.GetValue(cosine) ? gradients.FiniteDifference(r) : null;
             var squareOptions = new SquareAttackOptions { QueriesPerSeed = r.GetValue(queries), PInit = r.GetValue(pInit), Seed = r.GetValue(gradients.Seed) };
-            var attacks = names.Select(n => n == "square"
-                ? (IRobustnessAttack)new SquareRobustnessAnalyzer(options, squareOptions, r.GetValue(flipSteps))
-                : new RobustnessAnalyzer(estimator, options, reference)).ToList();
+            var attacks = RobustnessAttacks.Create(names, options, squareOptions, r.GetValue(flipSteps), estimator, reference);
             var check = new RobustnessCheck(attacks, r.GetValue(gradients.Seed));
 
             if (r.GetValue(report) is { } reportDir) OutputLocation.CheckFolder(reportDir, "--report");
@@ -118,20 +116,6 @@ internal static class RobustnessCommand
             return CommandRunner.Ok;
         }));
         return cmd;
-    }
-
-    private static List<string> ReadAttacks(string text)
-    {
-        var names = new List<string>();
-        foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var p = part.ToLowerInvariant();
-            if (p == "all") { names.Add("square"); names.Add("fgsm"); }
-            else if (p is "square" or "fgsm") names.Add(p);
-            else throw new DflareException($"Unknown attack '{part}'; use square, fgsm or all (comma-separated).");
-        }
-        if (names.Count == 0) throw new DflareException("--attack names no attack; use square, fgsm or all.");
-        return names.Distinct().ToList();
     }
 
     private static void PrintHuman(IAnsiConsole console, SeedSource source, RobustnessOptions o, ModelRobustness main, ModelRobustness? cmp)

@@ -41,6 +41,7 @@ internal static class SettingFlags
         ["Std"] = "--std",
         ["Layout"] = "--layout",
         ["Resize"] = "--resize",
+        ["Attack"] = "--attack",
     };
 
     /// <summary>The flag for <paramref name="setting"/>, or null when the command line has none.</summary>

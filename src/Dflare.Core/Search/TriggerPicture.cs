@@ -9,24 +9,10 @@ namespace Dflare.Search;
 public static class TriggerPicture
 {
     /// <summary>
-    /// The absolute difference of two images per value, scaled so that the largest difference maps to 255 (all black when
-    /// they are equal). Returns the image and the amplification factor.
-    /// </summary>
-    public static (Image Image, double Factor) AmplifiedDifference(Image a, Image b)
-    {
-        int max = Distances.LInf(a, b); // checks the shapes
-        var d = new byte[a.Pixels.Length];
-        double f = max == 0 ? 1 : 255.0 / max;
-        for (int i = 0; i < d.Length; i++) d[i] = (byte)Math.Min(255, (int)Math.Round(Math.Abs(a.Pixels[i] - b.Pixels[i]) * f));
-        return (new Image(a.Width, a.Height, a.Channels, d), f);
-    }
-
-    /// <summary>
     /// The signed difference <c>input − seed</c> per value on mid-grey: 128 is unchanged, lighter where the input is
-    /// brighter, darker where it is darker, scaled so that the largest change reaches 1 or 255. Unlike
-    /// <see cref="AmplifiedDifference"/> it keeps the pattern of a change that is ±ε almost everywhere (a bounded
-    /// search's usual result), which the absolute difference shows as a uniform white square. Returns the image and
-    /// the amplification factor.
+    /// brighter, darker where it is darker, scaled so that the largest change reaches 1 or 255. Unlike an
+    /// absolute difference it keeps the pattern of a change that is ±ε almost everywhere (a bounded search's usual
+    /// result), which an absolute difference shows as a uniform square. Returns the image and the amplification factor.
     /// </summary>
     public static (Image Image, double Factor) SignedDifference(Image seed, Image input)
     {

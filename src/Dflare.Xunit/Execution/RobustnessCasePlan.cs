@@ -34,16 +34,7 @@ public sealed record RobustnessCasePlan
         if (string.IsNullOrWhiteSpace(a.Seeds)) throw new DflareException("[QuanosRobustness] needs Seeds = \"folder, IDX or CIFAR-10 file\".");
         if (!(a.MinEpsilon > 0 && a.MinEpsilon < 1)) throw new DflareException($"minEpsilon must be in (0, 1) in [0,1] pixel units; got {a.MinEpsilon.ToString(inv)}.");
         if (a.Limit <= 0 || a.Offset < 0) throw new DflareException($"Limit must be positive and Offset not negative (got {a.Limit}, {a.Offset}).");
-        var attacks = new List<string>();
-        foreach (var part in a.Attack.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            var p = part.ToLowerInvariant();
-            if (p == "all") attacks.AddRange(["square", "fgsm"]);
-            else if (p is "square" or "fgsm") attacks.Add(p);
-            else throw new DflareException($"Attack '{part}' is not one of square, fgsm, all.");
-        }
-        if (attacks.Count == 0) throw new DflareException("Attack names no attack; use square, fgsm or all.");
-        attacks = attacks.Distinct().ToList();
+        var attacks = RobustnessAttacks.Parse(a.Attack);
         var gradient = a.Gradient.Trim().ToLowerInvariant();
         if (attacks.Contains("square") && a.Queries < 1) throw new DflareException($"Queries must be positive (got {a.Queries}).");
         if (attacks.Contains("fgsm"))
@@ -135,9 +126,8 @@ public sealed record RobustnessCaseSettings
     public RobustnessCheck CreateCheck()
     {
         ulong seed = unchecked((ulong)RunSeed);
-        var attacks = Attacks.Select(name => name == "square"
-            ? (IRobustnessAttack)new SquareRobustnessAnalyzer(Scan, new SquareAttackOptions { QueriesPerSeed = Queries, PInit = PInit, Seed = seed }, FlipSteps)
-            : new RobustnessAnalyzer(Gradient == "spsa" ? new SpsaGradient(Samples, seed) : new FiniteDifferenceGradient(FiniteDifferenceStep), Scan)).ToList();
-        return new RobustnessCheck(attacks, seed);
+        IGradientEstimator? gradient = !Attacks.Contains("fgsm") ? null
+            : Gradient == "spsa" ? new SpsaGradient(Samples, seed) : new FiniteDifferenceGradient(FiniteDifferenceStep);
+        return new RobustnessCheck(RobustnessAttacks.Create(Attacks, Scan, new SquareAttackOptions { QueriesPerSeed = Queries, PInit = PInit, Seed = seed }, FlipSteps, gradient), seed);
     }
 }

@@ -35,16 +35,16 @@ public sealed class PictureTests
     }
 
     [Fact]
-    public void The_trigger_picture_shows_seed_input_and_amplified_difference_upscaled_with_captions()
+    public void The_trigger_picture_shows_seed_input_and_signed_difference_upscaled_with_captions()
     {
         var seed = new Image(32, 32, 3); Array.Fill(seed.Pixels, (byte)100);
         var input = seed.Clone(); input[5, 7, 1] = 110;
-        var (diff, factor) = TriggerPicture.AmplifiedDifference(seed, input);
-        factor.Should().BeApproximately(25.5, 1e-9);
+        var (diff, factor) = TriggerPicture.SignedDifference(seed, input);
+        factor.Should().BeApproximately(12.7, 1e-9);
         diff[5, 7, 1].Should().Be(255);
-        diff.Pixels.Count(v => v != 0).Should().Be(1);
+        diff.Pixels.Count(v => v != 128).Should().Be(1);
 
-        var pic = TriggerPicture.Compose([(seed, ["seed 1"]), (input, ["orig: cat 0.91", "comp: dog 0.55"]), (diff, ["x25.5"])]);
+        var pic = TriggerPicture.Compose([(seed, ["seed 1"]), (input, ["orig: cat 0.91", "comp: dog 0.55"]), (diff, ["x12.7"])]);
         int scale = TriggerPicture.ScaleFor(32);
         scale.Should().Be(4);
         pic.Width.Should().Be(6 + 3 * (128 + 6));
@@ -66,7 +66,7 @@ public sealed class PictureTests
         var seed = new Image(8, 8, 3); Array.Fill(seed.Pixels, (byte)100);
         var input = seed.Clone();
         for (int i = 0; i < input.Pixels.Length; i++) input.Pixels[i] = (byte)((i / 3) % 2 == 0 ? 116 : 84);
-        TriggerPicture.AmplifiedDifference(seed, input).Image.Pixels.Distinct().Should().ContainSingle();
+        input.Pixels.Zip(seed.Pixels, (a, b) => Math.Abs(a - b)).Distinct().Should().ContainSingle("the absolute change is the same everywhere");
 
         var (diff, factor) = TriggerPicture.SignedDifference(seed, input);
         factor.Should().BeApproximately(127.0 / 16, 1e-9);
